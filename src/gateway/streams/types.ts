@@ -1,0 +1,95 @@
+// The streams engine contract. Delivery rules (credit, FIFO, in-flight caps,
+// redelivery, dead letter) live behind this interface in one place; the HTTP routes
+// and the WebSocket transport are thin callers. `memory` implements it now; `redis`
+// (Redis Streams + consumer groups) implements the same interface later.
+//
+// Streams are tenant-scoped: every call names the tenant, and two tenants' streams
+// with the same name never meet.
+
+/** A JSON value sent by a producer; the engine never inspects it. */
+export type Envelope = unknown;
+
+export interface StreamMessage {
+  readonly id: string;
+  readonly stream: string;
+  readonly envelope: Envelope;
+  /** 1 on first delivery, +1 on each redelivery. */
+  readonly attempt: number;
+  /** Epoch milliseconds at enqueue. */
+  readonly enqueuedAt: number;
+}
+
+export interface StreamStats {
+  stream: string;
+  /** Waiting + delayed messages (not in flight). */
+  depth: number;
+  inflight: number;
+  delivered: number;
+  acked: number;
+  nacked: number;
+  redelivered: number;
+  deadLettered: number;
+  subscribers: number;
+}
+
+/** Engine-wide totals for /v1/metrics and Prometheus. */
+export interface StreamTotals {
+  enqueued: number;
+  delivered: number;
+  acked: number;
+  nacked: number;
+  redelivered: number;
+  deadLettered: number;
+  depth: number;
+  inflight: number;
+  streams: number;
+  subscribers: number;
+}
+
+/** The transport side of a subscription: the engine pushes deliveries into it. */
+export interface DeliverySink {
+  /** Called only while the consumer has credit; each call uses one credit. */
+  deliver(message: StreamMessage): void;
+}
+
+export type SettleResult = 'ok' | 'unknown';
+
+/** One subscriber's handle on a stream. */
+export interface Consumer {
+  readonly id: string;
+  /** Credit left (granted − delivered). */
+  readonly credit: number;
+  /** Unsettled deliveries on this consumer. */
+  readonly inflight: number;
+  /** Add credit; the engine then delivers up to credit (and the in-flight cap). */
+  grant(n: number): void;
+  ack(id: string): SettleResult;
+  /** Return a delivery; it becomes deliverable again after `delayMs` (bounded by the engine). */
+  nack(id: string, delayMs?: number): SettleResult;
+  /** Stop/start delivering without giving credit back (transport backpressure). */
+  pause(): void;
+  resume(): void;
+  /** Unsubscribe: every unsettled delivery returns to its stream for redelivery. */
+  close(): void;
+}
+
+export interface SubscribeOptions {
+  /** Cap on unsettled deliveries for this consumer. */
+  maxInflight: number;
+}
+
+export interface EnqueueResult {
+  id: string;
+  stream: string;
+}
+
+export interface StreamsEngine {
+  /** Throws GatewayError STREAM_FULL (with retryAfterS) when the stream is at maxDepth. */
+  enqueue(tenant: string, stream: string, envelope: Envelope): Promise<EnqueueResult>;
+  stats(tenant: string, stream: string): Promise<StreamStats>;
+  subscribe(tenant: string, stream: string, sink: DeliverySink, options: SubscribeOptions): Consumer;
+  totals(): StreamTotals;
+  /** Stop all delivery and return every unsettled message to its stream (drain). */
+  stopDelivery(): Promise<void>;
+  close(): Promise<void>;
+}
