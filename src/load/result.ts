@@ -3,6 +3,8 @@
 // encoded HDR histograms so runs from several machines merge losslessly, and is
 // versioned so results.json files from older runs can still be compared.
 
+import type {} from 'vitest';
+
 export const RESULT_SCHEMA = 'conduit.scenario/1' as const;
 
 /** Percentile summary of one histogram, in the histogram's unit (ms unless stated). */
