@@ -33,7 +33,7 @@ export interface StreamStats {
 }
 
 /** Engine-wide totals for /v1/metrics and Prometheus. */
-export interface StreamTotals {
+export interface StreamTotals extends StreamTotalsExtra {
   enqueued: number;
   delivered: number;
   acked: number;
@@ -92,4 +92,14 @@ export interface StreamsEngine {
   /** Stop all delivery and return every unsettled message to its stream (drain). */
   stopDelivery(): Promise<void>;
   close(): Promise<void>;
+}
+
+// ---- additive extensions (memory engine) ----------------------------------------
+
+/** Optional engine-wide counters an engine may report besides StreamTotals' core fields. */
+export interface StreamTotalsExtra {
+  /** Deliveries returned because their ack timeout passed. */
+  timedOut?: number;
+  /** Deliveries that used a consumer's last credit while messages were still waiting. */
+  creditStalls?: number;
 }

@@ -1,0 +1,51 @@
+// Public entry of the streams package: the engine factory and the contract types.
+import type { Logger } from 'pino';
+import type { EnvSettings } from '../config/env.js';
+import type { StreamPolicy } from '../config/resolved.js';
+import { MemoryStreamsEngine } from './memory/engine.js';
+import type { StreamsEngine } from './types.js';
+
+export interface StreamsEngineDeps {
+  env: EnvSettings;
+  /** Current policy for a stream (re-read on every use, so reloads take effect). */
+  policy: (tenant: string, stream: string) => StreamPolicy;
+  logger: Logger;
+  /** Reserved for backends that register their own metrics; the memory engine reports through totals(). */
+  metrics?: unknown;
+}
+
+/** Build the engine selected by CONDUIT_STREAMS_BACKEND. */
+export function createStreamsEngine(deps: StreamsEngineDeps): StreamsEngine {
+  switch (deps.env.CONDUIT_STREAMS_BACKEND) {
+    case 'memory':
+      return new MemoryStreamsEngine({
+        policy: deps.policy,
+        logger: deps.logger,
+        nackMaxDelayMs: deps.env.CONDUIT_NACK_MAX_DELAY_MS,
+      });
+    case 'redis':
+      throw new Error(
+        'CONDUIT_STREAMS_BACKEND=redis is not implemented yet; use CONDUIT_STREAMS_BACKEND=memory (the default)',
+      );
+    default:
+      throw new Error(`unknown CONDUIT_STREAMS_BACKEND: ${String(deps.env.CONDUIT_STREAMS_BACKEND)}`);
+  }
+}
+
+export { MemoryStreamsEngine, type MemoryEngineOptions } from './memory/engine.js';
+export { TimerHeap, type TimerEntry } from './timer-heap.js';
+export { Fifo } from './fifo.js';
+export { createIdGenerator, type IdGenerator } from './ids.js';
+export type {
+  Consumer,
+  DeliverySink,
+  EnqueueResult,
+  Envelope,
+  SettleResult,
+  StreamMessage,
+  StreamStats,
+  StreamTotals,
+  StreamTotalsExtra,
+  StreamsEngine,
+  SubscribeOptions,
+} from './types.js';

@@ -1,0 +1,197 @@
+// The in-memory streams engine (CONDUIT_STREAMS_BACKEND=memory): embedded, not
+// durable. Owns the streams of every tenant, one timer heap for all ack timeouts and
+// nack delays, and the engine-wide counters. All state lives in this object.
+import type { Logger } from 'pino';
+import type { StreamPolicy } from '../../config/resolved.js';
+import { GatewayError } from '../../errors.js';
+import { createIdGenerator, type IdGenerator } from '../ids.js';
+import { TimerHeap } from '../timer-heap.js';
+import type {
+  Consumer,
+  DeliverySink,
+  EnqueueResult,
+  Envelope,
+  StreamStats,
+  StreamsEngine,
+  StreamTotals,
+  SubscribeOptions,
+} from '../types.js';
+import { MemoryConsumer } from './consumer.js';
+import type { EngineCounters, MessageRecord, ReleaseReason, StreamHost } from './record.js';
+import { MemoryStream } from './stream.js';
+
+export interface MemoryEngineOptions {
+  policy: (tenant: string, stream: string) => StreamPolicy;
+  logger: Logger;
+  /** Upper bound for a nack's delayMs (CONDUIT_NACK_MAX_DELAY_MS). */
+  nackMaxDelayMs: number;
+  /** Retry-After seconds on STREAM_FULL. */
+  fullRetryAfterS?: number;
+  now?: () => number;
+}
+
+const emptyStats = (stream: string): StreamStats => ({
+  stream,
+  depth: 0,
+  inflight: 0,
+  delivered: 0,
+  acked: 0,
+  nacked: 0,
+  redelivered: 0,
+  deadLettered: 0,
+  subscribers: 0,
+});
+
+export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
+  readonly kind = 'memory' as const;
+  readonly timers: TimerHeap;
+  readonly logger: Logger;
+  readonly nackMaxDelayMs: number;
+  readonly counters: EngineCounters = {
+    enqueued: 0,
+    delivered: 0,
+    acked: 0,
+    nacked: 0,
+    redelivered: 0,
+    deadLettered: 0,
+    timedOut: 0,
+    creditStalls: 0,
+    inflight: 0,
+    depth: 0,
+    subscribers: 0,
+  };
+  stopped = false;
+  private closed = false;
+  private readonly streams = new Map<string, MemoryStream>();
+  private readonly nextId: IdGenerator;
+  private consumerSeq = 0;
+  private readonly pending = new Set<MemoryStream>();
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(private readonly opts: MemoryEngineOptions) {
+    this.logger = opts.logger;
+    this.nackMaxDelayMs = opts.nackMaxDelayMs;
+    this.timers = new TimerHeap((err) => this.logger.error({ err }, 'streams timer callback failed'), opts.now);
+    this.nextId = createIdGenerator(opts.now);
+  }
+
+  policy(tenant: string, stream: string): StreamPolicy {
+    return this.opts.policy(tenant, stream);
+  }
+
+  async enqueue(tenant: string, stream: string, envelope: Envelope): Promise<EnqueueResult> {
+    this.assertOpen();
+    const existing = this.streams.get(key(tenant, stream));
+    const { maxDepth } = this.opts.policy(tenant, stream);
+    if (existing && existing.depth >= maxDepth) {
+      throw new GatewayError('STREAM_FULL', `stream "${stream}" is at its maxDepth (${maxDepth})`, {
+        retryAfterS: this.opts.fullRetryAfterS ?? 1,
+      });
+    }
+    const record: MessageRecord = {
+      id: this.nextId(),
+      envelope,
+      enqueuedAt: (this.opts.now ?? Date.now)(),
+      attempt: 0,
+      holder: undefined,
+      timer: undefined,
+    };
+    this.stream(tenant, stream).add(record);
+    return { id: record.id, stream };
+  }
+
+  async stats(tenant: string, stream: string): Promise<StreamStats> {
+    return this.streams.get(key(tenant, stream))?.stats() ?? emptyStats(stream);
+  }
+
+  subscribe(tenant: string, stream: string, sink: DeliverySink, options: SubscribeOptions): Consumer {
+    this.assertOpen();
+    const s = this.stream(tenant, stream);
+    const consumer = new MemoryConsumer(`c${++this.consumerSeq}`, s, sink, Math.max(1, options.maxInflight));
+    // After stopDelivery nothing is delivered again: a late subscriber just waits to be closed.
+    s.attach(consumer);
+    return consumer;
+  }
+
+  totals(): StreamTotals {
+    const c = this.counters;
+    return {
+      enqueued: c.enqueued,
+      delivered: c.delivered,
+      acked: c.acked,
+      nacked: c.nacked,
+      redelivered: c.redelivered,
+      deadLettered: c.deadLettered,
+      depth: c.depth,
+      inflight: c.inflight,
+      streams: this.streams.size,
+      subscribers: c.subscribers,
+      timedOut: c.timedOut,
+      creditStalls: c.creditStalls,
+    };
+  }
+
+  async stopDelivery(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.cancelPending();
+    for (const s of this.streams.values()) {
+      for (const consumer of [...s.consumers]) consumer.withdraw();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.stopDelivery();
+    this.closed = true;
+    this.timers.clear();
+    for (const s of this.streams.values()) s.clear();
+    this.streams.clear();
+  }
+
+  deadLetter(from: MemoryStream, record: MessageRecord, reason: ReleaseReason): void {
+    const dlq = this.stream(from.tenant, from.dlqName);
+    this.logger.warn(
+      { tenant: from.tenant, stream: from.name, id: record.id, attempts: record.attempt, reason, dlq: dlq.name },
+      'message dead-lettered',
+    );
+    // Same id and envelope; a fresh attempt count on the dead-letter stream. Dead
+    // lettering ignores the DLQ's maxDepth: refusing would lose the message.
+    dlq.add({ id: record.id, envelope: record.envelope, enqueuedAt: record.enqueuedAt, attempt: 0, holder: undefined, timer: undefined });
+  }
+
+  schedulePump(stream: MemoryStream): void {
+    this.pending.add(stream);
+    if (this.immediate) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      const streams = [...this.pending];
+      this.pending.clear();
+      for (const s of streams) s.pump();
+    });
+  }
+
+  private cancelPending(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    this.pending.clear();
+  }
+
+  private stream(tenant: string, name: string): MemoryStream {
+    const k = key(tenant, name);
+    let s = this.streams.get(k);
+    if (!s) {
+      s = new MemoryStream(tenant, name, this);
+      this.streams.set(k, s);
+    }
+    return s;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new GatewayError('DRAINING', 'the streams engine is closed');
+  }
+}
+
+function key(tenant: string, stream: string): string {
+  return `${tenant}\u0000${stream}`;
+}

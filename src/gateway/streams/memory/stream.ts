@@ -1,0 +1,237 @@
+// One (tenant, stream): its queues, its consumers and every delivery rule.
+//
+//  - `fresh` holds never-delivered messages in enqueue order (first deliveries FIFO);
+//    `retry` holds returned messages, which go out before fresh ones.
+//  - `ready` is the set of consumers that may receive now (credit > 0, below the
+//    in-flight cap, not paused). JS Sets keep insertion order, so taking the first and
+//    re-adding it at the end is an O(1) round robin between competing consumers.
+//  - Credit is checked and decremented synchronously right before each delivery, so
+//    no interleaving of grants can over-deliver.
+import type { StreamStats } from '../types.js';
+import type { MemoryConsumer } from './consumer.js';
+import { Fifo } from '../fifo.js';
+import { toMessage, type MessageRecord, type ReleaseReason, type StreamHost } from './record.js';
+
+/** Deliveries per pump before yielding to the event loop. */
+const PUMP_BATCH = 256;
+const DLQ_SUFFIX = '.dlq';
+
+export class MemoryStream {
+  readonly fresh = new Fifo<MessageRecord>();
+  readonly retry = new Fifo<MessageRecord>();
+  readonly consumers = new Set<MemoryConsumer>();
+  private readonly ready = new Set<MemoryConsumer>();
+  delayed = 0;
+  inflight = 0;
+  private pumping = false;
+  readonly isDlq: boolean;
+  readonly counts = { enqueued: 0, delivered: 0, acked: 0, nacked: 0, redelivered: 0, deadLettered: 0 };
+
+  constructor(
+    readonly tenant: string,
+    readonly name: string,
+    private readonly host: StreamHost,
+  ) {
+    this.isDlq = name.endsWith(DLQ_SUFFIX);
+  }
+
+  /** Waiting + delayed (not in flight): what maxDepth limits. */
+  get depth(): number {
+    return this.fresh.length + this.retry.length + this.delayed;
+  }
+
+  get dlqName(): string {
+    return this.name + DLQ_SUFFIX;
+  }
+
+  /** Idle streams hold nothing and may be forgotten (their counters go with them). */
+  get idle(): boolean {
+    return this.depth === 0 && this.inflight === 0 && this.consumers.size === 0;
+  }
+
+  stats(): StreamStats {
+    return { stream: this.name, depth: this.depth, inflight: this.inflight, ...this.countsView(), subscribers: this.consumers.size };
+  }
+
+  private countsView() {
+    const { delivered, acked, nacked, redelivered, deadLettered } = this.counts;
+    return { delivered, acked, nacked, redelivered, deadLettered };
+  }
+
+  /** A new message (or a dead letter arriving here). */
+  add(record: MessageRecord): void {
+    this.fresh.push(record);
+    this.counts.enqueued++;
+    this.host.counters.enqueued++;
+    this.host.counters.depth++;
+    this.pump();
+  }
+
+  attach(consumer: MemoryConsumer): void {
+    this.consumers.add(consumer);
+    this.host.counters.subscribers++;
+  }
+
+  /** A consumer's credit/pause/in-flight changed: update its readiness and deliver. */
+  changed(consumer: MemoryConsumer): void {
+    if (consumer.eligible) {
+      if (!this.ready.has(consumer)) this.ready.add(consumer);
+      this.pump();
+    } else {
+      this.ready.delete(consumer);
+    }
+  }
+
+  pump(): void {
+    // Re-entrant calls (a sink that settles synchronously) are covered by the running
+    // loop, which re-checks its conditions every iteration.
+    if (this.pumping || this.host.stopped) return;
+    this.pumping = true;
+    try {
+      let budget = PUMP_BATCH;
+      while (this.ready.size > 0 && (this.retry.length > 0 || this.fresh.length > 0)) {
+        if (budget-- === 0) {
+          this.host.schedulePump(this);
+          break;
+        }
+        const consumer = this.ready.values().next().value as MemoryConsumer;
+        const record = (this.retry.shift() ?? this.fresh.shift()) as MessageRecord;
+        this.host.counters.depth--;
+        this.ready.delete(consumer);
+        this.deliver(consumer, record);
+        if (consumer.eligible) this.ready.add(consumer); // to the back: round robin
+        if (this.host.stopped) break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private deliver(consumer: MemoryConsumer, record: MessageRecord): void {
+    const c = this.host.counters;
+    record.attempt++;
+    record.holder = consumer;
+    consumer.held.set(record.id, record);
+    consumer.creditLeft--;
+    this.inflight++;
+    c.inflight++;
+    this.counts.delivered++;
+    c.delivered++;
+    if (record.attempt > 1) {
+      this.counts.redelivered++;
+      c.redelivered++;
+    }
+    if (consumer.creditLeft === 0 && this.depth > 0) c.creditStalls++;
+    const { ackTimeoutMs } = this.host.policy(this.tenant, this.name);
+    record.timer = this.host.timers.schedule(ackTimeoutMs, () => this.ackTimedOut(record));
+    try {
+      consumer.sink.deliver(toMessage(this.name, record));
+    } catch (err) {
+      // A sink that throws is a dead transport: treat it like a disconnect.
+      this.host.logger.warn({ err, tenant: this.tenant, stream: this.name, consumer: consumer.id }, 'delivery sink failed; closing consumer');
+      consumer.close();
+    }
+  }
+
+  ack(consumer: MemoryConsumer, id: string): 'ok' | 'unknown' {
+    const record = this.unhold(consumer, id);
+    if (!record) return 'unknown';
+    this.host.timers.cancel(record.timer);
+    record.timer = undefined;
+    this.counts.acked++;
+    this.host.counters.acked++;
+    this.changed(consumer);
+    return 'ok';
+  }
+
+  nack(consumer: MemoryConsumer, id: string, delayMs: number): 'ok' | 'unknown' {
+    const record = this.unhold(consumer, id);
+    if (!record) return 'unknown';
+    this.host.timers.cancel(record.timer);
+    record.timer = undefined;
+    this.counts.nacked++;
+    this.host.counters.nacked++;
+    const delay = Number.isFinite(delayMs) ? Math.min(Math.max(0, Math.trunc(delayMs)), this.host.nackMaxDelayMs) : 0;
+    this.release(record, 'nack', delay);
+    this.changed(consumer);
+    this.pump();
+    return 'ok';
+  }
+
+  /** Unsubscribe (or drain): every held message returns to this stream. */
+  detach(consumer: MemoryConsumer, mode: 'disconnect' | 'drain'): void {
+    this.ready.delete(consumer);
+    if (this.consumers.delete(consumer)) this.host.counters.subscribers--;
+    const held = [...consumer.held.values()];
+    consumer.held.clear();
+    for (const record of held) {
+      this.host.timers.cancel(record.timer);
+      record.timer = undefined;
+      record.holder = undefined;
+      this.inflight--;
+      this.host.counters.inflight--;
+      if (mode === 'drain') this.requeue(record);
+      else this.release(record, 'disconnect', 0);
+    }
+    this.pump();
+  }
+
+  private ackTimedOut(record: MessageRecord): void {
+    const consumer = record.holder;
+    if (!consumer) return;
+    record.timer = undefined;
+    this.unhold(consumer, record.id);
+    this.host.counters.timedOut++;
+    this.release(record, 'timeout', 0);
+    this.changed(consumer);
+    this.pump();
+  }
+
+  private unhold(consumer: MemoryConsumer, id: string): MessageRecord | undefined {
+    const record = consumer.held.get(id);
+    if (!record) return undefined;
+    consumer.held.delete(id);
+    record.holder = undefined;
+    this.inflight--;
+    this.host.counters.inflight--;
+    return record;
+  }
+
+  /** A message came back unsettled: dead-letter it after its last attempt, else redeliver (maybe later). */
+  private release(record: MessageRecord, reason: ReleaseReason, delayMs: number): void {
+    const { maxAttempts } = this.host.policy(this.tenant, this.name);
+    if (!this.isDlq && record.attempt >= maxAttempts) {
+      this.counts.deadLettered++;
+      this.host.counters.deadLettered++;
+      this.host.deadLetter(this, record, reason);
+      return;
+    }
+    if (delayMs <= 0) {
+      this.requeue(record);
+      return;
+    }
+    this.delayed++;
+    this.host.counters.depth++;
+    record.timer = this.host.timers.schedule(delayMs, () => {
+      record.timer = undefined;
+      this.delayed--;
+      this.host.counters.depth--;
+      this.requeue(record);
+      this.pump();
+    });
+  }
+
+  private requeue(record: MessageRecord): void {
+    this.retry.push(record);
+    this.host.counters.depth++;
+  }
+
+  /** Forget everything (engine close). */
+  clear(): void {
+    for (const c of [...this.consumers]) c.closed = true;
+    this.consumers.clear();
+    this.ready.clear();
+    this.fresh.clear();
+    this.retry.clear();
+  }
+}
