@@ -28,5 +28,10 @@ export interface BlobStore {
   put(input: PutBlobInput): Promise<BlobMeta>;
   /** undefined when no blob with that id exists for the tenant. */
   get(tenant: string, id: string): Promise<{ meta: BlobMeta; body: Readable } | undefined>;
+  /**
+   * Remove a blob (used to roll back the earlier parts of a failed upload request).
+   * Resolves false when no blob with that id exists for the tenant.
+   */
+  delete(tenant: string, id: string): Promise<boolean>;
   close(): Promise<void>;
 }
