@@ -1,0 +1,70 @@
+// Public API of the Conduit load harness. Scenarios import from here only; modules
+// under internal/ are not part of the API.
+
+// --- Result model (what reporters read from task.meta.conduit) ---
+export { META_KEY, RESULT_SCHEMA } from './result.js';
+export type {
+  DeliveryLedgerSummary,
+  GeneratorHealth,
+  HistogramRecord,
+  IntervalPoint,
+  MemoryReport,
+  MemorySample,
+  PercentileSummary,
+  ScenarioResult,
+  ThresholdOutcome,
+  TrendVerdict,
+  TrendVerdictKind,
+} from './result.js';
+export { buildScenarioResult, publishResult } from './scenario-result.js';
+export type { BuildScenarioResultInput, TaskHolder } from './scenario-result.js';
+
+// --- Recording: HDR histograms, metrics, error types ---
+export {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  mergeEncoded,
+  percentile,
+  recordMs,
+  recordValue,
+  summarize,
+  toHistogramRecord,
+} from './histogram.js';
+export type { Histogram, HistogramUnit } from './histogram.js';
+export { Metrics } from './metrics.js';
+export type { MetricsOptions, MetricsSnapshot } from './metrics.js';
+export { classifyClose, classifyError, classifyStatus } from './classify.js';
+
+// --- Load models and the engine ---
+export { LoadEngine } from './engine.js';
+export type { DoneEvent, EngineOptions, StartEvent, TickEvent, Workload, WorkloadContext } from './engine.js';
+export { closedModel, openModel } from './models.js';
+export type { ClosedModelOptions, OpContext, OpenModelOptions, Operation, OpResult } from './models.js';
+
+// --- Delivery ledger and seeded randomness ---
+export { DeliveryLedger } from './ledger.js';
+export type { DeliveryKind, LedgerSummary } from './ledger.js';
+export { createRng, seedFrom } from './prng.js';
+export type { Rng } from './prng.js';
+
+// --- Memory: target sampling, generator health, trend verdict ---
+export { MemorySampler } from './memory/sampler.js';
+export type { MemorySamplerOptions } from './memory/sampler.js';
+export { readProcRss } from './memory/proc.js';
+export { GeneratorMonitor, judgeGenerator } from './memory/generator.js';
+export type { GeneratorMonitorOptions } from './memory/generator.js';
+export { analyzeMemory } from './memory/report.js';
+export { defaultWarmupS, judgeTrend, overallVerdict, seriesOf } from './trend.js';
+export type { TrendOptions, TrendPoint } from './trend.js';
+export { mannKendall, theilSen } from './internal/stats.js';
+
+// --- Thresholds as Vitest matchers ---
+export { conduitMatchers, installMatchers } from './matchers.js';
+export type {
+  ErrorRateOptions,
+  LedgerOptions,
+  MemoryGrowthLimit,
+  StableMemoryOptions,
+  SuccessRateOptions,
+} from './matchers.js';

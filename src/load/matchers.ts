@@ -1,0 +1,258 @@
+// Thresholds as Vitest matchers: a breach is an ordinary test failure whose message
+// states the measured figure and the allowed one. Every evaluation is also appended to
+// `result.thresholds`, so the reporters list passed checks as well as failed ones.
+//
+//   installMatchers();
+//   expect.soft(result).toHaveLatencyPercentileBelow('upload.latency', 95, 5000);
+import { expect } from 'vitest';
+import type { MatcherState } from 'vitest';
+import { decodeHistogram, percentile } from './histogram.js';
+import { median } from './internal/stats.js';
+import type { ScenarioResult, ThresholdOutcome, TrendVerdict } from './result.js';
+import { seriesOf } from './trend.js';
+
+const MiB = 1024 * 1024;
+
+export interface ErrorRateOptions {
+  /** Error types not counted (e.g. ['HTTP_4XX'] when 4xx answers are part of the test). */
+  exclude?: string[];
+}
+export interface SuccessRateOptions {
+  /** Counter of successes. @default requests − errors */
+  success?: string;
+  /** Counter of attempts. @default 'requests' */
+  total?: string;
+  /** Label in messages. */
+  label?: string;
+}
+export interface StableMemoryOptions {
+  /** Judge one trend only; default: the overall verdict (growing if any trend grows). */
+  metric?: TrendVerdict['metric'];
+  /** Pass when the verdict is inconclusive (too few samples). @default true */
+  allowInconclusive?: boolean;
+}
+export interface MemoryGrowthLimit {
+  /** Maximum growth in bytes. */
+  bytes?: number;
+  /** Maximum growth as a fraction of the mean (0.1 = 10 %). */
+  fractionOfMean?: number;
+  /** @default postGcHeap when sampled, else rss */
+  metric?: TrendVerdict['metric'];
+}
+export interface LedgerOptions {
+  /** Also fail on duplicated deliveries. @default false */
+  noDuplicates?: boolean;
+}
+
+interface ConduitMatchers<R = unknown> {
+  /** Value of `metric`'s histogram at `percentile` (e.g. 95, 99.9) is below `ms`. */
+  toHaveLatencyPercentileBelow(metric: string, percentile: number, ms: number): R;
+  /** errors / requests below `rate` (0.01 = 1 %). */
+  toHaveErrorRateBelow(rate: number, options?: ErrorRateOptions): R;
+  /** The memory trend verdict is not `growing`. */
+  toHaveStableMemory(options?: StableMemoryOptions): R;
+  /** Memory grew less than a limit over the run (Theil–Sen fit after warm-up). */
+  toHaveMemoryGrowthBelow(limit: MemoryGrowthLimit): R;
+  /** The delivery ledger lost nothing. */
+  toHaveNoLostMessages(options?: LedgerOptions): R;
+  /** success / total at least `rate`. */
+  toHaveSuccessRateAtLeast(rate: number, options?: SuccessRateOptions): R;
+  /** `result.throughput[key]` at least `min` (e.g. 'messagesPerS', 5). */
+  toHaveThroughputAtLeast(key: string, min: number): R;
+  /** `result.counters[name]` at least `min` (e.g. 'requests', 1000). */
+  toHaveCounterAtLeast(name: string, min: number): R;
+}
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
+  interface Matchers<T = any> extends ConduitMatchers<T> {}
+}
+
+type Check = { pass: boolean; outcome: Omit<ThresholdOutcome, 'passed'> };
+
+function record(state: MatcherState, result: ScenarioResult, check: Check) {
+  const passed = state.isNot ? !check.pass : check.pass;
+  const outcome: ThresholdOutcome = { ...check.outcome, passed };
+  if (Array.isArray(result.thresholds)) result.thresholds.push(outcome);
+  return {
+    pass: check.pass,
+    message: () => (state.isNot ? `expected the threshold to fail: ${outcome.message}` : outcome.message),
+    actual: outcome.measured,
+    expected: outcome.allowed,
+  };
+}
+
+function asResult(received: unknown): ScenarioResult {
+  const r = received as ScenarioResult;
+  if (!r || typeof r !== 'object' || typeof r.schema !== 'string' || !r.histograms) {
+    throw new TypeError('Conduit matchers expect a ScenarioResult (from buildScenarioResult)');
+  }
+  return r;
+}
+
+const fmt = (x: number, digits = 2) => (Number.isInteger(x) ? String(x) : x.toFixed(digits));
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+
+function errorCount(result: ScenarioResult, exclude: string[] = []): number {
+  return Object.entries(result.errors)
+    .filter(([kind]) => !exclude.includes(kind))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+export const conduitMatchers = {
+  toHaveLatencyPercentileBelow(this: MatcherState, received: unknown, metric: string, p: number, ms: number) {
+    const result = asResult(received);
+    const name = `${metric} p${p} < ${fmt(ms)} ms`;
+    const record_ = result.histograms[metric];
+    if (!record_ || record_.summary.count === 0) {
+      const have = Object.keys(result.histograms).join(', ') || 'none';
+      return record(this, result, {
+        pass: false,
+        outcome: { name, measured: 'no samples', allowed: ms, unit: 'ms', message: `${name}: histogram "${metric}" has no samples (histograms: ${have})` },
+      });
+    }
+    const measured = percentile(decodeHistogram(record_.encoded), p);
+    const pass = measured < ms;
+    return record(this, result, {
+      pass,
+      outcome: {
+        name, measured: round(measured), allowed: ms, unit: 'ms',
+        message: `${name}: measured ${fmt(measured)} ms, allowed < ${fmt(ms)} ms (${record_.summary.count} samples)`,
+      },
+    });
+  },
+
+  toHaveErrorRateBelow(this: MatcherState, received: unknown, rate: number, options: ErrorRateOptions = {}) {
+    const result = asResult(received);
+    const requests = result.counters.requests ?? 0;
+    const errors = errorCount(result, options.exclude);
+    const measured = requests > 0 ? errors / requests : errors > 0 ? 1 : 0;
+    const types = Object.entries(result.errors).map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
+    const name = `error rate < ${pct(rate)}`;
+    return record(this, result, {
+      pass: measured < rate,
+      outcome: {
+        name, measured: round(measured, 6), allowed: rate, unit: 'ratio',
+        message: `${name}: measured ${pct(measured)} (${errors} errors / ${requests} requests; ${types}), allowed < ${pct(rate)}`,
+      },
+    });
+  },
+
+  toHaveSuccessRateAtLeast(this: MatcherState, received: unknown, rate: number, options: SuccessRateOptions = {}) {
+    const result = asResult(received);
+    const total = result.counters[options.total ?? 'requests'] ?? 0;
+    const success = options.success
+      ? (result.counters[options.success] ?? 0)
+      : total - errorCount(result);
+    const measured = total > 0 ? success / total : 0;
+    const label = options.label ?? `${options.success ?? 'success'} / ${options.total ?? 'requests'}`;
+    const name = `${label} ≥ ${pct(rate)}`;
+    return record(this, result, {
+      pass: total > 0 && measured >= rate,
+      outcome: {
+        name, measured: round(measured, 6), allowed: rate, unit: 'ratio',
+        message: `${name}: measured ${pct(measured)} (${success} of ${total}), allowed ≥ ${pct(rate)}`,
+      },
+    });
+  },
+
+  toHaveThroughputAtLeast(this: MatcherState, received: unknown, key: string, min: number) {
+    const result = asResult(received);
+    const measured = result.throughput[key] ?? 0;
+    const name = `${key} ≥ ${fmt(min)}`;
+    return record(this, result, {
+      pass: measured >= min,
+      outcome: { name, measured, allowed: min, unit: key, message: `${name}: measured ${fmt(measured)}, allowed ≥ ${fmt(min)}` },
+    });
+  },
+
+  toHaveCounterAtLeast(this: MatcherState, received: unknown, counter: string, min: number) {
+    const result = asResult(received);
+    const measured = result.counters[counter] ?? 0;
+    const name = `${counter} ≥ ${fmt(min)}`;
+    return record(this, result, {
+      pass: measured >= min,
+      outcome: { name, measured, allowed: min, message: `${name}: measured ${fmt(measured)}, allowed ≥ ${fmt(min)}` },
+    });
+  },
+
+  toHaveStableMemory(this: MatcherState, received: unknown, options: StableMemoryOptions = {}) {
+    const result = asResult(received);
+    const allowInconclusive = options.allowInconclusive ?? true;
+    const trend = options.metric ? result.memory.trends.find((t) => t.metric === options.metric) : undefined;
+    const verdict = options.metric ? (trend?.verdict ?? 'inconclusive') : result.memory.verdict;
+    const details = (options.metric ? (trend ? [trend] : []) : result.memory.trends)
+      .map((t) => `${t.metric}: ${t.verdict}, ${fmt(t.slopeMBPerMin, 3)} MiB/min (${fmt(t.projectedMBPerHour, 1)} MiB/h), ${t.reason}`)
+      .join('; ') || `no memory samples (source ${result.memory.source})`;
+    const pass = verdict === 'stable' || (verdict === 'inconclusive' && allowInconclusive);
+    const name = `memory ${options.metric ?? 'trend'} stable`;
+    return record(this, result, {
+      pass,
+      outcome: {
+        name, measured: verdict, allowed: allowInconclusive ? 'stable|inconclusive' : 'stable',
+        message: `${name}: verdict ${verdict}, allowed ${allowInconclusive ? 'stable or inconclusive' : 'stable'} — ${details}`,
+      },
+    });
+  },
+
+  toHaveMemoryGrowthBelow(this: MatcherState, received: unknown, limit: MemoryGrowthLimit) {
+    const result = asResult(received);
+    const metric = limit.metric ?? (result.memory.trends.some((t) => t.metric === 'postGcHeap') ? 'postGcHeap' : 'rss');
+    const trend = result.memory.trends.find((t) => t.metric === metric);
+    const points = seriesOf(result.memory.samples, metric).filter((p) => p.t - (result.memory.samples[0]?.t ?? 0) >= (trend?.warmupS ?? 0));
+    const name = `memory ${metric} growth below ${[limit.bytes !== undefined ? `${fmt(limit.bytes / MiB, 1)} MiB` : '', limit.fractionOfMean !== undefined ? pct(limit.fractionOfMean) + ' of mean' : ''].filter(Boolean).join(' and ')}`;
+    if (!trend || points.length < 2) {
+      return record(this, result, {
+        pass: true,
+        outcome: { name, measured: 'no samples', allowed: name, message: `${name}: not enough ${metric} samples to judge (passes)` },
+      });
+    }
+    // Fitted growth over the judged window: robust to GC sawtooth and single spikes.
+    const spanMin = (points[points.length - 1].t - points[0].t) / 60;
+    const growthBytes = trend.slopeMBPerMin * spanMin * MiB;
+    const meanBytes = median(points.map((p) => p.value));
+    const allowedBytes = Math.min(
+      limit.bytes ?? Infinity,
+      limit.fractionOfMean !== undefined ? limit.fractionOfMean * meanBytes : Infinity,
+    );
+    const pass = growthBytes < allowedBytes;
+    return record(this, result, {
+      pass,
+      outcome: {
+        name, measured: round(growthBytes / MiB), allowed: round(allowedBytes / MiB), unit: 'MiB',
+        message: `${name}: measured ${fmt(growthBytes / MiB)} MiB over ${fmt(spanMin)} min (median ${fmt(meanBytes / MiB)} MiB), allowed < ${fmt(allowedBytes / MiB)} MiB`,
+      },
+    });
+  },
+
+  toHaveNoLostMessages(this: MatcherState, received: unknown, options: LedgerOptions = {}) {
+    const result = asResult(received);
+    const ledger = result.ledger;
+    const name = options.noDuplicates ? 'no lost or duplicated messages' : 'no lost messages';
+    if (!ledger) {
+      return record(this, result, {
+        pass: false,
+        outcome: { name, measured: 'no ledger', allowed: 0, message: `${name}: the result has no delivery ledger` },
+      });
+    }
+    const bad = ledger.lost + (options.noDuplicates ? ledger.duplicates : 0);
+    const sample = ledger.lostSample.length ? ` (e.g. ${ledger.lostSample.slice(0, 5).join(', ')})` : '';
+    return record(this, result, {
+      pass: bad === 0,
+      outcome: {
+        name, measured: bad, allowed: 0, unit: 'messages',
+        message: `${name}: ${ledger.lost} lost${sample}, ${ledger.duplicates} duplicated of ${ledger.enqueued} enqueued (${ledger.deliveredUnique} delivered), allowed 0`,
+      },
+    });
+  },
+};
+
+/** Register the matchers with Vitest's `expect` (safe to call more than once). */
+export function installMatchers(): void {
+  expect.extend(conduitMatchers);
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
