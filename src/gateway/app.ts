@@ -1,0 +1,212 @@
+// The app factory: builds one gateway — config holder, loggers, metrics, streams engine,
+// blob store, lifecycle — and two Fastify instances sharing them: the HTTP listener
+// (every route, /v1/subscribe included) and the WebSocket listener (/v1/subscribe and
+// /health). All state lives in the returned object, so tests can run several gateways
+// in one process, each on port 0.
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { createBlobStore } from './blobs/index.js';
+import type { BlobStore } from './blobs/types.js';
+import { createConfigHolder } from './config/holder.js';
+import type { EnvSettings } from './config/env.js';
+import type { GatewayContext } from './context.js';
+import { createLogs } from './observability/loggers.js';
+import { GatewayMetricsImpl } from './observability/metrics.js';
+import { installAuth } from './plugins/auth.js';
+import { installBodyDiscard } from './plugins/body-discard.js';
+import { installErrorHandlers } from './plugins/errors.js';
+import { GatewayLifecycle, installDrainGuard, type DrainResult } from './plugins/lifecycle.js';
+import { registerLimits } from './plugins/limits.js';
+import { installRequestLog } from './plugins/request-log.js';
+import { adminRoutes } from './routes/admin.js';
+import { enqueueRoutes } from './routes/enqueue.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { statsRoutes } from './routes/stats.js';
+import { createStreamsEngine } from './streams/index.js';
+import type { StreamsEngine } from './streams/types.js';
+import { uploadRoutes } from './uploads/index.js';
+import { subscribeRoutes } from './ws/index.js';
+
+export interface GatewayOptions {
+  env: EnvSettings;
+  /** YAML path (default env.CONDUIT_CONFIG). */
+  configPath?: string;
+  /** A missing file is an empty config (default: only for the default path). */
+  configOptional?: boolean;
+  /** Where the app log goes (default: stdout). */
+  appLog?: DestinationStream;
+  /** Replace the engine / store built from env (tests). */
+  streams?: StreamsEngine;
+  blobs?: BlobStore;
+}
+
+export interface GatewayAddresses {
+  httpUrl: string;
+  wsUrl: string;
+}
+
+export interface Gateway {
+  readonly ctx: GatewayContext;
+  readonly http: FastifyInstance;
+  readonly ws: FastifyInstance;
+  /** Listen on CONDUIT_HTTP_PORT and CONDUIT_WS_PORT (0 = any free port). */
+  listen(): Promise<GatewayAddresses>;
+  addresses(): GatewayAddresses | undefined;
+  /** Start draining; resolves when drained or when CONDUIT_DRAIN_TIMEOUT_MS passed. */
+  drain(timeoutMs?: number): Promise<DrainResult>;
+  /** Close listeners (forcibly: call drain first for a graceful stop), engine, store and logs. */
+  close(): Promise<void>;
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** A URL a client on this machine can use for a bound address. */
+export function urlFor(scheme: 'http' | 'ws', bind: string, port: number): string {
+  let host = bind;
+  if (bind === '0.0.0.0' || bind === '') host = '127.0.0.1';
+  else if (bind === '::') host = '[::1]';
+  else if (bind.includes(':') && !bind.startsWith('[')) host = `[${bind}]`;
+  return `${scheme}://${host}:${port}`;
+}
+
+async function buildInstance(
+  ctx: GatewayContext,
+  lifecycle: GatewayLifecycle,
+  metrics: GatewayMetricsImpl,
+  prefix: string,
+): Promise<FastifyInstance> {
+  let seq = 0;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.env.CONDUIT_MAX_JSON_SIZE,
+    genReqId: () => `${prefix}-${(++seq).toString(36)}`,
+    requestIdHeader: false,
+    // Closing sockets mid-request is the drain's call, not close()'s.
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
+  });
+  installErrorHandlers(app, ctx);
+  // onRequest order matters: log timing → drain guard → overload → IP limit → auth → tenant limit.
+  installRequestLog(app, ctx, metrics);
+  installDrainGuard(app, lifecycle);
+  const limits = await registerLimits(app, ctx);
+  limits.installIpLimit();
+  installAuth(app, ctx);
+  limits.installTenantLimit();
+  installBodyDiscard(app);
+  return app;
+}
+
+export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { env } = opts;
+  const startedAt = Date.now();
+  const owned = await createLogs(env, opts.appLog);
+  const { logs } = owned;
+  const cleanup: Array<() => Promise<void> | void> = [() => owned.close()];
+  const runCleanup = async () => {
+    for (const fn of cleanup.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logs.app.warn({ err }, 'cleanup step failed');
+      }
+    }
+  };
+
+  try {
+    const config = await createConfigHolder({ env, path: opts.configPath, optional: opts.configOptional, logger: logs.app });
+    const metrics = new GatewayMetricsImpl({ startedAt, memwatch: env.CONDUIT_MEMWATCH });
+    cleanup.push(() => metrics.close());
+    const lifecycle = new GatewayLifecycle((err) => logs.app.error({ err }, 'drain hook failed'));
+    const streams =
+      opts.streams ??
+      createStreamsEngine({
+        env,
+        policy: (_tenant, stream) => config.current().streamPolicy(stream),
+        logger: logs.app.child({ part: 'streams' }),
+        metrics,
+      });
+    cleanup.push(() => streams.close());
+    metrics.attachStreams(() => streams.totals());
+    const blobs = opts.blobs ?? (await createBlobStore(env, logs.app.child({ part: 'blobs' })));
+    cleanup.push(() => blobs.close());
+    lifecycle.afterDrainHooks(() => streams.stopDelivery());
+
+    const ctx: GatewayContext = Object.freeze({
+      env,
+      config,
+      streams,
+      blobs,
+      metrics,
+      logs,
+      lifecycle,
+      version: readVersion(),
+      startedAt,
+    });
+
+    const http = await buildInstance(ctx, lifecycle, metrics, 'h');
+    cleanup.push(() => http.close());
+    await http.register(healthRoutes, { ctx });
+    await http.register(metricsRoutes, { ctx, metrics });
+    await http.register(enqueueRoutes, { ctx });
+    await http.register(statsRoutes, { ctx });
+    await http.register(adminRoutes, { ctx });
+    await http.register(uploadRoutes, { ctx });
+    await http.register(subscribeRoutes, { ctx });
+
+    const ws = await buildInstance(ctx, lifecycle, metrics, 'w');
+    cleanup.push(() => ws.close());
+    await ws.register(healthRoutes, { ctx });
+    await ws.register(subscribeRoutes, { ctx });
+
+    await Promise.all([http.ready(), ws.ready()]);
+
+    let addresses: GatewayAddresses | undefined;
+    let closed: Promise<void> | undefined;
+    return {
+      ctx,
+      http,
+      ws,
+      addresses: () => addresses,
+      async listen() {
+        const host = env.CONDUIT_BIND;
+        await http.listen({ host, port: env.CONDUIT_HTTP_PORT });
+        await ws.listen({ host, port: env.CONDUIT_WS_PORT });
+        const port = (app: FastifyInstance) => {
+          const a = app.server.address();
+          return typeof a === 'object' && a ? a.port : 0;
+        };
+        addresses = { httpUrl: urlFor('http', host, port(http)), wsUrl: urlFor('ws', host, port(ws)) };
+        logs.app.info({ event: 'listening', ...addresses }, 'conduit listening');
+        return addresses;
+      },
+      async drain(timeoutMs = env.CONDUIT_DRAIN_TIMEOUT_MS) {
+        logs.app.info({ event: 'drain.start', inflight: lifecycle.inflight, timeoutMs }, 'draining');
+        const result = await lifecycle.drain(timeoutMs);
+        logs.app[result.drained ? 'info' : 'warn']({ event: 'drain.end', ...result }, result.drained ? 'drained' : 'drain timed out');
+        return result;
+      },
+      close() {
+        closed ??= (async () => {
+          // Anything still open after a drain (or without one) is cut now.
+          http.server.closeAllConnections?.();
+          ws.server.closeAllConnections?.();
+          await runCleanup();
+        })();
+        return closed;
+      },
+    };
+  } catch (err) {
+    await runCleanup();
+    throw err;
+  }
+}

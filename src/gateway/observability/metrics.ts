@@ -1,0 +1,118 @@
+// The gateway's metrics: a prom-client registry (GET /metrics) and the JSON document of
+// GET /v1/metrics, built from HttpStats, ProcessStats, per-tenant counters and the
+// sections other parts add (`ws`, `uploads`) through addJsonSection.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GatewayMetrics } from '../context.js';
+import type { StreamTotals } from '../streams/types.js';
+import { HttpStats } from './http-stats.js';
+import { ProcessStats } from './process-stats.js';
+
+const BUILTIN_SECTIONS = new Set(['process', 'http', 'streams', 'tenants']);
+
+export class GatewayMetricsImpl implements GatewayMetrics {
+  readonly registry = new Registry();
+  readonly http = new HttpStats();
+  readonly process: ProcessStats;
+  private readonly sections = new Map<string, () => unknown>();
+  private readonly tenants = new Map<string, Record<string, number>>();
+  private streamTotals: (() => StreamTotals) | undefined;
+
+  private readonly promRequests: Counter<'method' | 'route' | 'status'>;
+  private readonly promDuration: Histogram<'method' | 'route'>;
+  private readonly promTenant: Counter<'tenant' | 'counter'>;
+
+  constructor(opts: { startedAt: number; memwatch: boolean }) {
+    this.process = new ProcessStats(opts.startedAt, opts.memwatch);
+    collectDefaultMetrics({ register: this.registry });
+    this.promRequests = new Counter({
+      name: 'conduit_http_requests_total',
+      help: 'HTTP requests by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.promDuration = new Histogram({
+      name: 'conduit_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.promTenant = new Counter({
+      name: 'conduit_tenant_events_total',
+      help: 'Per-tenant counters (requests, errors, enqueued, ...)',
+      labelNames: ['tenant', 'counter'],
+      registers: [this.registry],
+    });
+    const post: Gauge = new Gauge({
+      name: 'conduit_post_gc_heap_bytes',
+      help: 'Heap used after the last full GC (CONDUIT_MEMWATCH=true), -1 when unknown',
+      registers: [this.registry],
+      collect: (): void => post.set(this.process.snapshot().postGcHeapBytes ?? -1),
+    });
+  }
+
+  addJsonSection(name: string, fn: () => unknown): void {
+    if (BUILTIN_SECTIONS.has(name)) {
+      throw new Error(`/v1/metrics section "${name}" is built in`);
+    }
+    if (this.sections.has(name)) throw new Error(`/v1/metrics section "${name}" is already registered`);
+    this.sections.set(name, fn);
+  }
+
+  countTenant(tenant: string, counter: string, by = 1): void {
+    let counters = this.tenants.get(tenant);
+    if (!counters) {
+      counters = {};
+      this.tenants.set(tenant, counters);
+    }
+    counters[counter] = (counters[counter] ?? 0) + by;
+    this.promTenant.inc({ tenant, counter }, by);
+  }
+
+  /** Record one finished HTTP request. */
+  recordRequest(method: string, route: string, status: number, durMs: number): void {
+    this.http.record(`${method} ${route}`, status, durMs);
+    this.promRequests.inc({ method, route, status: String(status) });
+    this.promDuration.observe({ method, route }, durMs / 1000);
+  }
+
+  /** Wire the streams engine's totals into /v1/metrics (`streams`) and Prometheus gauges. */
+  attachStreams(totals: () => StreamTotals): void {
+    this.streamTotals = totals;
+    const keys: Array<keyof StreamTotals> = [
+      'enqueued', 'delivered', 'acked', 'nacked', 'redelivered', 'deadLettered', 'depth', 'inflight', 'streams', 'subscribers',
+    ];
+    const gauge: Gauge<'figure'> = new Gauge({
+      name: 'conduit_streams',
+      help: 'Streams engine totals by figure (counters since start, and current depth/inflight/streams/subscribers)',
+      labelNames: ['figure'],
+      registers: [this.registry],
+      collect: () => {
+        const t = totals();
+        for (const k of keys) gauge.set({ figure: k }, Number(t[k] ?? 0));
+      },
+    });
+  }
+
+  async json(): Promise<Record<string, unknown>> {
+    const doc: Record<string, unknown> = {
+      process: this.process.snapshot(),
+      http: this.http.snapshot(),
+      streams: this.streamTotals ? this.streamTotals() : null,
+      tenants: Object.fromEntries([...this.tenants].map(([k, v]) => [k, { ...v }])),
+    };
+    for (const [name, fn] of this.sections) {
+      try {
+        doc[name] = await fn();
+      } catch (err) {
+        doc[name] = { error: String(err) };
+      }
+    }
+    return doc;
+  }
+
+  close(): void {
+    this.process.close();
+    this.registry.clear();
+  }
+}
