@@ -1,0 +1,95 @@
+// Number and label formatting shared by the renderers (pure, locale-independent).
+
+import type { HistogramRecord, TrendVerdict, TrendVerdictKind } from '../../src/load/result.js';
+
+const MiB = 1024 * 1024;
+
+/** ~3 significant figures, deterministic so snapshots stay stable. */
+export function num(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs >= 100 || Number.isInteger(value)) return Math.round(value).toString();
+  if (abs >= 10) return value.toFixed(1);
+  // Small figures (ratios, slopes) keep 3 significant digits: 0.0123, 1.98.
+  return Number(value.toPrecision(3)).toString();
+}
+
+export function bytes(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1024 * MiB) return `${num(value / (1024 * MiB))} GiB`;
+  if (abs >= MiB) return `${num(value / MiB)} MiB`;
+  if (abs >= 1024) return `${num(value / 1024)} KiB`;
+  return `${Math.round(value)} B`;
+}
+
+export function mib(valueBytes: number): number {
+  return valueBytes / MiB;
+}
+
+export function percent(ratio: number): string {
+  return `${(ratio * 100).toFixed(2)}%`;
+}
+
+export function signed(value: number, text = num(value)): string {
+  return value > 0 ? `+${text}` : text;
+}
+
+/** A histogram value in its unit. */
+export function histValue(value: number, unit: HistogramRecord['unit']): string {
+  return unit === 'bytes' ? bytes(value) : num(value);
+}
+
+/** "http.latency (CO-corrected)" when a ".raw" twin exists, "(raw)" for the twin. */
+export function histogramLabel(name: string, all: readonly string[]): string {
+  if (name.endsWith('.raw') && all.includes(name.slice(0, -4))) return `${name} (raw, uncorrected)`;
+  if (all.includes(`${name}.raw`)) return `${name} (CO-corrected)`;
+  return name;
+}
+
+/** Thousands separators without locale: 1234567 → "1,234,567". */
+export function count(value: number): string {
+  return Math.round(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** "TIMEOUT ×3, ECONNRESET ×1" (largest first), or "none". */
+export function breakdown(record: Record<string, number>): string {
+  const entries = Object.entries(record).filter(([, v]) => v > 0).sort(([ak, a], [bk, b]) => b - a || ak.localeCompare(bk));
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ×${count(v)}`).join(', ');
+}
+
+export function verdictMark(verdict: TrendVerdictKind | 'none'): string {
+  return verdict === 'stable' ? '✓' : verdict === 'growing' ? '✗' : '?';
+}
+
+/** "postGcHeap: growing +1.02 MiB/min (projected +61.2 MiB/h), p=0.001, 50 samples after 10 s warm-up: reason". */
+export function trendLine(trend: TrendVerdict): string {
+  const slope = `${signed(trend.slopeMBPerMin, trend.slopeMBPerMin.toFixed(2))} MiB/min`;
+  const projected = `projected ${signed(trend.projectedMBPerHour, trend.projectedMBPerHour.toFixed(1))} MiB/h`;
+  const p = `p=${trend.pValue < 0.001 ? trend.pValue.toExponential(1) : trend.pValue.toFixed(3)}`;
+  return `${trend.metric}: ${trend.verdict} ${slope} (${projected}), ${p}, ${trend.samples} samples after ${num(trend.warmupS)} s warm-up — ${trend.reason}`;
+}
+
+export function thresholdValue(value: number | string, unit: string | undefined): string {
+  const text = typeof value === 'number' ? num(value) : value;
+  return unit ? `${text} ${unit}` : text;
+}
+
+/** At most `max` items, evenly spaced, always keeping the first and the last. */
+export function downsample<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  const out: T[] = [];
+  for (let i = 0; i < max; i++) out.push(items[Math.round((i * (items.length - 1)) / (max - 1))]!);
+  return out;
+}
+
+/** Text columns padded to align (terminal tables). Numbers right-aligned by `align`. */
+export function columns(rows: ReadonlyArray<readonly string[]>, align: ReadonlyArray<'l' | 'r'>, indent = '  '): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  return rows
+    .map((row) => indent + row.map((cell, i) => {
+      const pad = ' '.repeat(widths[i]! - [...cell].length);
+      return align[i] === 'r' ? pad + cell : cell + pad;
+    }).join('  ').trimEnd())
+    .join('\n');
+}

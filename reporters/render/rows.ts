@@ -1,0 +1,67 @@
+// Table rows (header first) shared by the terminal, markdown and HTML renderers, so the
+// three formats always show the same figures.
+
+import type { BaselineComparison, MergedScenario } from '../model.js';
+import { errorRate, latencyHistogramNames, operations } from '../metrics.js';
+import { breakdown, bytes, count, histogramLabel, histValue, num, percent, signed, thresholdValue } from './format.js';
+
+export const PERCENTILE_ALIGN = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] as const;
+
+/** histogram | unit | count | p50 | p90 | p95 | p99 | p99.9 | max | mean — latency first. */
+export function percentileRows(scenario: Pick<MergedScenario, 'histograms'>): string[][] {
+  const names = Object.keys(scenario.histograms);
+  const ordered = [...latencyHistogramNames(scenario), ...names.filter((n) => scenario.histograms[n]!.unit !== 'ms').sort()];
+  const rows = [['histogram', 'unit', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean']];
+  for (const name of ordered) {
+    const { unit, summary: s } = scenario.histograms[name]!;
+    const v = (x: number) => histValue(x, unit);
+    rows.push([histogramLabel(name, names), unit, count(s.count), v(s.p50), v(s.p90), v(s.p95), v(s.p99), v(s.p999), v(s.max), v(s.mean)]);
+  }
+  return rows;
+}
+
+/** figure | value: throughput, operations, error rate, statuses, errors, concurrency, ledger, generator. */
+export function figureRows(scenario: MergedScenario): string[][] {
+  const rows = [['figure', 'value']];
+  for (const [k, v] of Object.entries(scenario.throughput).sort(([a], [b]) => a.localeCompare(b))) rows.push([k, num(v)]);
+  rows.push(['operations', count(operations(scenario))]);
+  rows.push(['error rate', percent(errorRate(scenario))]);
+  rows.push(['status codes', breakdown(scenario.statusCodes)]);
+  rows.push(['errors', breakdown(scenario.errors)]);
+  rows.push(['concurrency max / mean', `${num(scenario.concurrency.max)} / ${num(scenario.concurrency.mean)}`]);
+  if (scenario.ledger) {
+    const l = scenario.ledger;
+    rows.push(['ledger', `${count(l.enqueued)} enqueued, ${count(l.deliveredUnique)} delivered, ${count(l.duplicates)} duplicates, ${count(l.lost)} lost`]);
+    if (l.lostSample.length > 0) rows.push(['lost ids (sample)', l.lostSample.join(', ')]);
+  }
+  const g = scenario.generator;
+  rows.push(['generator', `${g.saturated ? '⚠️ saturated — ' : ''}CPU max ${num(g.cpuPercentMax)}%, RSS max ${bytes(g.rssBytesMax)}, event-loop lag p99 ${num(g.eventLoopLagP99Ms)} ms${g.saturated && g.reason ? ` (${g.reason})` : ''}`]);
+  return rows;
+}
+
+/** ✅/❌ | check | measured | allowed | message [| source]. */
+export function checkRows(scenario: MergedScenario): string[][] {
+  const multi = scenario.sources.length > 1;
+  const rows = [['', 'check', 'measured', 'allowed', 'message', ...(multi ? ['source'] : [])]];
+  for (const t of scenario.thresholds) {
+    rows.push([t.passed ? '✅' : '❌', t.name, thresholdValue(t.measured, t.unit), thresholdValue(t.allowed, t.unit), t.message, ...(multi ? [t.source] : [])]);
+  }
+  return rows;
+}
+
+export const BASELINE_ALIGN = ['l', 'l', 'l', 'r', 'r', 'r', 'r'] as const;
+
+export function baselineRows(baseline: BaselineComparison): string[][] {
+  const rows = [['', 'scenario', 'metric', 'baseline', 'current', 'delta', '± allowed']];
+  for (const d of baseline.deltas) {
+    const mark = d.regression ? '🔺 regression' : d.change === 'better' ? '✅ better' : '·';
+    const ratio = d.unit === 'ratio';
+    const value = (v: number) => (ratio ? percent(v) : `${num(v)} ${d.unit}`);
+    rows.push([
+      mark, d.scenario, d.metric, value(d.baseline), value(d.current),
+      `${signed(d.delta, ratio ? percent(d.delta) : num(d.delta))} (${signed(d.relative * 100, num(d.relative * 100))}%)`,
+      ratio ? percent(d.allowed) : num(d.allowed),
+    ]);
+  }
+  return rows;
+}

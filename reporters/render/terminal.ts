@@ -1,0 +1,83 @@
+// Terminal renderer (pure): one block per scenario and the run verdict, as plain text.
+
+import type { MergedScenario, RunReport } from '../model.js';
+import { errorRate, operations } from '../metrics.js';
+import {
+  breakdown, bytes, columns, count, num, percent, signed, thresholdValue, trendLine, verdictMark,
+} from './format.js';
+import { PERCENTILE_ALIGN, percentileRows } from './rows.js';
+
+export function renderPercentileTable(scenario: Pick<MergedScenario, 'histograms'>): string {
+  return columns(percentileRows(scenario), PERCENTILE_ALIGN);
+}
+
+function throughputLine(scenario: MergedScenario): string {
+  const entries = Object.entries(scenario.throughput).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${num(v)} ${k}`).join(' · ');
+}
+
+function memoryLines(scenario: MergedScenario): string[] {
+  const lines: string[] = [];
+  for (const source of scenario.sources) {
+    const prefix = scenario.sources.length > 1 ? `[${source.label}] ` : '';
+    const m = source.memory;
+    if (m.source === 'none') {
+      lines.push(`  memory: ${prefix}not measured`);
+      continue;
+    }
+    lines.push(`  memory: ${prefix}${verdictMark(m.verdict)} ${m.verdict} (${m.source}; RSS ${bytes(m.rss.minBytes)}–${bytes(m.rss.maxBytes)}, growth ${signed(m.rss.growthBytes, bytes(m.rss.growthBytes))})`);
+    for (const trend of m.trends) lines.push(`    ${trendLine(trend)}`);
+  }
+  return lines;
+}
+
+export function renderScenario(scenario: MergedScenario): string {
+  const head = `▶ ${scenario.scenario} — ${num(scenario.durationS)} s against ${scenario.target.url}` +
+    (scenario.sources.length > 1 ? ` (merged from ${scenario.sources.length} sources)` : '');
+  const ops = operations(scenario);
+  const lines = [
+    head,
+    renderPercentileTable(scenario),
+    `  throughput: ${throughputLine(scenario)}`,
+    `  operations: ${count(ops)} · error rate ${percent(errorRate(scenario))}`,
+    `  status: ${breakdown(scenario.statusCodes)}`,
+    `  errors: ${breakdown(scenario.errors)}`,
+    `  concurrency: max ${num(scenario.concurrency.max)} · mean ${num(scenario.concurrency.mean)}`,
+  ];
+  if (scenario.ledger) {
+    const l = scenario.ledger;
+    lines.push(`  ledger: ${count(l.enqueued)} enqueued · ${count(l.deliveredUnique)} delivered · ${count(l.duplicates)} duplicates · ${count(l.lost)} lost`);
+  }
+  lines.push(...memoryLines(scenario));
+  if (scenario.generator.saturated) {
+    lines.push(`  ⚠ load generator saturated (figures are suspect): ${scenario.generator.reason ?? `CPU max ${num(scenario.generator.cpuPercentMax)}%, event-loop lag p99 ${num(scenario.generator.eventLoopLagP99Ms)} ms`}`);
+  }
+  if (scenario.thresholds.length > 0) {
+    lines.push('  checks:');
+    for (const t of scenario.thresholds) {
+      const where = scenario.sources.length > 1 ? ` [${t.source}]` : '';
+      lines.push(`    ${t.passed ? '✓' : '✗'} ${t.name}: ${thresholdValue(t.measured, t.unit)} (allowed ${thresholdValue(t.allowed, t.unit)})${where}${t.passed ? '' : ` — ${t.message}`}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function renderTerminalReport(report: RunReport): string {
+  const blocks = report.scenarios.map(renderScenario);
+  if (report.baseline) {
+    const flagged = report.baseline.deltas.filter((d) => d.change !== 'same');
+    const lines = [`▶ baseline ${report.baseline.source}: ${report.verdict.regressions} regression(s) beyond noise`];
+    for (const d of flagged) {
+      lines.push(`    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${num(d.baseline)} → ${num(d.current)} ${d.unit} (${signed(d.relative * 100, num(d.relative * 100))}%)`);
+    }
+    blocks.push(lines.join('\n'));
+  }
+  if (report.baselineWarning) blocks.push(`⚠ baseline not used: ${report.baselineWarning}`);
+  blocks.push(`${report.verdict.passed ? '✅' : '❌'} ${report.verdict.headline}`);
+  return `\n${blocks.join('\n\n')}\n`;
+}
+
+/** A live progress line for a scenario test (from a 'progress' annotation). */
+export function renderProgressLine(testName: string, message: string): string {
+  return `  ⏳ ${testName}: ${message}`;
+}

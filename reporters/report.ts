@@ -1,0 +1,72 @@
+// Builds the RunReport every renderer reads: the collected run, run metadata, the
+// baseline comparison and the overall verdict. Pure: metadata and the baseline are inputs.
+
+import type { TrendVerdictKind } from '../src/load/result.js';
+import type { BaselineComparison, CollectedRun, RunMeta, RunReport, RunVerdict } from './model.js';
+
+export interface VerdictOptions {
+  /** Count regressions beyond noise as a failure of the run. @default false */
+  failOnRegression?: boolean;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function memoryVerdictOf(run: CollectedRun): TrendVerdictKind | 'none' {
+  const measured = run.scenarios.flatMap((s) => s.sources).filter((s) => s.memory.source !== 'none');
+  if (measured.length === 0) return 'none';
+  const verdicts = measured.map((s) => s.memory.verdict);
+  if (verdicts.includes('growing')) return 'growing';
+  if (verdicts.every((v) => v === 'stable')) return 'stable';
+  return 'inconclusive';
+}
+
+export function decideVerdict(run: CollectedRun, baseline: BaselineComparison | undefined, options: VerdictOptions = {}): RunVerdict {
+  const failedTests = run.tests.filter((t) => t.state === 'failed').length;
+  const thresholds = run.scenarios.flatMap((s) => s.thresholds);
+  const failed = thresholds.filter((t) => !t.passed);
+  const regressions = baseline?.deltas.filter((d) => d.regression).length ?? 0;
+  const memory = memoryVerdictOf(run);
+  const noResults = run.scenarios.length === 0;
+  const passed =
+    !noResults && failedTests === 0 && failed.length === 0 && run.unhandledErrors.length === 0 &&
+    !(options.failOnRegression && regressions > 0);
+
+  const parts: string[] = [];
+  if (noResults) parts.push('no scenario stored a result in task.meta.conduit');
+  else parts.push(plural(run.scenarios.length, 'scenario'));
+  if (thresholds.length > 0) {
+    parts.push(failed.length === 0
+      ? `${thresholds.length}/${thresholds.length} checks passed`
+      : `${failed.length} of ${plural(thresholds.length, 'check')} failed (${[...new Set(failed.map((t) => t.name))].join(', ')})`);
+  }
+  if (failedTests > 0) parts.push(`${plural(failedTests, 'test')} failed`);
+  if (run.unhandledErrors.length > 0) parts.push(plural(run.unhandledErrors.length, 'unhandled error'));
+  if (memory !== 'none') parts.push(`memory ${memory}`);
+  if (baseline) parts.push(regressions === 0 ? 'no regression vs baseline' : `${plural(regressions, 'regression')} vs baseline`);
+
+  return {
+    passed,
+    headline: `${passed ? 'Load run passed' : 'Load run failed'}: ${parts.join(', ')}`,
+    failedTests,
+    failedThresholds: failed.length,
+    regressions,
+    memory,
+  };
+}
+
+export function buildRunReport(
+  run: CollectedRun,
+  meta: RunMeta,
+  baseline: { comparison?: BaselineComparison; warning?: string } = {},
+  options: VerdictOptions = {},
+): RunReport {
+  return {
+    ...run,
+    meta,
+    ...(baseline.comparison ? { baseline: baseline.comparison } : {}),
+    ...(baseline.warning ? { baselineWarning: baseline.warning } : {}),
+    verdict: decideVerdict(run, baseline.comparison, options),
+  };
+}
