@@ -3,25 +3,37 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 const CHUNK = 64 * 1024;
-
-/** Byte i of the stream for `seed`: a cheap deterministic pattern that differs per seed. */
-function fill(buf: Buffer, seed: number, offset: number): void {
-  for (let i = 0; i < buf.length; i++) buf[i] = ((offset + i) * 31 + seed * 7 + ((offset + i) >> 8)) & 0xff;
-}
+// One pseudo-random block (prime length) made once; stream `seed` is the block read
+// cyclically from offset seed × 7919. Chunks are zero-copy slices, so generating data
+// costs nothing next to hashing it.
+const BLOCK_LEN = 1_048_583;
+const BLOCK = (() => {
+  const buf = Buffer.alloc(BLOCK_LEN);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < BLOCK_LEN; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    buf[i] = x & 0xff;
+  }
+  return buf;
+})();
 
 /** A readable of `size` deterministic bytes for `seed`. */
 export function dataStream(size: number, seed: number): Readable {
   let offset = 0;
+  let pos = (seed * 7919) % BLOCK_LEN;
   return new Readable({
     read() {
       if (offset >= size) {
         this.push(null);
         return;
       }
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - offset));
-      fill(buf, seed, offset);
-      offset += buf.length;
-      this.push(buf);
+      const n = Math.min(CHUNK, size - offset, BLOCK_LEN - pos);
+      const chunk = BLOCK.subarray(pos, pos + n);
+      offset += n;
+      pos = (pos + n) % BLOCK_LEN;
+      this.push(chunk);
     },
   });
 }

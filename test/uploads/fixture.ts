@@ -65,7 +65,7 @@ export async function startUploadGateway(
     startedAt: Date.now(),
   } as unknown as GatewayContext;
 
-  const app: FastifyInstance = Fastify();
+  const app: FastifyInstance = Fastify({ forceCloseConnections: true });
   app.decorateRequest('tenant', null as never);
   app.decorateRequest('logExtra', null as never);
   app.addHook('onRequest', async (req) => {
@@ -84,6 +84,7 @@ export async function startUploadGateway(
   });
   await app.register(uploadRoutes, { ctx });
   await app.listen({ port: 0, host: '127.0.0.1' });
+
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
