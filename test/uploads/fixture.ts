@@ -24,7 +24,13 @@ export interface UploadGateway {
   blobs: BlobStore;
   /** Local backend: the store directory. */
   dir: string;
+  /** S3 backend: s3rver's data directory. */
+  s3Dir?: string;
+  /** The logExtra of the last finished request (what goes into the HTTP log line). */
+  lastLogExtra(): Record<string, unknown> | undefined;
   metrics(): Record<string, unknown>;
+  /** Prometheus text of the gateway's registry. */
+  prometheus(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,11 +60,12 @@ export async function startUploadGateway(
   if (!file.ok) throw new Error(file.problems.join('\n'));
   const config = resolveConfig(file.config, env);
   const sections = new Map<string, () => unknown>();
+  const registry = new Registry();
   const ctx = {
     env,
     config: { current: () => config, reload: async () => ({ status: 'ok', at: '' }), status: () => ({ status: 'ok', at: '' }) },
     blobs,
-    metrics: { registry: new Registry(), addJsonSection: (n: string, fn: () => unknown) => sections.set(n, fn), countTenant: () => {} },
+    metrics: { registry, addJsonSection: (n: string, fn: () => unknown) => sections.set(n, fn), countTenant: () => {} },
     logs: { app: logger, http: logger, ws: logger },
     lifecycle: { draining: false, onDrain: () => {} },
     version: 'test',
@@ -73,6 +80,10 @@ export async function startUploadGateway(
     if (!auth.ok) throw auth.error;
     req.tenant = auth.tenant;
     req.logExtra = {};
+  });
+  let logExtra: Record<string, unknown> | undefined;
+  app.addHook('onResponse', async (req) => {
+    logExtra = req.logExtra;
   });
   app.setErrorHandler((err, _req, reply) => {
     if (isGatewayError(err)) {
@@ -92,6 +103,9 @@ export async function startUploadGateway(
     env,
     blobs,
     dir,
+    ...(s3 ? { s3Dir: s3.dir } : {}),
+    lastLogExtra: () => logExtra,
+    prometheus: () => registry.metrics(),
     metrics: () => Object.fromEntries([...sections].map(([k, fn]) => [k, fn()])),
     async close() {
       await app.close();
