@@ -97,7 +97,7 @@ export function compareScenario(current: MergedScenario, base: MergedScenario, n
   }
   for (const [key, value] of Object.entries(current.throughput)) {
     const b = base.throughput[key];
-    if (typeof b === 'number') out.push(delta(name, `throughput ${key}`, '/s', b, value, noise.throughput, false));
+    if (typeof b === 'number') out.push(delta(name, `throughput ${key}`, '', b, value, noise.throughput, false));
   }
   if (base.counters && base.errors) {
     out.push(delta(name, 'error rate', 'ratio', errorRate(base), errorRate(current), noise.errorRate, true));

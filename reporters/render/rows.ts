@@ -56,7 +56,7 @@ export function baselineRows(baseline: BaselineComparison): string[][] {
   for (const d of baseline.deltas) {
     const mark = d.regression ? '🔺 regression' : d.change === 'better' ? '✅ better' : '·';
     const ratio = d.unit === 'ratio';
-    const value = (v: number) => (ratio ? percent(v) : `${num(v)} ${d.unit}`);
+    const value = (v: number) => (ratio ? percent(v) : `${num(v)}${d.unit ? ` ${d.unit}` : ''}`);
     rows.push([
       mark, d.scenario, d.metric, value(d.baseline), value(d.current),
       `${signed(d.delta, ratio ? percent(d.delta) : num(d.delta))} (${signed(d.relative * 100, num(d.relative * 100))}%)`,

@@ -68,7 +68,7 @@ export function renderTerminalReport(report: RunReport): string {
     const flagged = report.baseline.deltas.filter((d) => d.change !== 'same');
     const lines = [`▶ baseline ${report.baseline.source}: ${report.verdict.regressions} regression(s) beyond noise`];
     for (const d of flagged) {
-      lines.push(`    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${num(d.baseline)} → ${num(d.current)} ${d.unit} (${signed(d.relative * 100, num(d.relative * 100))}%)`);
+      lines.push(`    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${num(d.baseline)} → ${num(d.current)}${d.unit && d.unit !== 'ratio' ? ` ${d.unit}` : ''} (${signed(d.relative * 100, num(d.relative * 100))}%)`);
     }
     blocks.push(lines.join('\n'));
   }

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { compareWithBaseline, parseResultsDocument } from '../../reporters/baseline.js';
+import { collectRun } from '../../reporters/collect.js';
+import { buildRunReport } from '../../reporters/report.js';
+import { renderHtmlReport, trendLinePoints } from '../../reporters/render/html.js';
+import { renderResultsJson } from '../../reporters/render/json.js';
+import { renderMarkdownSummary } from '../../reporters/render/markdown.js';
+import { renderMemoryXyChart } from '../../reporters/render/mermaid.js';
+import { renderLineChart } from '../../reporters/render/svg.js';
+import { renderPercentileTable, renderProgressLine, renderTerminalReport } from '../../reporters/render/terminal.js';
+import type { ScenarioResult } from '../../src/load/result.js';
+import { FIXED_META } from './fixtures/meta.js';
+import { range, scenarioResult } from './fixtures/results.js';
+
+function reportOf(entries: Array<{ result: ScenarioResult; state?: string; message?: string }>, baselineFrom?: ScenarioResult[]) {
+  const cases = entries.map(({ result, state = 'passed', message }) => ({
+    name: result.scenario, fullName: result.scenario, module: { moduleId: `test-load/${result.scenario}.load.ts` },
+    meta: () => ({ conduit: result }),
+    result: () => ({ state, errors: message ? [{ message }] : [] }),
+  }));
+  const run = collectRun(cases);
+  if (!baselineFrom) return buildRunReport(run, FIXED_META);
+  const base = parseResultsDocument(renderResultsJson(reportOf(baselineFrom.map((result) => ({ result })))));
+  return buildRunReport(run, FIXED_META, { comparison: compareWithBaseline(run.scenarios, base, 'reports/baseline/results.json') });
+}
+
+const passing = () => reportOf([{ result: scenarioResult() }, { result: scenarioResult({ scenario: 'ws', latenciesMs: range(2, 0.05, 400) }) }]);
+const failing = () => reportOf(
+  [{ result: scenarioResult({ failing: true, growing: true, saturated: true, latenciesMs: range(20, 0.2, 1000) }), state: 'failed', message: 'error rate 1.20% > 1.00%\n  at x' }],
+  [scenarioResult()],
+);
+
+describe('terminal renderer', () => {
+  it('prints the percentile table with corrected and raw histograms', () => {
+    expect(renderPercentileTable(scenarioResult())).toMatchInlineSnapshot(`
+      "  histogram                            unit  count   p50   p90   p95   p99  p99.9   max  mean
+        http.latency (CO-corrected)          ms    1,000  50.4  90.4  95.4  99.5    100   100  50.5
+        http.latency.raw (raw, uncorrected)  ms    1,000  40.4  72.4  76.4  79.6   80.3  80.4  40.4"
+    `);
+  });
+
+  it('renders a passing run', () => {
+    expect(renderTerminalReport(passing())).toMatchSnapshot();
+  });
+
+  it('renders a failing run with saturation, memory growth and baseline regressions', () => {
+    const text = renderTerminalReport(failing());
+    expect(text).toContain('⚠ load generator saturated');
+    expect(text).toContain('✗ error rate');
+    expect(text).toMatch(/❌ Load run failed: .*regressions? vs baseline/);
+    expect(text).toMatchSnapshot();
+  });
+
+  it('renders progress lines', () => {
+    expect(renderProgressLine('soak', '30 s · 1,204 req · p99 12 ms')).toBe('  ⏳ soak: 30 s · 1,204 req · p99 12 ms');
+  });
+});
+
+describe('markdown renderer', () => {
+  it('puts the verdict first and renders tables, the memory chart and follow-ups', () => {
+    const md = renderMarkdownSummary(failing());
+    expect(md.split('\n')[0]).toMatch(/^# ❌ Load run failed: /);
+    expect(md).toContain('```mermaid\nxychart-beta');
+    expect(md).toContain('## Baseline');
+    expect(md).toContain('🔺 regression');
+    expect(md).toContain('## Follow-ups');
+    expect(md).toMatchSnapshot();
+  });
+
+  it('renders a passing summary', () => {
+    const md = renderMarkdownSummary(passing());
+    expect(md.startsWith('# ✅ Load run passed: 2 scenarios, 4/4 checks passed, memory stable\n')).toBe(true);
+    expect(md).not.toContain('## Follow-ups');
+    expect(md).toMatchSnapshot();
+  });
+
+  it('downsamples the mermaid chart to at most 40 points and names both lines', () => {
+    const chart = renderMemoryXyChart('m', scenarioResult({ durationS: 100 }).memory)!;
+    const xs = /x-axis "seconds" \[(.*)\]/.exec(chart)![1]!.split(', ');
+    expect(xs).toHaveLength(40);
+    expect(xs[0]).toBe('0');
+    expect(xs.at(-1)).toBe('599');
+    expect(chart.match(/^ {4}line \[/gm)).toHaveLength(2);
+  });
+});
+
+describe('HTML renderer', () => {
+  it('is one self-contained file: no scripts, no external resources', () => {
+    const html = renderHtmlReport(failing());
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|\ssrc=|\shref=|@import|url\(/i);
+    expect(html.match(/<svg /g)!.length).toBe(3); // latency, throughput, memory
+    expect(html).toContain('❌ Load run failed');
+    expect(html).toMatchSnapshot();
+  });
+
+  it('escapes text from results', () => {
+    const result = scenarioResult({ scenario: '<img src=x onerror=alert(1)>' });
+    expect(renderHtmlReport(reportOf([{ result }]))).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('draws the memory trend line with the verdict slope through the median intercept', () => {
+    const memory = scenarioResult({ growing: true, durationS: 20 }).memory;
+    const line = trendLinePoints(memory)!;
+    const [[x0, y0], [x1, y1]] = line.points;
+    expect(x0).toBe(10); // after the 10 s warm-up
+    expect((y1! - y0!) / (x1! - x0!)).toBeCloseTo(0.5 / 60, 9); // postGcHeap slope 0.5 MiB/min
+    expect(line.name).toBe('postGcHeap trend 0.50 MiB/min');
+  });
+
+  it('renders an empty chart without failing', () => {
+    expect(renderLineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [] })).toContain('no data');
+  });
+});
