@@ -1,9 +1,11 @@
 // GET /v1/blobs/:id (ETag, tenant scope, 404), traversal filenames, the HTTP log fields,
 // an abort on the S3 backend, and the Prometheus series.
+import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataSha256 } from '../blobs/data.js';
+import { dataSha256, dataStream } from '../blobs/data.js';
 import { upload, waitFor } from './client.js';
 import { startUploadGateway, type BackendName, type UploadGateway } from './fixture.js';
 import { storeState } from './store-state.js';
@@ -49,7 +51,10 @@ for (const backend of ['local', 's3'] as BackendName[]) {
     it('a client abort mid-upload leaves the store unchanged', async () => {
       const before = await storeState(g);
       const ac = new AbortController();
-      const pending = upload(g.url, 'acme-token', [{ field: 'f', filename: 'cut', size: 8_000_000, seed: 3 }], { signal: ac.signal });
+      // The file body is fed by hand, so the abort surely lands mid-stream: 6 MB of 8.
+      const body = new PassThrough();
+      const pending = upload(g.url, 'acme-token', [{ field: 'f', filename: 'cut', size: 8_000_000, seed: 3, body }], { signal: ac.signal });
+      for await (const chunk of dataStream(6_000_000, 3)) if (!body.write(chunk)) await once(body, 'drain');
       await waitFor(() => (g.metrics().uploads as { inFlight: number }).inFlight === 1, 5000, 'upload start');
       ac.abort();
       await expect(pending).rejects.toThrow();
