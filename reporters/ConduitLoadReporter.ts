@@ -102,7 +102,8 @@ export class ConduitLoadReporter implements Reporter {
   }
 
   onTestCaseAnnotate(testCase: TestCase, annotation: TestAnnotation): void {
-    if (this.options.progress && annotation.type === 'progress') {
+    // Progress is live information: a --merge-reports replay would only repeat it.
+    if (this.options.progress && annotation.type === 'progress' && !this.vitest?.config.mergeReports) {
       this.log(renderProgressLine(testCase.fullName, annotation.message));
     }
   }
@@ -184,3 +185,5 @@ export class ConduitLoadReporter implements Reporter {
   }
 }
 
+/** Default export, so the reporter also works by path: `--reporter=./reporters/ConduitLoadReporter.ts`. */
+export default ConduitLoadReporter;

@@ -15,7 +15,9 @@ import { ConduitLoadReporter } from '../../reporters/index.js';
 import { parseResultsDocument } from '../../reporters/baseline.js';
 import { DATASETS, histogramOf } from './fixtures/results.js';
 
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/project');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const FIXTURE = join(HERE, 'fixtures/project');
+const REPORTER_PATH = join(HERE, '../../reporters/ConduitLoadReporter.ts');
 
 /** A stream that keeps what is written, synchronously (no Writable buffering). */
 class Capture extends Writable {
@@ -68,7 +70,6 @@ describe('ConduitLoadReporter end to end', () => {
   let single: RunOutput;
   let merged: RunOutput;
   const good = new ConduitLoadReporter({ outDir: 'placeholder' });
-  const mergedReporter = new ConduitLoadReporter({ outDir: 'placeholder', stepSummary: false });
   const env = { step: process.env.GITHUB_STEP_SUMMARY, baseline: process.env.CONDUIT_LOAD_BASELINE };
 
   beforeAll(async () => {
@@ -80,7 +81,6 @@ describe('ConduitLoadReporter end to end', () => {
     process.env.GITHUB_STEP_SUMMARY = join(tmp, 'step-summary.md');
     process.env.CONDUIT_LOAD_BASELINE = join(tmp, 'missing-baseline.json');
     good.options.outDir = join(tmp, 'out');
-    mergedReporter.options.outDir = join(tmp, 'merged');
     // An outDir below a regular file cannot be created, even as root.
     const unwritable = new ConduitLoadReporter({ outDir: join(tmp, 'not-a-dir', 'out'), terminal: false, progress: false, stepSummary: false });
 
@@ -88,7 +88,8 @@ describe('ConduitLoadReporter end to end', () => {
     delete process.env.GITHUB_STEP_SUMMARY;
     delete process.env.CONDUIT_LOAD_BASELINE;
     await runVitest(tmp, [['blob', { outputFile: join(blobs, 'b.json') }]], { dataset: 'b' });
-    merged = await runVitest(tmp, [mergedReporter], { mergeReports: blobs });
+    // The tuple form a config uses, by path (the module's default export).
+    merged = await runVitest(tmp, [[REPORTER_PATH, { outDir: join(tmp, 'merged'), stepSummary: false }]], { mergeReports: blobs });
   }, 90_000);
 
   afterAll(async () => {
@@ -133,24 +134,22 @@ describe('ConduitLoadReporter end to end', () => {
   });
 
   it('merges the histograms of two blob files of the same scenario losslessly', async () => {
-    const report = mergedReporter.lastReport!;
-    expect(report.meta.reason).toBe('merged');
-    expect(report.scenarios).toHaveLength(1);
-    const scenario = report.scenarios[0]!;
-    expect(scenario.sources).toHaveLength(2);
+    const doc = parseResultsDocument(await readFile(join(tmp, 'merged', 'results.json'), 'utf8'));
+    expect(doc.meta.reason).toBe('merged');
+    expect(doc.scenarios).toHaveLength(1);
+    const scenario = doc.scenarios[0]!;
+    expect(scenario.sources.map((s) => s.label)).toEqual(['scenario.load.ts > uploads', 'scenario.load.ts > uploads #2']);
     const latency = scenario.histograms['http.latency']!.summary;
     const oneHistogram = histogramOf([...DATASETS.a, ...DATASETS.b]).summary;
     expect(latency.count).toBe(DATASETS.a.length + DATASETS.b.length);
     expect(latency.p99).toBe(oneHistogram.p99);
     expect(latency).toEqual(oneHistogram);
-
-    const doc = parseResultsDocument(await readFile(join(tmp, 'merged', 'results.json'), 'utf8'));
-    expect(doc.scenarios[0]!.histograms['http.latency']!.summary.p99).toBe(oneHistogram.p99);
     expect(doc.verdict.passed).toBe(false); // machine b failed its error-rate check
     expect(doc.tests.map((t) => t.state).sort()).toEqual(['failed', 'passed']);
     const md = await readFile(join(tmp, 'merged', 'summary.md'), 'utf8');
     expect(md.split('\n')[0]).toMatch(/^# ❌ Load run failed: 1 scenario, 1 of 4 checks failed \(error rate\)/);
     expect(md).toContain('merged from 2 sources');
     expect(merged.stdout).toContain('(merged from 2 sources)');
+    expect(merged.stdout).not.toContain('⏳'); // progress is not replayed
   });
 });
