@@ -20,11 +20,18 @@ export function percentileRows(scenario: Pick<MergedScenario, 'histograms'>): st
   return rows;
 }
 
+/** "requests 1,012 · bytesSent 10,362,880" in name order, or "none". */
+export function counterList(counters: Record<string, number>): string {
+  const entries = Object.entries(counters).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${count(v)}`).join(' · ');
+}
+
 /** figure | value: throughput, operations, error rate, statuses, errors, concurrency, ledger, generator. */
 export function figureRows(scenario: MergedScenario): string[][] {
   const rows = [['figure', 'value']];
   for (const [k, v] of Object.entries(scenario.throughput).sort(([a], [b]) => a.localeCompare(b))) rows.push([k, num(v)]);
   rows.push(['operations', count(operations(scenario))]);
+  rows.push(['counters', counterList(scenario.counters)]);
   rows.push(['error rate', percent(errorRate(scenario))]);
   rows.push(['status codes', breakdown(scenario.statusCodes)]);
   rows.push(['errors', breakdown(scenario.errors)]);

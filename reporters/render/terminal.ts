@@ -5,7 +5,7 @@ import { errorRate, operations } from '../metrics.js';
 import {
   breakdown, bytes, columns, count, num, percent, signed, thresholdValue, trendLine, verdictMark,
 } from './format.js';
-import { PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { counterList, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 
 export function renderPercentileTable(scenario: Pick<MergedScenario, 'histograms'>): string {
   return columns(percentileRows(scenario), PERCENTILE_ALIGN);
@@ -40,6 +40,7 @@ export function renderScenario(scenario: MergedScenario): string {
     renderPercentileTable(scenario),
     `  throughput: ${throughputLine(scenario)}`,
     `  operations: ${count(ops)} · error rate ${percent(errorRate(scenario))}`,
+    `  counters: ${counterList(scenario.counters)}`,
     `  status: ${breakdown(scenario.statusCodes)}`,
     `  errors: ${breakdown(scenario.errors)}`,
     `  concurrency: max ${num(scenario.concurrency.max)} · mean ${num(scenario.concurrency.mean)}`,
