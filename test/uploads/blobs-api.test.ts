@@ -55,10 +55,10 @@ for (const backend of ['local', 's3'] as BackendName[]) {
       const body = new PassThrough();
       const pending = upload(g.url, 'acme-token', [{ field: 'f', filename: 'cut', size: 8_000_000, seed: 3, body }], { signal: ac.signal });
       for await (const chunk of dataStream(6_000_000, 3)) if (!body.write(chunk)) await once(body, 'drain');
-      await waitFor(() => (g.metrics().uploads as { inFlight: number }).inFlight === 1, 5000, 'upload start');
+      await waitFor(async () => (await g.uploads()).inFlight === 1, 5000, 'upload start');
       ac.abort();
       await expect(pending).rejects.toThrow();
-      await waitFor(() => (g.metrics().uploads as { inFlight: number }).inFlight === 0, 5000, 'abort noticed');
+      await waitFor(async () => (await g.uploads()).inFlight === 0, 5000, 'abort noticed');
       expect(await storeState(g)).toEqual(before);
     });
   });
@@ -89,7 +89,12 @@ describe('filenames and logs (local)', () => {
 
   it('puts sha256, bytes and MB/s in the request log line, and counts in Prometheus', async () => {
     const r = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 2_000_000, seed: 30 }]);
-    expect(g.lastLogExtra()).toMatchObject({ sha256: r.body.files[0].sha256, uploadBytes: 2_000_000, uploadMBps: expect.any(Number) });
+    let line: Record<string, unknown> | undefined;
+    await waitFor(async () => {
+      line = (await g.httpLog()).find((l) => l.sha256 === r.body.files[0].sha256);
+      return line !== undefined;
+    }, 5000, 'the upload log line');
+    expect(line).toMatchObject({ method: 'POST', status: 201, tenant: 'acme', uploadBytes: 2_000_000, uploadMBps: expect.any(Number) });
     const text = await g.prometheus();
     expect(text).toMatch(/conduit_upload_bytes_total \d+/);
     expect(text).toContain('conduit_uploads_in_flight 0');

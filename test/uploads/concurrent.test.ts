@@ -57,7 +57,7 @@ for (const backend of (process.env.ONLY ? [process.env.ONLY] : ['local', 's3']) 
           }),
         );
       }
-      const m = gw.metrics().uploads as Record<string, number>;
+      const m = await gw.uploads();
       expect(m.inFlight).toBe(0);
       expect(m.files).toBe(N);
     });

@@ -16,7 +16,7 @@ afterEach(async () => {
   gw = undefined;
 });
 const start = async (overrides: Partial<EnvSettings> = {}) => (gw = await startUploadGateway('local', overrides));
-const inFlight = (g: UploadGateway) => (g.metrics().uploads as { inFlight: number }).inFlight;
+const inFlight = async (g: UploadGateway) => (await g.uploads()).inFlight;
 
 /** An upload whose file body we feed by hand; resolves when the response arrives. */
 function heldUpload(g: UploadGateway, token: string) {
@@ -112,7 +112,7 @@ describe('upload limits', () => {
     const g = await start();
     const held = heldUpload(g, 'small-token'); // tenant "small": maxConcurrentUploads 1
     held.body.write('x');
-    await waitFor(() => inFlight(g) === 1, 5000, 'the held upload to start');
+    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
     const r = await upload(g.url, 'small-token', [{ field: 'f', filename: 'x', size: 10, seed: 5 }]);
     expect(r.status).toBe(503);
     expect(r.headers['retry-after']).toBe('1');
@@ -127,7 +127,7 @@ describe('upload limits', () => {
     const g = await start({ CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: 1 });
     const held = heldUpload(g, 'acme-token');
     held.body.write('x');
-    await waitFor(() => inFlight(g) === 1, 5000, 'the held upload to start');
+    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
     const r = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 10_000_000, seed: 6 }]);
     expect(r.status).toBe(503);
     expect(r.body.error).toMatchObject({ code: 'UPLOAD_CAPACITY', details: { cap: 'ip' } });
@@ -138,7 +138,7 @@ describe('upload limits', () => {
     const g2 = await start({ CONDUIT_MAX_CONCURRENT_UPLOADS: 1 });
     const held2 = heldUpload(g2, 'acme-token');
     held2.body.write('x');
-    await waitFor(() => inFlight(g2) === 1, 5000, 'the held upload to start');
+    await waitFor(async () => (await inFlight(g2)) === 1, 5000, 'the held upload to start');
     const r2 = await upload(g2.url, 'small-token', [{ field: 'f', filename: 'x', size: 10, seed: 7 }]);
     expect(r2.body.error).toMatchObject({ code: 'UPLOAD_CAPACITY', details: { cap: 'global', limit: 1 } });
     held2.body.end();
@@ -161,10 +161,10 @@ describe('upload limits', () => {
         `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n${head}`,
     );
     for await (const chunk of dataStream(3_000_000, 9)) if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
-    await waitFor(() => inFlight(g) === 1, 5000, 'the upload to start');
+    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the upload to start');
     sock.destroy();
-    await waitFor(() => inFlight(g) === 0, 5000, 'the server to notice the abort');
+    await waitFor(async () => (await inFlight(g)) === 0, 5000, 'the server to notice the abort');
     expect(await storeState(g)).toEqual(before);
-    expect((g.metrics().uploads as { rejected: Record<string, number> }).rejected.client_aborted).toBe(1);
+    expect((await g.uploads()).rejected.client_aborted).toBe(1);
   });
 });

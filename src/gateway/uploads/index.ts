@@ -4,15 +4,12 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { makeBlobHandler } from './blob-route.js';
-import { DEFAULT_DISCARD, type DiscardBounds } from './discard.js';
 import { UploadMetrics } from './metrics.js';
 import { UploadSlots } from './slots.js';
 import { MAX_FIELD_VALUE_BYTES, makeUploadHandler } from './upload-route.js';
 
 export interface UploadRoutesOptions {
   ctx: GatewayContext;
-  /** Bounds for reading and dropping the rest of a rejected body. @default 64 MiB, 10 s */
-  discard?: DiscardBounds;
 }
 
 export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app, opts) => {
@@ -38,11 +35,10 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
     throwFileSizeLimit: false,
   });
 
-  app.post('/v1/upload', makeUploadHandler({ ctx, slots, metrics, discard: opts.discard ?? DEFAULT_DISCARD }));
+  app.post('/v1/upload', makeUploadHandler({ ctx, slots, metrics }));
   app.get('/v1/blobs/:id', makeBlobHandler(ctx));
 };
 
 export { UploadSlots, type CapacityReason } from './slots.js';
 export { UploadMetrics, type RejectReason } from './metrics.js';
-export { discardRest, DEFAULT_DISCARD, type DiscardBounds } from './discard.js';
 export type { UploadedFile, UploadResponse } from './upload-route.js';

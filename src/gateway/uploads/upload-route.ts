@@ -8,15 +8,14 @@
 //
 // Failure policy: a request is all-or-nothing. If any part fails (limit, malformed body,
 // client abort, store error), the blobs already stored for earlier parts of the same
-// request are deleted, the rest of the body is read and discarded (bounded, so the
-// client sees the status), and the error is answered. The slot is released only after
+// request are deleted and the error is answered (the core's body-discard hook reads and
+// drops the rest of the body first, bounded, so the client sees the status). The slot is released only after
 // that cleanup, so `uploads.inFlight` reaching 0 means the store is settled.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { BlobMeta } from '../blobs/types.js';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
-import { discardRest, type DiscardBounds } from './discard.js';
 import { rejectReason, toUploadError, type MultipartLimits } from './errors.js';
 import type { UploadMetrics } from './metrics.js';
 import type { UploadSlots } from './slots.js';
@@ -42,7 +41,6 @@ export interface UploadHandlerDeps {
   ctx: GatewayContext;
   slots: UploadSlots;
   metrics: UploadMetrics;
-  discard: DiscardBounds;
 }
 
 export function limitsFor(ctx: GatewayContext, request: FastifyRequest): MultipartLimits {
@@ -68,7 +66,6 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
     const grant = slots.acquire(tenant.name, request.ip, tenant.limits.maxConcurrentUploads);
     if (!grant.ok) {
       metrics.rejectedFor(`capacity_${grant.reason}`);
-      discardRest(request.raw, deps.discard);
       throw new GatewayError('UPLOAD_CAPACITY', `too many concurrent uploads (${grant.reason} cap ${grant.limit})`, {
         retryAfterS: 1,
         details: { cap: grant.reason, limit: grant.limit },
@@ -121,7 +118,6 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
       const err = toUploadError(raw, limits);
       metrics.rejectedFor(rejectReason(err, clientGone));
       await rollback(ctx, tenant.name, stored, request);
-      if (!clientGone) discardRest(request.raw, deps.discard);
       grant.release();
       throw err;
     }
