@@ -42,6 +42,20 @@ export type { DoneEvent, EngineOptions, StartEvent, TickEvent, Workload, Workloa
 export { closedModel, openModel } from './models.js';
 export type { ClosedModelOptions, OpContext, OpenModelOptions, Operation, OpResult } from './models.js';
 
+// --- Drivers: HTTP (undici Pool), multipart uploads, WebSocket subscribers ---
+export { ConduitClient, HttpClient } from './drivers/http.js';
+export type { EnqueueAnswer, HttpClientOptions, HttpOutcome, HttpRequest, StatsAnswer } from './drivers/http.js';
+export { generatedBody, uploadGenerated } from './drivers/upload.js';
+export type { UploadedFile, UploadOptions, UploadOutcome } from './drivers/upload.js';
+export { CreditWindow } from './drivers/credit.js';
+export type { CreditPolicy } from './drivers/credit.js';
+export { WsSubscriber } from './drivers/ws.js';
+export type { AckPolicy, CloseInfo, WsSubscriberOptions } from './drivers/ws.js';
+
+// --- Target: what the global setup provides (inject('conduitTarget')) ---
+export { externalTarget, getTarget } from './target.js';
+export type { ConduitTarget } from './target.js';
+
 // --- Delivery ledger and seeded randomness ---
 export { DeliveryLedger } from './ledger.js';
 export type { DeliveryKind, LedgerSummary } from './ledger.js';

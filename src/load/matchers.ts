@@ -34,8 +34,8 @@ export interface StableMemoryOptions {
 export interface MemoryGrowthLimit {
   /** Maximum growth in bytes. */
   bytes?: number;
-  /** Maximum growth as a fraction of the mean (0.1 = 10 %). */
-  fractionOfMean?: number;
+  /** Maximum growth as a fraction of the median level (0.1 = 10 %). */
+  fraction?: number;
   /** @default postGcHeap when sampled, else rss */
   metric?: TrendVerdict['metric'];
 }
@@ -200,7 +200,7 @@ export const conduitMatchers = {
     const metric = limit.metric ?? (result.memory.trends.some((t) => t.metric === 'postGcHeap') ? 'postGcHeap' : 'rss');
     const trend = result.memory.trends.find((t) => t.metric === metric);
     const points = seriesOf(result.memory.samples, metric).filter((p) => p.t - (result.memory.samples[0]?.t ?? 0) >= (trend?.warmupS ?? 0));
-    const name = `memory ${metric} growth below ${[limit.bytes !== undefined ? `${fmt(limit.bytes / MiB, 1)} MiB` : '', limit.fractionOfMean !== undefined ? pct(limit.fractionOfMean) + ' of mean' : ''].filter(Boolean).join(' and ')}`;
+    const name = `memory ${metric} growth below ${[limit.bytes !== undefined ? `${fmt(limit.bytes / MiB, 1)} MiB` : '', limit.fraction !== undefined ? pct(limit.fraction) + ' of the median' : ''].filter(Boolean).join(' and ')}`;
     if (!trend || points.length < 2) {
       return record(this, result, {
         pass: true,
@@ -213,7 +213,7 @@ export const conduitMatchers = {
     const meanBytes = median(points.map((p) => p.value));
     const allowedBytes = Math.min(
       limit.bytes ?? Infinity,
-      limit.fractionOfMean !== undefined ? limit.fractionOfMean * meanBytes : Infinity,
+      limit.fraction !== undefined ? limit.fraction * meanBytes : Infinity,
     );
     const pass = growthBytes < allowedBytes;
     return record(this, result, {

@@ -38,6 +38,8 @@ export interface ClosedModelOptions {
   metric: string;
   /** Upper bound on operations across all users. @default 10_000_000 */
   maxIterations?: number;
+  /** Pause of each user between operations (pacing; not counted as latency). @default 0 */
+  thinkMs?: number;
 }
 
 export interface OpenModelOptions {
@@ -84,7 +86,8 @@ async function runOp(
   if (intendedAt === undefined) {
     metrics.recordLatency(metric, doneAt - sentAt);
   } else {
-    metrics.recordLatency(metric, doneAt - intendedAt);
+    // Timers may fire a little early; an operation never counts less than its own duration.
+    metrics.recordLatency(metric, doneAt - Math.min(intendedAt, sentAt));
     metrics.recordLatency(`${metric}.raw`, doneAt - sentAt);
   }
   if (result && !result.ok) {
@@ -96,12 +99,16 @@ async function runOp(
 export function closedModel(options: ClosedModelOptions): Workload {
   const { concurrency, op, metric } = options;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_OPS;
+  const thinkMs = options.thinkMs ?? 0;
   if (!(concurrency >= 1)) throw new RangeError('concurrency must be >= 1');
   return async (ctx) => {
     let iteration = 0;
     const user = async (vu: number) => {
       while (!ctx.stopping.aborted && iteration < maxIterations) {
         await runOp(ctx, op, metric, { vu, iteration: iteration++, signal: ctx.signal });
+        if (thinkMs > 0 && !ctx.stopping.aborted) {
+          await delay(thinkMs, undefined, { signal: ctx.stopping }).catch(() => undefined);
+        }
       }
     };
     await Promise.all(Array.from({ length: concurrency }, (_, vu) => user(vu)));
@@ -130,7 +137,7 @@ export function openModel(options: OpenModelOptions): Workload {
       const wait = intendedAt - performance.now();
       if (wait > 0) {
         try {
-          await delay(wait, undefined, { signal: ctx.stopping });
+          await delay(Math.ceil(wait), undefined, { signal: ctx.stopping });
         } catch {
           break; // stopping
         }

@@ -1,0 +1,128 @@
+// Vitest global setup for load runs (vitest.load.config.ts → test.globalSetup).
+//
+// Without CONDUIT_TARGET_URL it starts the Conduit gateway as a CHILD PROCESS (its
+// memory is its own, not Vitest's) on port 0 with memwatch on, waits for its ready
+// message, provides `conduitTarget` and stops it in teardown — SIGTERM, wait, SIGKILL
+// after a deadline — also after failures, on Ctrl-C and on exit. With
+// CONDUIT_TARGET_URL it provides that running service instead and stops nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startChildTarget } from './internal/child-target.js';
+import type { ExitInfo } from './internal/child-target.js';
+import { gatewayCommand } from './internal/gateway-command.js';
+import type { GatewayRunner } from './internal/gateway-command.js';
+import { externalTarget } from './target.js';
+import type { ConduitTarget } from './target.js';
+
+export interface ManagedGatewayOptions {
+  root: string;
+  env?: NodeJS.ProcessEnv;
+  runner?: GatewayRunner;
+  /** Explicit command (tests use a fixture); overrides `runner`. */
+  command?: { command: string; args: string[] };
+  readyTimeoutMs?: number;
+  logFile?: string;
+}
+
+export interface ManagedGateway {
+  target: ConduitTarget;
+  note: string;
+  stop(): Promise<ExitInfo>;
+}
+
+/** Gateway settings the harness changes for a managed run, unless the user set them. */
+export function managedGatewayEnv(base: NodeJS.ProcessEnv, blobDir: string): NodeJS.ProcessEnv {
+  const keep = (name: string, value: string) => (base[name] !== undefined && base[name] !== '' ? base[name] : value);
+  return {
+    ...base,
+    CONDUIT_HTTP_PORT: '0',
+    CONDUIT_WS_PORT: '0',
+    CONDUIT_BIND: '127.0.0.1',
+    CONDUIT_MEMWATCH: 'true',
+    CONDUIT_BLOB_LOCAL_DIR: keep('CONDUIT_BLOB_LOCAL_DIR', blobDir),
+    // All load comes from one address: a per-IP cap of 10 would reject 90 of 100 simulated clients.
+    CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: keep('CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP', '1000'),
+    CONDUIT_DRAIN_TIMEOUT_MS: keep('CONDUIT_DRAIN_TIMEOUT_MS', '10000'),
+    CONDUIT_LOG_LEVEL: keep('CONDUIT_LOG_LEVEL', 'warn'),
+  };
+}
+
+export async function startManagedGateway(options: ManagedGatewayOptions): Promise<ManagedGateway> {
+  const env = options.env ?? process.env;
+  const blobDir = mkdtempSync(join(tmpdir(), 'conduit-load-blobs-'));
+  const chosen = options.command
+    ? { ...options.command, note: 'custom command' }
+    : gatewayCommand(options.root, options.runner ?? ((env.CONDUIT_GATEWAY_RUNNER as GatewayRunner) || 'auto'));
+  const logFile = options.logFile ?? join(options.root, 'reports', 'load-gateway.out.log');
+  const cleanup = () => rmSync(blobDir, { recursive: true, force: true });
+  let child;
+  try {
+    child = await startChildTarget({
+      command: chosen.command,
+      args: chosen.args,
+      cwd: options.root,
+      env: managedGatewayEnv(env, blobDir),
+      readyTimeoutMs: options.readyTimeoutMs ?? Number(env.CONDUIT_GATEWAY_READY_TIMEOUT_MS || 60_000),
+      logFile,
+    });
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+  const { ready } = child;
+
+  // Ctrl-C and abrupt exits must not leave the gateway behind.
+  const onSignal = () => void child.stop(5000);
+  const onExit = () => child.killNow();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', onExit);
+
+  const drainMs = Number(env.CONDUIT_DRAIN_TIMEOUT_MS || 10_000);
+  return {
+    note: chosen.note,
+    target: {
+      httpUrl: ready.httpUrl,
+      wsUrl: ready.wsUrl,
+      pid: ready.pid,
+      metricsUrl: `${ready.httpUrl}/v1/metrics`,
+      managed: true,
+      logFile,
+    },
+    async stop() {
+      try {
+        return await child.stop(drainMs + 5000);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.off('exit', onExit);
+        cleanup();
+      }
+    },
+  };
+}
+
+/** The `globalSetup` entry: provide `conduitTarget`, return the teardown. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = externalTarget(process.env);
+  if (external) {
+    project.provide('conduitTarget', external);
+    return async () => {};
+  }
+  const root = resolve(project.config.root);
+  const gateway = await startManagedGateway({ root });
+  process.stdout.write(
+    `conduit: gateway pid ${gateway.target.pid} at ${gateway.target.httpUrl} (${gateway.note}); log ${gateway.target.logFile}\n`,
+  );
+  project.provide('conduitTarget', gateway.target);
+  return async () => {
+    const exit = await gateway.stop();
+    if (exit.forced || (exit.code !== 0 && exit.code !== null)) {
+      process.stderr.write(
+        `conduit: gateway exit ${exit.code ?? exit.signal}${exit.forced ? ' (SIGKILL after the drain deadline)' : ''}\n`,
+      );
+    }
+  };
+}

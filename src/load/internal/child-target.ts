@@ -1,0 +1,154 @@
+// Starting and stopping a target service as a child process. The child announces its
+// real addresses with an IPC message `{type:'conduit:ready', httpUrl, wsUrl, pid}` or a
+// stdout line `conduit ready {json}`; we wait for that event (never a sleep). A child
+// that exits, reports `conduit:error` or stays silent past the deadline gives one error
+// carrying the tail of its stderr. Its stdout/stderr are drained into a log file so a
+// full pipe can never block it.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const READY_LINE_PREFIX = 'conduit ready ';
+
+export interface ChildTargetOptions {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** @default 60000 */
+  readyTimeoutMs?: number;
+  /** File receiving the child's stdout and stderr. */
+  logFile?: string;
+}
+
+export interface ReadyInfo {
+  httpUrl: string;
+  wsUrl: string;
+  pid: number;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when SIGKILL was needed. */
+  forced: boolean;
+}
+
+export class ChildTargetError extends Error {
+  readonly stderr: string;
+  constructor(message: string, stderr: string) {
+    super(stderr.trim() ? `${message}\n--- target stderr (tail) ---\n${stderr.trim()}` : message);
+    this.name = 'ChildTargetError';
+    this.stderr = stderr;
+  }
+}
+
+export interface ChildTarget {
+  readonly ready: ReadyInfo;
+  readonly child: ChildProcess;
+  /** Resolves when the child exits (whoever caused it). */
+  readonly exited: Promise<ExitInfo>;
+  /** SIGTERM, wait up to `deadlineMs`, then SIGKILL. Idempotent. */
+  stop(deadlineMs?: number): Promise<ExitInfo>;
+  /** Synchronous last resort (process 'exit' handlers). */
+  killNow(): void;
+}
+
+const STDERR_TAIL = 16 * 1024;
+
+export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarget> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let stderrTail = '';
+  let log: NodeJS.WritableStream | undefined;
+  if (options.logFile) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    log = createWriteStream(options.logFile, { flags: 'a' });
+  }
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL);
+    log?.write(chunk);
+  });
+  let forced = false;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal, forced }));
+    child.once('error', () => resolve({ code: null, signal: null, forced }));
+  });
+  void exited.then(() => log?.end());
+
+  let stopping: Promise<ExitInfo> | undefined;
+  const stop = (deadlineMs = 15_000): Promise<ExitInfo> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
+      const first = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (first !== 'late') return first;
+      forced = true;
+      child.kill('SIGKILL');
+      return exited;
+    })();
+    return stopping;
+  };
+  const killNow = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+
+  return new Promise<ChildTarget>((resolve, reject) => {
+    let done = false;
+    const finish = (error: Error | undefined, ready?: ReadyInfo) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (error) {
+        void stop(2000).then(() => reject(new ChildTargetError(error.message, stderrTail)));
+        return;
+      }
+      resolve({ ready: ready!, child, exited, stop, killNow });
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`target did not report ready within ${readyTimeoutMs} ms (${options.command} ${options.args.join(' ')})`)),
+      readyTimeoutMs,
+    );
+    child.on('message', (msg: unknown) => {
+      const m = msg as { type?: string; message?: string } & Partial<ReadyInfo>;
+      if (m?.type === 'conduit:ready' && m.httpUrl) finish(undefined, toReady(m, child.pid));
+      else if (m?.type === 'conduit:error') finish(new Error(`target failed to start: ${m.message ?? 'unknown error'}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      log?.write(`${line}\n`);
+      if (!done && line.startsWith(READY_LINE_PREFIX)) {
+        try {
+          finish(undefined, toReady(JSON.parse(line.slice(READY_LINE_PREFIX.length)), child.pid));
+        } catch {
+          finish(new Error(`unreadable ready line: ${line}`));
+        }
+      }
+    });
+    child.once('error', (error) => finish(new Error(`cannot spawn ${options.command}: ${error.message}`)));
+    void exited.then((info) => {
+      // Let a pending stderr chunk arrive before reporting.
+      setImmediate(() =>
+        finish(new Error(`target exited before ready (code ${info.code}${info.signal ? `, signal ${info.signal}` : ''})`)),
+      );
+    });
+  });
+}
+
+function toReady(m: Partial<ReadyInfo>, fallbackPid: number | undefined): ReadyInfo {
+  if (typeof m.httpUrl !== 'string') throw new Error('ready message without httpUrl');
+  return {
+    httpUrl: m.httpUrl,
+    wsUrl: typeof m.wsUrl === 'string' ? m.wsUrl : m.httpUrl.replace(/^http/, 'ws'),
+    pid: typeof m.pid === 'number' ? m.pid : (fallbackPid ?? 0),
+  };
+}

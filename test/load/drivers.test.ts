@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConduitClient,
+  CreditWindow,
+  DeliveryLedger,
+  generatedBody,
+  Metrics,
+  uploadGenerated,
+  WsSubscriber,
+} from '../../src/load/index.js';
+import { startInProcessGateway } from './fixtures/in-process-gateway.js';
+
+let gateway: Awaited<ReturnType<typeof startInProcessGateway>>;
+beforeAll(async () => {
+  // Many attempts: random nacks must never dead-letter a message in this test.
+  gateway = await startInProcessGateway({ CONDUIT_MULTIPART_MAX_PART_SIZE: 4 * 1024 * 1024, CONDUIT_MAX_ATTEMPTS: 100 });
+});
+afterAll(async () => {
+  await gateway?.close();
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('CreditWindow', () => {
+  it('tops the window up when outstanding credit falls to refillAt', () => {
+    const w = new CreditWindow({ window: 4, refillAt: 1 });
+    expect(w.initial()).toBe(4);
+    expect([w.onDelivery(), w.onDelivery(), w.onDelivery()]).toEqual([0, 0, 3]);
+    expect(w.outstanding).toBe(4);
+    expect(w.totalGranted).toBe(7);
+    const strict = new CreditWindow({ window: 1, refillAt: 0 });
+    expect([strict.initial(), strict.onDelivery(), strict.onDelivery()]).toEqual([1, 1, 1]);
+  });
+});
+
+describe('generated bodies', () => {
+  it('are deterministic per seed and hashed while streamed', async () => {
+    const read = async (seed: number) => {
+      const body = generatedBody(200_000, seed, 7_000);
+      const chunks: Buffer[] = [];
+      for await (const c of body.stream) chunks.push(c as Buffer);
+      return { bytes: Buffer.concat(chunks), digest: body.digest() };
+    };
+    const a = await read(1);
+    const b = await read(1);
+    const c = await read(2);
+    expect(a.bytes.length).toBe(200_000);
+    expect(a.bytes.equals(b.bytes)).toBe(true);
+    expect(a.bytes.equals(c.bytes)).toBe(false);
+    expect(a.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.digest).toBe(b.digest);
+  });
+});
+
+describe('drivers against a real gateway', () => {
+  it('uploads a streamed body and checks the sha256 the gateway reports', async () => {
+    const metrics = new Metrics();
+    const client = new ConduitClient({ url: gateway.httpUrl, metrics, connections: 2 });
+    try {
+      const out = await uploadGenerated(client, { sizeBytes: 300_000, seed: 9 });
+      expect(out.ok).toBe(true);
+      expect(out.status).toBe(201);
+      expect(out.body?.files?.[0].sha256).toBe(out.sha256);
+      const tooBig = await uploadGenerated(client, { sizeBytes: 5 * 1024 * 1024, seed: 10 });
+      expect(tooBig).toMatchObject({ ok: false, status: 413, error: 'HTTP_4XX' });
+    } finally {
+      await client.close();
+    }
+    expect(metrics.counter('upload.files')).toBe(1);
+    expect(metrics.counter('bytesSent')).toBeGreaterThan(300_000);
+    expect(metrics.snapshot().statusCodes).toEqual({ '201': 1, '413': 1 });
+  });
+
+  it('subscribes with credit, acks/nacks, and the ledger sees every enqueued id', async () => {
+    const metrics = new Metrics();
+    const ledger = new DeliveryLedger();
+    const client = new ConduitClient({ url: gateway.httpUrl, metrics, connections: 4 });
+    const stream = `drivers-${Date.now()}`;
+    const subs = [0, 1].map(
+      (i) =>
+        new WsSubscriber({
+          url: gateway.wsUrl,
+          stream,
+          metrics,
+          ledger,
+          seed: i + 1,
+          credit: { window: 5, refillAt: 2 },
+          ack: { nackRate: 0.3, nackDelayMs: 5 },
+        }),
+    );
+    try {
+      await Promise.all(subs.map((s) => s.connect()));
+      for (let i = 0; i < 60; i++) {
+        const out = await client.enqueue(stream, { i });
+        expect(out.ok).toBe(true);
+        ledger.enqueued(out.body!.id);
+      }
+      await expect(ledger.settle(5000)).resolves.toBe(true);
+      // Redeliveries of nacked messages keep flowing for a moment; wait until acks cover every id.
+      await waitFor(() => metrics.counter('ws.acks') >= 60);
+    } finally {
+      await Promise.all(subs.map((s) => s.close()));
+      await client.close();
+    }
+    const summary = ledger.summary();
+    expect(summary).toMatchObject({ enqueued: 60, deliveredUnique: 60, lost: 0, duplicates: 0 });
+    expect(metrics.counter('ws.nacks')).toBeGreaterThan(5);
+    expect(summary.redeliveries).toBe(metrics.counter('ws.redeliveries'));
+    expect(metrics.counter('connections.opened')).toBe(2);
+    const snap = metrics.snapshot();
+    expect(snap.histograms['ws.connect'].summary.count).toBe(2);
+    expect(snap.histograms['ws.delivery'].summary.count).toBe(60);
+    expect(snap.errors).toEqual({});
+    const closes = await Promise.all(subs.map((s) => s.closed));
+    expect(closes.every((c) => c.byClient && c.code === 1000)).toBe(true);
+  });
+
+  it('a refused connection is counted as a typed failure', async () => {
+    const metrics = new Metrics();
+    const sub = new WsSubscriber({ url: 'ws://127.0.0.1:9', stream: 's', metrics, connectTimeoutMs: 2000 });
+    await expect(sub.connect()).rejects.toThrow();
+    expect(metrics.snapshot().errors).toEqual({ ECONNREFUSED: 1 });
+    expect(metrics.counter('connections.failed')).toBe(1);
+  });
+});

@@ -1,0 +1,115 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildScenarioResult, DeliveryLedger, installMatchers, Metrics, publishResult } from '../../src/load/index.js';
+import type { MemoryReport, ScenarioResult } from '../../src/load/index.js';
+
+const MiB = 1024 * 1024;
+
+function result(options: { memory?: MemoryReport; ledger?: DeliveryLedger } = {}): ScenarioResult {
+  const metrics = new Metrics({ mainMetric: 'http.latency' });
+  for (let i = 1; i <= 100; i++) {
+    metrics.recordLatency('http.latency', i * 10); // 10..1000 ms: p95 = 950 ms
+    metrics.completed();
+  }
+  metrics.error('HTTP_5XX');
+  metrics.error('HTTP_5XX');
+  metrics.error('ECONNRESET');
+  metrics.count('connections.attempted', 100);
+  metrics.count('connections.opened', 96);
+  return buildScenarioResult({
+    scenario: 'unit',
+    startedAt: new Date(0).toISOString(),
+    durationS: 10,
+    target: { url: 'http://127.0.0.1:1', managed: false },
+    metrics,
+    memory: options.memory,
+    ledger: options.ledger?.summary(),
+  });
+}
+
+/** Run a matcher and return its failure message ('' when it passed). */
+function failure(fn: () => void): string {
+  try {
+    fn();
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+beforeAll(() => installMatchers());
+
+describe('threshold matchers', () => {
+  it('latency percentile: pass and fail messages state measured vs allowed, outcomes recorded', () => {
+    const r = result();
+    expect(r).toHaveLatencyPercentileBelow('http.latency', 95, 1000);
+    const msg = failure(() => expect(r).toHaveLatencyPercentileBelow('http.latency', 95, 500));
+    expect(msg).toMatch(/http\.latency p95 < 500 ms: measured 95\d\.\d+ ms, allowed < 500 ms \(100 samples\)/);
+    expect(r.thresholds.map((t) => [t.name, t.passed])).toEqual([
+      ['http.latency p95 < 1000 ms', true],
+      ['http.latency p95 < 500 ms', false],
+    ]);
+    expect(failure(() => expect(r).toHaveLatencyPercentileBelow('nope', 99, 1))).toMatch(/"nope" has no samples \(histograms: http\.latency\)/);
+  });
+
+  it('error rate counts every type, with exclusions', () => {
+    const r = result();
+    expect(failure(() => expect(r).toHaveErrorRateBelow(0.01))).toMatch(
+      /error rate < 1\.00 %: measured 3\.00 % \(3 errors \/ 100 requests; HTTP_5XX=2, ECONNRESET=1\), allowed < 1\.00 %/,
+    );
+    expect(r).toHaveErrorRateBelow(0.02, { exclude: ['HTTP_5XX'] });
+    expect(r.thresholds.at(-1)).toMatchObject({ passed: true, measured: 0.01 });
+  });
+
+  it('success rate and throughput', () => {
+    const r = result();
+    expect(r).toHaveSuccessRateAtLeast(0.95, { success: 'connections.opened', total: 'connections.attempted', label: 'connections' });
+    expect(failure(() => expect(r).toHaveSuccessRateAtLeast(0.99, { success: 'connections.opened', total: 'connections.attempted', label: 'connections' }))).toMatch(
+      /connections ≥ 99\.00 %: measured 96\.00 % \(96 of 100\)/,
+    );
+    expect(r).toHaveThroughputAtLeast('requestsPerS', 10);
+    expect(failure(() => expect(r).toHaveThroughputAtLeast('messagesPerS', 5))).toMatch(/messagesPerS ≥ 5: measured 0/);
+    expect(r).toHaveCounterAtLeast('requests', 100);
+    expect(failure(() => expect(r).toHaveCounterAtLeast('requests', 1000))).toMatch(/requests ≥ 1000: measured 100/);
+  });
+
+  it('stable memory and growth limits', () => {
+    const samples = Array.from({ length: 120 }, (_, t) => ({ t, rssBytes: (100 + t / 6) * MiB })); // 10 MiB/min
+    const growing: MemoryReport = {
+      source: 'proc',
+      samples,
+      trends: [
+        { metric: 'rss', verdict: 'growing', slopeMBPerMin: 10, projectedMBPerHour: 600, pValue: 1e-9, samples: 96, warmupS: 24, reason: 'rising' },
+      ],
+      verdict: 'growing',
+      rss: { minBytes: 100 * MiB, maxBytes: 120 * MiB, avgBytes: 110 * MiB, growthBytes: 20 * MiB },
+    };
+    const r = result({ memory: growing });
+    expect(failure(() => expect(r).toHaveStableMemory())).toMatch(/memory trend stable: verdict growing, allowed stable or inconclusive — rss: growing, 10 MiB\/min \(600 MiB\/h\)/);
+    expect(failure(() => expect(r).toHaveMemoryGrowthBelow({ fraction: 0.1 }))).toMatch(/of the median: measured 15\.83 MiB over 1\.58 min \(median 111\.92 MiB\), allowed < 11\.19 MiB/);
+    expect(r).toHaveMemoryGrowthBelow({ bytes: 200 * MiB });
+    const none = result();
+    expect(none).toHaveStableMemory(); // inconclusive passes by default…
+    expect(failure(() => expect(none).toHaveStableMemory({ allowInconclusive: false }))).toMatch(/verdict inconclusive/);
+  });
+
+  it('ledger: lost messages fail with a sample of ids', () => {
+    const ledger = new DeliveryLedger();
+    ['a', 'b', 'c'].forEach((id) => ledger.enqueued(id));
+    ledger.delivered('a', 1);
+    ledger.delivered('b', 1);
+    ledger.delivered('b', 1);
+    const r = result({ ledger });
+    expect(failure(() => expect(r).toHaveNoLostMessages())).toMatch(/no lost messages: 1 lost \(e\.g\. c\), 1 duplicated of 3 enqueued \(2 delivered\), allowed 0/);
+    expect(failure(() => expect(result()).toHaveNoLostMessages())).toMatch(/no delivery ledger/);
+  });
+
+  it('publishResult stores the same object in task.meta.conduit', (ctx) => {
+    const r = result();
+    publishResult(ctx, r);
+    expect(ctx.task.meta.conduit).toBe(r);
+    expect(r.throughput.requestsPerS).toBe(10);
+    expect(r.errors).toEqual({ HTTP_5XX: 2, ECONNRESET: 1 });
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r); // plain JSON
+    delete ctx.task.meta.conduit; // keep the unit run's reporters quiet
+  });
+});
