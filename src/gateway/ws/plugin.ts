@@ -24,6 +24,10 @@ interface SubscribeQuery {
   stream?: unknown;
 }
 
+function isUpgrade(request: FastifyRequest): boolean {
+  return String(request.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
 function streamOf(request: FastifyRequest): string {
   if (!request.tenant) throw new GatewayError('UNAUTHORIZED');
   return scopeStreamName(request.tenant.name, (request.query as SubscribeQuery | undefined)?.stream);
@@ -42,7 +46,12 @@ export function makeSubscribeRoutes(hubFor: (ctx: GatewayContext) => SubscribeHu
         // and closed with 1009: so the error frame before 1009 is best effort.
         maxPayload: 2 * limit,
         perMessageDeflate: false,
-        clientTracking: false,
+      },
+      // close() is the forced stop (a graceful stop drains first, which closes every
+      // socket with 1001): cut what is left instead of waiting for close handshakes.
+      preClose(done: () => void) {
+        for (const socket of this.websocketServer.clients) socket.terminate();
+        this.websocketServer.close(() => done());
       },
       // Socket errors (protocol violations, oversize frames, resets): ws has already
       // started the close with the right code; terminating here would lose it.
@@ -52,6 +61,17 @@ export function makeSubscribeRoutes(hubFor: (ctx: GatewayContext) => SubscribeHu
       },
     });
     app.addHook('onClose', async () => hub.close());
+    // An upgrade refused by a hook that runs before @fastify/websocket's own (auth,
+    // drain guard, rate limits) gets its HTTP answer, but nothing would close the raw
+    // socket: the client would hang and the listener could never close. A hijacked
+    // (accepted) upgrade never reaches onResponse, so this only ends refused ones —
+    // gracefully, so the client reads the status first.
+    app.addHook('onResponse', async (request) => {
+      const socket = request.raw.socket;
+      if (!isUpgrade(request) || !socket || socket.destroyed) return;
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
 
     app.get(
       SUBSCRIBE_PATH,
