@@ -44,7 +44,8 @@ export interface ConduitLoadReporterOptions {
   stepSummary: string | false | null;
   /**
    * A previous results.json to compare against (relative to the Vitest root); null reads
-   * `$CONDUIT_LOAD_BASELINE` (no comparison when unset). @default null
+   * `$CONDUIT_LOAD_BASELINE` (relative to the working directory; no comparison when
+   * unset). @default null
    */
   baseline: string | null;
   /** Noise bands per metric kind, merged over DEFAULT_NOISE. @default {} */
@@ -146,10 +147,14 @@ export class ConduitLoadReporter implements Reporter {
   }
 
   private async loadBaseline(scenarios: RunReport['scenarios']): Promise<{ comparison?: BaselineComparison; warning?: string }> {
+    // The option is relative to the Vitest root (like outDir); the env var, typed in a
+    // shell, to the working directory.
+    const fromEnv = this.options.baseline === null;
     const path = this.options.baseline ?? process.env.CONDUIT_LOAD_BASELINE;
     if (!path) return {};
     try {
-      const doc = parseResultsDocument(await readFile(this.resolvePath(path), 'utf8'));
+      const file = fromEnv ? resolve(path) : this.resolvePath(path);
+      const doc = parseResultsDocument(await readFile(file, 'utf8'));
       return { comparison: compareWithBaseline(scenarios, doc, path, resolveNoise(this.options.noise)) };
     } catch (error) {
       const warning = `${path}: ${(error as Error).message}`;
