@@ -93,8 +93,12 @@ async function buildInstance(
     // Closing sockets mid-request is the drain's call, not close()'s.
     forceCloseConnections: 'idle',
     return503OnClosing: false,
+    // Schemas validate, they do not repair: no silent dropping of unknown keys, no coercion.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
   installErrorHandlers(app, ctx);
+  // JSON only (the uploads plugin adds multipart in its own scope): text/plain → 415.
+  app.removeContentTypeParser('text/plain');
   // onRequest order matters: log timing → drain guard → overload → IP limit → auth → tenant limit.
   installRequestLog(app, ctx, metrics);
   installDrainGuard(app, lifecycle);
