@@ -4,7 +4,7 @@
 import type { IntervalPoint, MemoryReport } from '../../src/load/result.js';
 import type { MergedScenario, RunReport } from '../model.js';
 import { leadingTrend } from '../metrics.js';
-import { mib, trendLine } from './format.js';
+import { mib, num, trendLine } from './format.js';
 import { recommendations } from './recommendations.js';
 import { baselineRows, checkRows, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 import { escapeXml as esc, renderLineChart } from './svg.js';
@@ -96,7 +96,7 @@ function scenarioSection(scenario: MergedScenario): string {
   });
   const checks = scenario.thresholds.length > 0 ? `<h3>Checks</h3>${htmlTable(checkRows(scenario))}` : '';
   return `<section><h2>${esc(scenario.scenario)}</h2>` +
-    `<p class="meta">${esc(`${scenario.durationS} s against ${scenario.target.url}${merged ? ` · merged from ${scenario.sources.length} sources` : ''}`)}</p>` +
+    `<p class="meta">${esc(`${num(scenario.durationS)} s against ${scenario.target.url}${merged ? ` · merged from ${scenario.sources.length} sources` : ''}`)}</p>` +
     `<div class="charts">${charts.join('')}</div>` +
     `<h3>Latency and sizes</h3>${htmlTable(percentileRows(scenario), PERCENTILE_ALIGN)}` +
     `<h3>Throughput, errors, concurrency</h3>${htmlTable(figureRows(scenario))}${checks}` +

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareWithBaseline, parseResultsDocument, resolveNoise } from '../../reporters/baseline.js';
 import { collectRun } from '../../reporters/collect.js';
-import { buildRunReport } from '../../reporters/report.js';
+import { buildRunReport, decideVerdict } from '../../reporters/report.js';
 import { renderResultsJson } from '../../reporters/render/json.js';
 import type { ScenarioResult } from '../../src/load/result.js';
 import { FIXED_META } from './fixtures/meta.js';
@@ -76,5 +76,18 @@ describe('parseResultsDocument', () => {
     expect(doc.meta).toEqual(FIXED_META);
     expect(doc.scenarios[0]!.histograms['http.latency']!.encoded.length).toBeGreaterThan(20);
     expect(doc.verdict.passed).toBe(true);
+  });
+});
+
+describe('failOnRegression', () => {
+  it('turns regressions into a failed verdict only when asked', () => {
+    const base = baselineOf(scenarioResult());
+    const run = collectRun([{
+      name: 'uploads', fullName: 'uploads', module: { moduleId: 'u.load.ts' },
+      meta: () => ({ conduit: scenarioResult({ latenciesMs: range(30, 0.2, 1000) }) }), result: () => ({ state: 'passed' }),
+    }]);
+    const cmp = compareWithBaseline(run.scenarios, base, 'b');
+    expect(decideVerdict(run, cmp)).toMatchObject({ passed: true, regressions: 6 });
+    expect(decideVerdict(run, cmp, { failOnRegression: true })).toMatchObject({ passed: false, regressions: 6 });
   });
 });
