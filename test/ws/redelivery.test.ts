@@ -1,7 +1,7 @@
 // Ack/nack, redelivery (nack delay, disconnect, ack timeout) and dead letters over real sockets.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, readJsonLines, startGateway, until, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool } from './client.js';
+import { ClientPool, poll } from './client.js';
 
 const YAML = `
 streams:
@@ -144,11 +144,11 @@ describe('WebSocket ack, nack, redelivery and dead letters', () => {
     const c = await sub(s);
     c.credit(4);
     await c.close();
-    const lines = (await until(async () => {
+    const lines = await poll(async () => {
       const all = await readJsonLines(`${g.dir}/logs/ws.jsonl`);
       const mine = all.filter((l) => l.stream === s);
       return mine.some((l) => l.event === 'close') ? mine : false;
-    })) as Array<Record<string, unknown>>;
+    });
     const close = lines.find((l) => l.event === 'close')!;
     expect(lines.find((l) => l.event === 'connect')).toMatchObject({ tenant: 'default', stream: s });
     expect(close).toMatchObject({ credit: 4, deliveries: 0, acks: 0, nacks: 0, closeCode: 1000 });
