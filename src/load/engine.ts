@@ -6,7 +6,7 @@
 // called: start nothing new) and `signal` (hard abort after the grace period: cancel
 // what is still in flight). Operations cut off by the hard abort count as `aborted`,
 // not as errors, because the target did nothing wrong.
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Metrics } from './metrics.js';
 import type { IntervalPoint } from './result.js';
@@ -71,7 +71,13 @@ export class LoadEngine extends EventEmitter<EngineEvents> {
     super();
     if (!(options.durationMs > 0)) throw new RangeError('durationMs must be > 0');
     this.metrics = metrics;
-    this.options = { tickMs: 1000, graceMs: 10_000, ...options };
+    this.options = {
+      ...options,
+      tickMs: options.tickMs ?? 1000,
+      graceMs: options.graceMs ?? 10_000,
+    };
+    // Every virtual user and subscriber listens on these: no listener limit.
+    setMaxListeners(0, this.stopController.signal, this.hardController.signal);
   }
 
   /** Stop starting new work now; in-flight work gets the grace period. */

@@ -119,9 +119,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('conduitTarget', gateway.target);
   return async () => {
     const exit = await gateway.stop();
-    if (exit.forced || (exit.code !== 0 && exit.code !== null)) {
-      process.stderr.write(
-        `conduit: gateway exit ${exit.code ?? exit.signal}${exit.forced ? ' (SIGKILL after the drain deadline)' : ''}\n`,
+    // A gateway that does not drain and exit 0 on SIGTERM fails the run (clean shutdown is a pass criterion).
+    if (exit.forced || exit.code !== 0) {
+      throw new Error(
+        `conduit: the gateway did not shut down cleanly: exit ${exit.code ?? exit.signal}${exit.forced ? ' (SIGKILL after the drain deadline)' : ''}; see ${gateway.target.logFile}`,
       );
     }
   };

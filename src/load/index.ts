@@ -52,6 +52,11 @@ export type { CreditPolicy } from './drivers/credit.js';
 export { WsSubscriber } from './drivers/ws.js';
 export type { AckPolicy, CloseInfo, WsSubscriberOptions } from './drivers/ws.js';
 
+// --- Scenarios: the shared runner and env knobs ---
+export { formatProgress, runScenario } from './scenario.js';
+export type { ScenarioOptions, ScenarioTestContext } from './scenario.js';
+export { envBool, envInt, envNumber, envSizes, loadDurationS, parseSize } from './knobs.js';
+
 // --- Target: what the global setup provides (inject('conduitTarget')) ---
 export { externalTarget, getTarget } from './target.js';
 export type { ConduitTarget } from './target.js';

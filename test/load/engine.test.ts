@@ -73,6 +73,14 @@ describe('closed model', () => {
     expect(snap.histograms.op.summary.count).toBe(3); // the thrown one has no latency
   });
 
+  it('operations in flight at the deadline finish within the default grace period', async () => {
+    const metrics = new Metrics();
+    const engine = new LoadEngine(metrics, { durationMs: 50, graceMs: undefined });
+    await engine.run([closedModel({ concurrency: 3, metric: 'op', op: () => new Promise((r) => setTimeout(r, 200)) })]);
+    expect(metrics.counter('aborted')).toBe(0);
+    expect(metrics.counter('requests')).toBe(3);
+  });
+
   it('abort() stops early; the grace period bounds in-flight work', async () => {
     const metrics = new Metrics();
     const engine = new LoadEngine(metrics, { durationMs: 60_000, graceMs: 50 });

@@ -1,0 +1,114 @@
+// runScenario: the plumbing every scenario shares, so a scenario file only declares its
+// workloads and thresholds. It samples the target's memory and the generator's health,
+// runs the engine, emits sparse progress, builds the ScenarioResult and publishes it to
+// `task.meta.conduit` before any threshold is evaluated.
+import { performance } from 'node:perf_hooks';
+import { LoadEngine } from './engine.js';
+import type { TickEvent, Workload } from './engine.js';
+import type { LedgerSummary } from './ledger.js';
+import { GeneratorMonitor } from './memory/generator.js';
+import { analyzeMemory } from './memory/report.js';
+import { MemorySampler } from './memory/sampler.js';
+import { Metrics } from './metrics.js';
+import type { ScenarioResult } from './result.js';
+import { buildScenarioResult, publishResult } from './scenario-result.js';
+import type { ConduitTarget } from './target.js';
+import type { TrendOptions } from './trend.js';
+
+/** The parts of Vitest's test context runScenario uses. */
+export interface ScenarioTestContext {
+  task: { meta: object };
+  annotate?: (message: string, type?: string) => unknown;
+}
+
+export interface ScenarioOptions {
+  name: string;
+  target: ConduitTarget;
+  durationS: number;
+  /** Knobs in force, reported with the result. */
+  config?: Record<string, unknown>;
+  /** Histogram of the series. @default 'http.latency' */
+  mainMetric?: string;
+  /** Workloads built with the scenario's metrics. */
+  workloads: (metrics: Metrics) => Workload[];
+  /** Progress every N seconds (0 = none). @default 0 */
+  progressEveryS?: number;
+  /** Where progress goes: `context.annotate(msg, 'progress')` when available, else console. */
+  context?: ScenarioTestContext;
+  /** Grace after the deadline for in-flight work (and ledger settling). @default 10000 */
+  graceMs?: number;
+  /** Delivery ledger summary, read after the run. */
+  ledger?: () => LedgerSummary | undefined;
+  trend?: TrendOptions;
+  signal?: AbortSignal;
+}
+
+export function formatProgress(name: string, tick: TickEvent, durationS: number): string {
+  const c = tick.metrics.snapshot();
+  const n = c.counters;
+  const parts = [
+    `${name} ${Math.round(tick.elapsedS)}/${Math.round(durationS)} s`,
+    `${n.requests ?? 0} ops`,
+    `${n.errors ?? 0} errors`,
+  ];
+  if (n['ws.deliveries'] !== undefined) parts.push(`${n['ws.deliveries']} deliveries`);
+  if (n['upload.files'] !== undefined) parts.push(`${n['upload.files']} uploads`);
+  parts.push(`p99 ${tick.point.p99.toFixed(1)} ms (last ${Math.max(1, Math.round(tick.point.t - (c.series.at(-2)?.t ?? 0)))} s)`);
+  parts.push(`in flight ${tick.point.inflight}`);
+  return parts.join(' · ');
+}
+
+export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const { target } = options;
+  const metrics = new Metrics({ mainMetric: options.mainMetric });
+  const origin = performance.now();
+  const sampler = new MemorySampler({
+    pid: target.pid,
+    metricsUrl: target.metricsUrl,
+    headers: target.token ? { authorization: `Bearer ${target.token}` } : undefined,
+    origin,
+  }).start();
+  const generator = new GeneratorMonitor().start();
+  const engine = new LoadEngine(metrics, {
+    durationMs: options.durationS * 1000,
+    graceMs: options.graceMs,
+    signal: options.signal,
+  });
+
+  const every = options.progressEveryS ?? 0;
+  if (every > 0) {
+    let next = every;
+    engine.on('tick', (tick) => {
+      if (tick.elapsedS + 0.5 < next) return;
+      next += every;
+      const line = formatProgress(options.name, tick, options.durationS);
+      if (options.context?.annotate) void Promise.resolve(options.context.annotate(line, 'progress')).catch(() => {});
+      else console.log(line);
+    });
+  }
+
+  let done;
+  let health;
+  let samples;
+  try {
+    done = await engine.run(options.workloads(metrics));
+  } finally {
+    health = generator.stop();
+    samples = await sampler.stop();
+  }
+  const memory = analyzeMemory(samples, sampler.source, options.trend);
+  const result = buildScenarioResult({
+    scenario: options.name,
+    startedAt: done.startedAt,
+    durationS: Math.min(done.elapsedS, options.durationS),
+    target: { url: target.httpUrl, ...(target.pid ? { pid: target.pid } : {}), managed: target.managed },
+    config: { ...options.config, durationS: options.durationS },
+    metrics,
+    memory,
+    ledger: options.ledger?.(),
+    generator: health,
+  });
+  if (done.failures.length > 0) result.config.workloadFailures = done.failures;
+  if (options.context) publishResult(options.context, result);
+  return result;
+}

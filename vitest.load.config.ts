@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+import type { ConduitLoadReporterOptions } from './reporters/index.js';
+
+// Load, WebSocket and soak scenarios (`npm run load`, `npm run load:soak`).
+// The global setup starts the gateway as a child process on port 0 (or uses
+// CONDUIT_TARGET_URL) and stops it in teardown. Scenarios run one file at a time so they
+// never load the target together, in forks (memwatch crashes threads pools).
+const soakMin = Number(process.env.CONDUIT_SOAK_DURATION_MIN || 15);
+const longestS = Math.max(Number(process.env.CONDUIT_LOAD_DURATION_S || 60), soakMin * 60);
+
+export default defineConfig({
+  test: {
+    include: ['test-load/**/*.load.ts'],
+    globalSetup: ['./src/load/global-setup.ts'],
+    pool: 'forks',
+    fileParallelism: false,
+    maxWorkers: 1,
+    // The longest scenario plus settling, shutdown checks and slack.
+    testTimeout: (longestS + 180) * 1000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+    // Tuple form: the reporter module path and its options (a CLI --reporter replaces these).
+    reporters: [
+      ['default'],
+      ['./reporters/ConduitLoadReporter.ts', {} satisfies Partial<ConduitLoadReporterOptions>],
+    ],
+  },
+});
