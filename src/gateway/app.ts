@@ -83,7 +83,7 @@ async function buildInstance(
   lifecycle: GatewayLifecycle,
   metrics: GatewayMetricsImpl,
   prefix: string,
-): Promise<FastifyInstance> {
+): Promise<{ app: FastifyInstance; armOverload: () => void }> {
   let seq = 0;
   const app = Fastify({
     logger: false,
@@ -107,7 +107,7 @@ async function buildInstance(
   installAuth(app, ctx);
   limits.installTenantLimit();
   installBodyDiscard(app);
-  return app;
+  return { app, armOverload: limits.armOverload };
 }
 
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -144,6 +144,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const blobs = opts.blobs ?? (await createBlobStore(env, logs.app.child({ part: 'blobs' })));
     cleanup.push(() => blobs.close());
     lifecycle.afterDrainHooks(() => streams.stopDelivery());
+    metrics.setInflightSource(() => lifecycle.inflight);
 
     const ctx: GatewayContext = Object.freeze({
       env,
@@ -157,7 +158,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       startedAt,
     });
 
-    const http = await buildInstance(ctx, lifecycle, metrics, 'h');
+    const { app: http, armOverload: armHttp } = await buildInstance(ctx, lifecycle, metrics, 'h');
     cleanup.push(() => http.close());
     await http.register(healthRoutes, { ctx });
     await http.register(metricsRoutes, { ctx, metrics });
@@ -167,7 +168,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     await http.register(uploadRoutes, { ctx });
     await http.register(subscribeRoutes, { ctx });
 
-    const ws = await buildInstance(ctx, lifecycle, metrics, 'w');
+    const { app: ws, armOverload: armWs } = await buildInstance(ctx, lifecycle, metrics, 'w');
     cleanup.push(() => ws.close());
     await ws.register(healthRoutes, { ctx });
     await ws.register(subscribeRoutes, { ctx });
@@ -185,6 +186,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         const host = env.CONDUIT_BIND;
         await http.listen({ host, port: env.CONDUIT_HTTP_PORT });
         await ws.listen({ host, port: env.CONDUIT_WS_PORT });
+        armHttp();
+        armWs();
         const port = (app: FastifyInstance) => {
           const a = app.server.address();
           return typeof a === 'object' && a ? a.port : 0;

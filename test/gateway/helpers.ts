@@ -115,11 +115,11 @@ export const enqueue = (base: string, to: string, envelope: unknown, token?: str
   call(`${base}/v1/enqueue`, { json: { to, envelope }, token });
 
 /** Poll `fn` until it returns a truthy value, bounded by `timeoutMs`. */
-export async function until<T>(fn: () => Promise<T> | T, timeoutMs = 5000, everyMs = 25): Promise<T> {
+export async function until<T>(fn: () => Promise<T> | T, timeoutMs = 5000, everyMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -16,6 +16,7 @@ export class GatewayMetricsImpl implements GatewayMetrics {
   private readonly sections = new Map<string, () => unknown>();
   private readonly tenants = new Map<string, Record<string, number>>();
   private streamTotals: (() => StreamTotals) | undefined;
+  private inflight: () => number = () => 0;
 
   private readonly promRequests: Counter<'method' | 'route' | 'status'>;
   private readonly promDuration: Histogram<'method' | 'route'>;
@@ -76,6 +77,11 @@ export class GatewayMetricsImpl implements GatewayMetrics {
     this.promDuration.observe({ method, route }, durMs / 1000);
   }
 
+  /** HTTP requests in flight right now (shown as http.inflight; the lifecycle counts them). */
+  setInflightSource(fn: () => number): void {
+    this.inflight = fn;
+  }
+
   /** Wire the streams engine's totals into /v1/metrics (`streams`) and Prometheus gauges. */
   attachStreams(totals: () => StreamTotals): void {
     this.streamTotals = totals;
@@ -97,7 +103,7 @@ export class GatewayMetricsImpl implements GatewayMetrics {
   async json(): Promise<Record<string, unknown>> {
     const doc: Record<string, unknown> = {
       process: this.process.snapshot(),
-      http: this.http.snapshot(),
+      http: { ...this.http.snapshot(), inflight: this.inflight() },
       streams: this.streamTotals ? this.streamTotals() : null,
       tenants: Object.fromEntries([...this.tenants].map(([k, v]) => [k, { ...v }])),
     };

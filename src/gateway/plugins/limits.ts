@@ -31,12 +31,17 @@ async function check(limiter: Limiter, request: FastifyRequest, what: string): P
 /** Register @fastify/rate-limit (no global hook) and under-pressure; returns the two hook installers. */
 export async function registerLimits(app: FastifyInstance, ctx: GatewayContext) {
   const env = ctx.env;
+  // Shedding is armed two samples after listen(): the first samples measure the
+  // event-loop stalls of start-up itself (module loading, schema compiling), and a
+  // gateway must not answer its first requests with OVERLOADED because it just started.
+  const SAMPLE_MS = 250;
+  let armed = false;
   await app.register(underPressure, {
     maxEventLoopDelay: env.CONDUIT_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
     maxRssBytes: env.CONDUIT_OVERLOAD_MAX_RSS_BYTES,
-    sampleInterval: 250,
+    sampleInterval: SAMPLE_MS,
     pressureHandler: async (request: FastifyRequest, _reply, type: string, value: number | undefined) => {
-      if (request.routeOptions.config?.operational) return;
+      if (!armed || request.routeOptions.config?.operational) return;
       throw new GatewayError('OVERLOADED', `The gateway is overloaded (${type}${value === undefined ? '' : ` ${Math.round(value)}`}); retry later`, {
         retryAfterS: 2,
       });
@@ -54,6 +59,12 @@ export async function registerLimits(app: FastifyInstance, ctx: GatewayContext) 
     timeWindow: 60_000,
   });
   return {
+    /** Start overload shedding (call once listening). */
+    armOverload() {
+      setTimeout(() => {
+        armed = true;
+      }, 2 * SAMPLE_MS).unref();
+    },
     /** Before auth: the per-IP limit. */
     installIpLimit() {
       app.addHook('onRequest', async (request) => {
