@@ -10,6 +10,9 @@ import type { Consumer, StreamMessage, StreamsEngine } from '../streams/types.js
 import { deliverFrame, errorFrame, parseClientFrame, quoteId, subscribedFrame } from './frames.js';
 import type { WsMetrics } from './metrics.js';
 
+/** How often a paused (backpressured) connection re-checks its socket buffer. */
+const RESUME_POLL_MS = 5;
+
 export interface ConnectionLimits {
   maxCredit: number;
   maxInflight: number;
@@ -46,7 +49,7 @@ export class SubscriberConnection {
   private sentClose: number | undefined;
   private backpressured = false;
   private readonly counts = { creditGranted: 0, deliveries: 0, acks: 0, nacks: 0, unknown: 0 };
-  private readonly onFlushed = () => this.checkBuffer();
+  private resumeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: ConnectionDeps) {
     this.connId = d.connId;
@@ -111,7 +114,7 @@ export class SubscriberConnection {
     // open cannot take it, so hand the message back (the engine treats a throw as a
     // disconnect and redelivers it elsewhere).
     if (socket.readyState !== socket.OPEN) throw new Error('socket is not open');
-    socket.send(deliverFrame(m), this.onFlushed);
+    socket.send(deliverFrame(m));
     this.counts.deliveries++;
     this.d.metrics.message('delivered');
     if (m.attempt > 1) this.d.metrics.message('redelivered');
@@ -119,20 +122,31 @@ export class SubscriberConnection {
   }
 
   // Backpressure: `bufferedAmount` is what the socket has accepted but not yet handed
-  // to the kernel. Above the limit the consumer pauses (it keeps its credit); every
-  // flushed send re-checks, and below half the limit the consumer resumes. A reader
-  // that never reads therefore holds at most ~maxBufferedBytes of our memory.
+  // to the kernel. Above the limit the consumer pauses (it keeps its credit) and a
+  // short poll watches the buffer; below half the limit the consumer resumes. A reader
+  // that never reads therefore holds at most ~maxBufferedBytes (+ one frame) of our
+  // memory. Polling only while paused keeps the per-delivery path free of write
+  // callbacks.
   private checkBuffer(): void {
     const consumer = this.consumer;
     if (!consumer || this.ending) return;
     const buffered = this.d.socket.bufferedAmount;
-    if (!this.backpressured && buffered > this.d.limits.maxBufferedBytes) {
+    if (!this.backpressured) {
+      if (buffered <= this.d.limits.maxBufferedBytes) return;
       this.backpressured = true;
       consumer.pause();
-    } else if (this.backpressured && buffered <= this.d.limits.maxBufferedBytes / 2) {
+      this.resumeTimer = setInterval(() => this.checkBuffer(), RESUME_POLL_MS);
+      this.resumeTimer.unref();
+    } else if (buffered <= this.d.limits.maxBufferedBytes / 2) {
       this.backpressured = false;
+      this.stopResumePoll();
       consumer.resume();
     }
+  }
+
+  private stopResumePoll(): void {
+    if (this.resumeTimer) clearInterval(this.resumeTimer);
+    this.resumeTimer = undefined;
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -205,6 +219,7 @@ export class SubscriberConnection {
     if (this.finished) return;
     this.finished = true;
     this.ending = true;
+    this.stopResumePoll();
     this.consumer?.close(); // unsettled deliveries return to the stream
     const closeCode = this.sentClose ?? code;
     this.d.log.info({

@@ -30,7 +30,8 @@ export function parseClientFrame(text: string, maxCredit: number): ParsedFrame {
     return fail(new GatewayError('UNKNOWN_OP', 'A frame is a JSON object with one of: credit, ack, nack'));
   }
   const obj = doc as Record<string, unknown>;
-  const present = OPS.filter((op) => Object.hasOwn(obj, op));
+  const present: string[] = [];
+  for (const op of OPS) if (obj[op] !== undefined && Object.hasOwn(obj, op)) present.push(op);
   if (present.length !== 1) {
     return fail(
       new GatewayError(
@@ -75,9 +76,10 @@ export function subscribedFrame(stream: string): string {
 
 /** `{"deliver":{"id","stream","envelope","attempt","enqueuedAt"}}` */
 export function deliverFrame(m: StreamMessage): string {
-  return JSON.stringify({
-    deliver: { id: m.id, stream: m.stream, envelope: m.envelope, attempt: m.attempt, enqueuedAt: m.enqueuedAt },
-  });
+  // Built by hand (same bytes as JSON.stringify of the nested object): this runs once
+  // per delivery, and skipping the wrapper objects is measurably cheaper.
+  const envelope = m.envelope === undefined ? '' : `,"envelope":${JSON.stringify(m.envelope)}`;
+  return `{"deliver":{"id":${JSON.stringify(m.id)},"stream":${JSON.stringify(m.stream)}${envelope},"attempt":${m.attempt},"enqueuedAt":${m.enqueuedAt}}}`;
 }
 
 /** `{"error":{"code","message"}}` */

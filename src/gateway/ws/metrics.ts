@@ -39,43 +39,81 @@ export class WsMetrics {
   private creditGranted = 0;
   private readonly closeCodes = new Map<number, number>();
 
-  private readonly promOpen: Gauge;
-  private readonly promConnections: Counter<'outcome'>;
-  private readonly promMessages: Counter<'event'>;
-  private readonly promCredit: Counter;
-  private readonly promClose: Counter<'code'>;
-  /** Pre-bound label children: no label hashing per delivery. */
-  private readonly promEvents: Record<MessageEvent, { inc(): void }>;
-
   constructor(
     registry: Registry,
     private readonly totals: () => StreamTotals,
   ) {
-    this.promOpen = metric(registry, 'conduit_ws_connections_open', () => new Gauge({ name: 'conduit_ws_connections_open', help: 'Open /v1/subscribe connections', registers: [registry] }));
-    this.promConnections = metric(registry, 'conduit_ws_connections_total', () => new Counter({ name: 'conduit_ws_connections_total', help: 'WebSocket connections by outcome (accepted, rejected)', labelNames: ['outcome'] as const, registers: [registry] }));
-    this.promMessages = metric(registry, 'conduit_ws_messages_total', () => new Counter({ name: 'conduit_ws_messages_total', help: 'WebSocket message events (delivered, redelivered, acked, nacked, unknown_settle)', labelNames: ['event'] as const, registers: [registry] }));
-    this.promCredit = metric(registry, 'conduit_ws_credit_granted_total', () => new Counter({ name: 'conduit_ws_credit_granted_total', help: 'Credit granted by subscribers', registers: [registry] }));
-    this.promClose = metric(registry, 'conduit_ws_close_codes_total', () => new Counter({ name: 'conduit_ws_close_codes_total', help: 'Closed WebSocket connections by close code', labelNames: ['code'] as const, registers: [registry] }));
-    const events: MessageEvent[] = ['delivered', 'redelivered', 'acked', 'nacked', 'unknown_settle'];
-    this.promEvents = Object.fromEntries(events.map((e) => [e, this.promMessages.labels(e)])) as Record<MessageEvent, { inc(): void }>;
-    metric(registry, 'conduit_ws_dead_lettered', () => {
-      const g: Gauge = new Gauge({
-        name: 'conduit_ws_dead_lettered',
-        help: 'Messages moved to NAME.dlq since start (streams engine)',
-        registers: [registry],
-        collect: () => g.set(this.totals().deadLettered),
-      });
-      return g;
-    });
-    metric(registry, 'conduit_ws_credit_stalls', () => {
-      const g: Gauge = new Gauge({
-        name: 'conduit_ws_credit_stalls',
-        help: "Deliveries that used a subscriber's last credit while messages were waiting, since start",
-        registers: [registry],
-        collect: () => g.set(this.totals().creditStalls ?? 0),
-      });
-      return g;
-    });
+    // Prometheus figures are read from the plain counters at scrape time (collect), so
+    // the delivery path pays one integer increment per event, not a label lookup.
+    const self = this;
+    metric(registry, 'conduit_ws_connections_open', () => new Gauge({
+      name: 'conduit_ws_connections_open',
+      help: 'Open /v1/subscribe connections',
+      registers: [registry],
+      collect() {
+        this.set(self.open);
+      },
+    }));
+    metric(registry, 'conduit_ws_connections_total', () => new Counter({
+      name: 'conduit_ws_connections_total',
+      help: 'WebSocket connections by outcome (accepted, rejected)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'accepted' }, self.total);
+        this.inc({ outcome: 'rejected' }, self.rejected);
+      },
+    }));
+    metric(registry, 'conduit_ws_messages_total', () => new Counter({
+      name: 'conduit_ws_messages_total',
+      help: 'WebSocket message events (delivered, redelivered, acked, nacked, unknown_settle)',
+      labelNames: ['event'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ event: 'delivered' }, self.delivered);
+        this.inc({ event: 'redelivered' }, self.redelivered);
+        this.inc({ event: 'acked' }, self.acked);
+        this.inc({ event: 'nacked' }, self.nacked);
+        this.inc({ event: 'unknown_settle' }, self.unknownSettles);
+      },
+    }));
+    metric(registry, 'conduit_ws_credit_granted_total', () => new Counter({
+      name: 'conduit_ws_credit_granted_total',
+      help: 'Credit granted by subscribers',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(self.creditGranted);
+      },
+    }));
+    metric(registry, 'conduit_ws_close_codes_total', () => new Counter({
+      name: 'conduit_ws_close_codes_total',
+      help: 'Closed WebSocket connections by close code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [code, n] of self.closeCodes) this.inc({ code: String(code) }, n);
+      },
+    }));
+    metric(registry, 'conduit_ws_dead_lettered', () => new Gauge({
+      name: 'conduit_ws_dead_lettered',
+      help: 'Messages moved to NAME.dlq since start (streams engine)',
+      registers: [registry],
+      collect() {
+        this.set(self.totals().deadLettered);
+      },
+    }));
+    metric(registry, 'conduit_ws_credit_stalls', () => new Gauge({
+      name: 'conduit_ws_credit_stalls',
+      help: "Deliveries that used a subscriber's last credit while messages were waiting, since start",
+      registers: [registry],
+      collect() {
+        this.set(self.totals().creditStalls ?? 0);
+      },
+    }));
   }
 
   /** Add the `ws` section to /v1/metrics (once per gateway). */
@@ -86,22 +124,15 @@ export class WsMetrics {
   connectionOpened(): void {
     this.open++;
     this.total++;
-    this.promOpen.inc();
-    this.promConnections.inc({ outcome: 'accepted' });
   }
 
   connectionRejected(): void {
     this.rejected++;
-    this.promConnections.inc({ outcome: 'rejected' });
   }
 
   connectionClosed(code: number, wasOpen: boolean): void {
-    if (wasOpen) {
-      this.open--;
-      this.promOpen.dec();
-    }
+    if (wasOpen) this.open--;
     this.closeCodes.set(code, (this.closeCodes.get(code) ?? 0) + 1);
-    this.promClose.inc({ code: String(code) });
   }
 
   message(event: MessageEvent): void {
@@ -112,12 +143,10 @@ export class WsMetrics {
       case 'nacked': this.nacked++; break;
       case 'unknown_settle': this.unknownSettles++; break;
     }
-    this.promEvents[event].inc();
   }
 
   credit(n: number): void {
     this.creditGranted += n;
-    this.promCredit.inc(n);
   }
 
   snapshot(): WsSnapshot {
