@@ -44,11 +44,6 @@ export class MemoryStream {
     return this.name + DLQ_SUFFIX;
   }
 
-  /** Idle streams hold nothing and may be forgotten (their counters go with them). */
-  get idle(): boolean {
-    return this.depth === 0 && this.inflight === 0 && this.consumers.size === 0;
-  }
-
   stats(): StreamStats {
     return { stream: this.name, depth: this.depth, inflight: this.inflight, ...this.countsView(), subscribers: this.consumers.size };
   }
