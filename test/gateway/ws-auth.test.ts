@@ -1,0 +1,58 @@
+// The auth, rate-limit and drain hooks run before the WebSocket upgrade on both ports.
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+
+const open: TestGateway[] = [];
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.terminate();
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+/** Open a socket; resolve with the first frame, or with the HTTP status that refused the upgrade. */
+function attempt(url: string, headers: Record<string, string> = {}): Promise<{ status?: number; first?: unknown }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    sockets.push(ws);
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode });
+      res.resume();
+    });
+    ws.once('message', (data) => resolve({ first: JSON.parse(String(data)) }));
+    ws.once('error', (err) => reject(err));
+  });
+}
+
+describe('WebSocket upgrade hooks', () => {
+  it('401 without a token; Bearer or ?token= opens the subscription, on both ports', async () => {
+    const g = await startGateway({ yaml: TWO_TENANTS });
+    open.push(g);
+    const httpWs = g.httpUrl.replace('http://', 'ws://');
+    for (const base of [g.wsUrl, httpWs]) {
+      expect(await attempt(`${base}/v1/subscribe?stream=orders`)).toEqual({ status: 401 });
+      expect(await attempt(`${base}/v1/subscribe?stream=orders&token=wrong-token-1`)).toEqual({ status: 401 });
+      const viaQuery = await attempt(`${base}/v1/subscribe?stream=orders&token=acme-token-1`);
+      expect(viaQuery.first).toMatchObject({ subscribed: { stream: 'orders', credit: 0 } });
+      const viaHeader = await attempt(`${base}/v1/subscribe?stream=orders`, { authorization: 'Bearer globex-token-1' });
+      expect(viaHeader.first).toMatchObject({ subscribed: { stream: 'orders' } });
+    }
+  });
+
+  it('refuses upgrades with 503 while draining', async () => {
+    const g = await startGateway();
+    open.push(g);
+    const drained = g.gw.drain(5000);
+    expect(await attempt(`${g.wsUrl}/v1/subscribe?stream=orders`)).toEqual({ status: 503 });
+    await drained;
+  });
+
+  it('counts an upgrade once against the rate limit', async () => {
+    const g = await startGateway({ yaml: 'tenants:\n  acme:\n    tokens: [acme-token-1]\n    limits: { rateLimit: 2 }\n' });
+    open.push(g);
+    const url = `${g.wsUrl}/v1/subscribe?stream=orders&token=acme-token-1`;
+    expect((await attempt(url)).first).toBeDefined();
+    expect((await attempt(url)).first).toBeDefined();
+    expect(await attempt(url)).toEqual({ status: 429 });
+  });
+});
