@@ -17,6 +17,11 @@ export interface TrendOptions {
   minSlopeFractionPerMin?: number;
   /** Practical floor: and at least this many MiB per minute. @default 0.25 */
   minSlopeMBPerMin?: number;
+  /**
+   * Practical floor: and the fitted growth over the judged window must reach this many
+   * MiB (a few seconds of noise never extrapolate to a "leak"). @default 1
+   */
+  minGrowthMB?: number;
   /** Pairwise slopes are O(n²): beyond this many samples, subsample evenly. @default 2000 */
   maxSamples?: number;
 }
@@ -70,8 +75,11 @@ export function judgeTrend(
     (options.minSlopeFractionPerMin ?? 0.005) * meanMB,
     options.minSlopeMBPerMin ?? 0.25,
   );
+  const windowMin = (kept[kept.length - 1].t - kept[0].t) / 60;
+  const minGrowth = options.minGrowthMB ?? 1;
+  const fittedGrowth = slope * windowMin;
   const significant = pValue < alpha;
-  const large = slope > floor;
+  const large = slope > floor && fittedGrowth >= minGrowth;
   let verdict: TrendVerdictKind = 'stable';
   let reason: string;
   if (significant && large) {
@@ -81,8 +89,10 @@ export function judgeTrend(
     reason = `no significant monotonic trend (p=${fmtP(pValue)} ≥ ${alpha}; slope ${fmt(slope)} MiB/min)`;
   } else if (slope <= 0) {
     reason = `significant but not rising (slope ${fmt(slope)} MiB/min)`;
-  } else {
+  } else if (slope <= floor) {
     reason = `slope ${fmt(slope)} MiB/min is below the practical floor of ${fmt(floor)} MiB/min (p=${fmtP(pValue)})`;
+  } else {
+    reason = `fitted growth ${fmt(fittedGrowth)} MiB over ${fmt(windowMin)} min is below the ${fmt(minGrowth)} MiB floor (slope ${fmt(slope)} MiB/min, p=${fmtP(pValue)})`;
   }
   return {
     ...base,

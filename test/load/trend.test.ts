@@ -64,6 +64,16 @@ describe('judgeTrend', () => {
     expect(v.reason).toMatch(/floor/);
   });
 
+  it('a steep but tiny rise over a few seconds stays stable (minimum fitted growth)', () => {
+    // 5 s at 5 Hz rising 0.4 MiB: 4.8 MiB/min, yet only 0.4 MiB of growth — warm-up noise, not a leak.
+    const points = Array.from({ length: 25 }, (_, i) => ({ t: i * 0.2, value: (24 + i * 0.016) * MiB }));
+    const v = judgeTrend('postGcHeap', points, { warmupS: 0 });
+    expect(v.slopeMBPerMin).toBeGreaterThan(4);
+    expect(v.verdict).toBe('stable');
+    expect(v.reason).toMatch(/fitted growth 0\.\d+ MiB .* below the 1\.000 MiB floor/);
+    expect(judgeTrend('postGcHeap', points, { warmupS: 0, minGrowthMB: 0.1 }).verdict).toBe('growing');
+  });
+
   it('5 samples are inconclusive, with the reason', () => {
     const v = judgeTrend('rss', series(5, (t) => (50 + t * 10) * MiB), { warmupS: 0 });
     expect(v.verdict).toBe('inconclusive');
