@@ -2,14 +2,14 @@
 import type { Logger } from 'pino';
 import type { EnvSettings } from '../config/env.js';
 import { LocalBlobStore } from './local.js';
-import { s3StoreFromEnv } from './s3.js';
 import type { BlobStore } from './types.js';
 
 // Contract
 export type { BlobMeta, BlobStore, PutBlobInput } from './types.js';
 // Backends
 export { LocalBlobStore, objectPath, OBJECTS_DIR, TMP_DIR } from './local.js';
-export { S3BlobStore, s3ClientFromEnv, s3StoreFromEnv } from './s3.js';
+// The S3 backend is loaded on demand (the AWS SDK costs ~20 MiB of RSS): import './s3.js' directly if needed.
+export type { S3BlobStore, S3BlobStoreOptions } from './s3.js';
 // Building blocks
 export { HashMeter } from './meter.js';
 export { newBlobId, isBlobId } from './ids.js';
@@ -20,6 +20,7 @@ export { runBlobsVerify, verifyLocalStore, type VerifyReport } from './verify.js
 /** The store selected by CONDUIT_BLOB_BACKEND, opened and ready. */
 export async function createBlobStore(env: EnvSettings, logger: Logger): Promise<BlobStore> {
   if (env.CONDUIT_BLOB_BACKEND === 's3') {
+    const { s3StoreFromEnv } = await import('./s3.js');
     const store = s3StoreFromEnv(env, logger);
     await store.ensureBucket();
     return store;

@@ -86,8 +86,9 @@ export class LocalBlobStore implements BlobStore {
       createdAt: new Date().toISOString(),
     };
     const target = join(this.dir, objectPath(meta.sha256));
+    let committed: { durable: Promise<void> };
     try {
-      await this.manifest.exclusive(async () => {
+      committed = await this.manifest.exclusive(async () => {
         if (this.manifest.refCount(meta.sha256) > 0) {
           // Same content already stored: keep the existing file, drop ours.
           await unlink(tmp);
@@ -95,12 +96,14 @@ export class LocalBlobStore implements BlobStore {
           await mkdir(join(target, '..'), { recursive: true });
           await rename(tmp, target);
         }
-        await this.manifest.append(meta);
+        return this.manifest.add(meta);
       });
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
+    // A failed manifest write leaves the content file as an orphan (verify reports it).
+    await committed.durable;
     return meta;
   }
 

@@ -2,8 +2,8 @@
 // (id, sha256, size, mime, tenant, filename, createdAt), plus an in-memory index by
 // (tenant, id). Every change runs through one serial queue (`exclusive`), so an append
 // never interleaves with another append or with the rewrite that a delete does.
-// Appends are one write of one whole line followed by fdatasync: a crash can at worst
-// leave a torn last line, which `load` skips and `conduit blobs verify` reports.
+// Appends are whole lines written in one write followed by fdatasync (group commit, see
+// `add`): a crash can at worst leave a torn last line, which `load` skips and `conduit blobs verify` reports.
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobMeta } from './types.js';
@@ -72,6 +72,8 @@ export class Manifest {
   /** sha256 → number of live entries referring to it (content is shared on dedup). */
   private readonly refs = new Map<string, number>();
   private handle: FileHandle | undefined;
+  private readonly pending: Array<{ meta: BlobMeta; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private flushing: Promise<void> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(dir: string) {
@@ -105,12 +107,42 @@ export class Manifest {
     return this.refs.get(sha256) ?? 0;
   }
 
-  /** Append one entry durably. Call inside `exclusive`. */
-  async append(meta: BlobMeta): Promise<void> {
-    const handle = this.requireHandle();
-    await handle.write(formatManifestLine(meta));
-    await handle.datasync();
+  /**
+   * Add one entry: indexed at once (so reference counts see it), written durably by the
+   * next group commit. Call inside `exclusive`; await the returned `durable` outside it.
+   * Group commit: every line queued while a write + fdatasync is in progress goes out in
+   * the next single write + fdatasync, so N concurrent uploads cost far fewer than N
+   * syncs (a sync can take long while the disk is busy writing the blobs themselves).
+   */
+  add(meta: BlobMeta): { durable: Promise<void> } {
     this.index(meta);
+    const durable = new Promise<void>((resolve, reject) => this.pending.push({ meta, resolve, reject }));
+    this.flushing ??= this.flushLoop().finally(() => {
+      this.flushing = undefined;
+    });
+    return { durable };
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0);
+      try {
+        const handle = this.requireHandle();
+        await handle.write(batch.map((p) => formatManifestLine(p.meta)).join(''));
+        await handle.datasync();
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) {
+          this.unindex(p.meta);
+          p.reject(err);
+        }
+      }
+    }
+  }
+
+  /** Resolves when every queued line is on disk (or failed). */
+  private async settled(): Promise<void> {
+    while (this.flushing) await this.flushing;
   }
 
   /**
@@ -121,10 +153,10 @@ export class Manifest {
   async remove(tenant: string, id: string): Promise<BlobMeta | undefined> {
     const meta = this.entries.get(key(tenant, id));
     if (!meta) return undefined;
-    this.entries.delete(key(tenant, id));
-    const left = (this.refs.get(meta.sha256) ?? 1) - 1;
-    if (left > 0) this.refs.set(meta.sha256, left);
-    else this.refs.delete(meta.sha256);
+    // No add can run while we are inside `exclusive`; let queued lines land first so the
+    // rewrite below neither loses nor duplicates them.
+    await this.settled();
+    this.unindex(meta);
 
     const tmp = `${this.path}.rewrite`;
     const out = await open(tmp, 'w');
@@ -150,6 +182,7 @@ export class Manifest {
 
   async close(): Promise<void> {
     await this.exclusive(async () => {
+      await this.settled();
       await this.handle?.close();
       this.handle = undefined;
     });
@@ -160,6 +193,14 @@ export class Manifest {
     if (previous) this.refs.set(previous.sha256, (this.refs.get(previous.sha256) ?? 1) - 1);
     this.entries.set(key(meta.tenant, meta.id), meta);
     this.refs.set(meta.sha256, (this.refs.get(meta.sha256) ?? 0) + 1);
+  }
+
+  private unindex(meta: BlobMeta): void {
+    if (this.entries.get(key(meta.tenant, meta.id)) !== meta) return;
+    this.entries.delete(key(meta.tenant, meta.id));
+    const left = (this.refs.get(meta.sha256) ?? 1) - 1;
+    if (left > 0) this.refs.set(meta.sha256, left);
+    else this.refs.delete(meta.sha256);
   }
 
   private requireHandle(): FileHandle {
