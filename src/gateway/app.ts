@@ -27,7 +27,7 @@ import { statsRoutes } from './routes/stats.js';
 import { createStreamsEngine } from './streams/index.js';
 import type { StreamsEngine } from './streams/types.js';
 import { uploadRoutes } from './uploads/index.js';
-import { subscribeRoutes } from './ws/index.js';
+import { SubscribeHub, subscribeRoutes } from './ws/index.js';
 
 export interface GatewayOptions {
   env: EnvSettings;
@@ -166,12 +166,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     await http.register(statsRoutes, { ctx });
     await http.register(adminRoutes, { ctx });
     await http.register(uploadRoutes, { ctx });
-    await http.register(subscribeRoutes, { ctx });
+    // One hub per gateway, shared by both listeners.
+    const hub = new SubscribeHub(ctx);
+    await http.register(subscribeRoutes, { ctx, hub });
 
     const { app: ws, armOverload: armWs } = await buildInstance(ctx, lifecycle, metrics, 'w');
     cleanup.push(() => ws.close());
     await ws.register(healthRoutes, { ctx });
-    await ws.register(subscribeRoutes, { ctx });
+    await ws.register(subscribeRoutes, { ctx, hub });
 
     await Promise.all([http.ready(), ws.ready()]);
 

@@ -16,8 +16,8 @@ export const SUBSCRIBE_PATH = '/v1/subscribe';
 
 export interface SubscribeRoutesOptions {
   ctx: GatewayContext;
-  /** The gateway's hub; default: the one hubFor(ctx) returns (shared by every listener of ctx). */
-  hub?: SubscribeHub;
+  /** The gateway's hub, created by the app factory and shared by every listener of ctx. */
+  hub: SubscribeHub;
 }
 
 interface SubscribeQuery {
@@ -33,10 +33,10 @@ function streamOf(request: FastifyRequest): string {
   return scopeStreamName(request.tenant.name, (request.query as SubscribeQuery | undefined)?.stream);
 }
 
-export function makeSubscribeRoutes(hubFor: (ctx: GatewayContext) => SubscribeHub): FastifyPluginAsync<SubscribeRoutesOptions> {
+export function makeSubscribeRoutes(): FastifyPluginAsync<SubscribeRoutesOptions> {
   return async function subscribeRoutes(app: FastifyInstance, opts: SubscribeRoutesOptions) {
     const { ctx } = opts;
-    const hub = opts.hub ?? hubFor(ctx);
+    const { hub } = opts;
     const limit = ctx.env.CONDUIT_WS_MAX_MESSAGE_SIZE;
     await app.register(websocket, {
       options: {
