@@ -1,17 +1,9 @@
 // Auth and tenant isolation over real sockets.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigLoadError } from '../../src/gateway/config/holder.js';
-import { call, enqueue, expectError, startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+import { call, enqueue, expectError, startGateway, TWO_TENANTS, type TestGateway, gatewaysClosedAfterEach } from './helpers.js';
 
-const open: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
-async function gateway(opts?: Parameters<typeof startGateway>[0]) {
-  const g = await startGateway(opts);
-  open.push(g);
-  return g;
-}
+const gateway = gatewaysClosedAfterEach();
 
 describe('tokens', () => {
   it('401 without a token or with an unknown one; Bearer and x-token both work', async () => {

@@ -1,16 +1,8 @@
 // Core routes over real sockets: health, 404, enqueue, stats, error shapes, two gateways.
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, type TestGateway } from './helpers.js';
+import { call, enqueue, expectError, startGateway, type TestGateway, gatewaysClosedAfterEach } from './helpers.js';
 
-const open: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
-async function gateway(opts?: Parameters<typeof startGateway>[0]) {
-  const g = await startGateway(opts);
-  open.push(g);
-  return g;
-}
+const gateway = gatewaysClosedAfterEach();
 
 describe('health and routing', () => {
   it('answers /health on both listeners with version, uptime and reload status', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { request } from 'undici';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway/app.js';
 import { envDefaults } from '../../src/gateway/config/env.js';
 
@@ -143,4 +143,20 @@ export function expectError(res: Res, status: number, code: string): void {
   expect(Object.keys(res.body)).toEqual(['error']);
   expect(typeof res.body.error.message).toBe('string');
   expect(res.body.error.message.length).toBeGreaterThan(0);
+}
+
+/**
+ * A gateway starter for one test file: every gateway it starts is closed after each
+ * test, whatever the test's outcome.
+ */
+export function gatewaysClosedAfterEach(): (opts?: Parameters<typeof startGateway>[0]) => Promise<TestGateway> {
+  const open: TestGateway[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((g) => g.close()));
+  });
+  return async (opts) => {
+    const g = await startGateway(opts);
+    open.push(g);
+    return g;
+  };
 }

@@ -1,16 +1,8 @@
 // Rate limits (per tenant, per IP; reload-aware) and overload shedding.
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, until, type TestGateway } from './helpers.js';
+import { call, enqueue, expectError, startGateway, until, type TestGateway, gatewaysClosedAfterEach } from './helpers.js';
 
-const open: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
-async function gateway(opts?: Parameters<typeof startGateway>[0]) {
-  const g = await startGateway(opts);
-  open.push(g);
-  return g;
-}
+const gateway = gatewaysClosedAfterEach();
 
 const limited = (acmeLimit: number) => `
 tenants:
