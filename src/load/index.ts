@@ -60,6 +60,9 @@ export { envBool, envInt, envNumber, envSizes, loadDurationS, parseSize } from '
 // --- Target: what the global setup provides (inject('conduitTarget')) ---
 export { externalTarget, getTarget } from './target.js';
 export type { ConduitTarget } from './target.js';
+// The globalSetup entry itself is src/load/global-setup.ts (default export).
+export { managedGatewayEnv, startManagedGateway } from './global-setup.js';
+export type { ManagedGateway, ManagedGatewayOptions } from './global-setup.js';
 
 // --- Delivery ledger and seeded randomness ---
 export { DeliveryLedger } from './ledger.js';
