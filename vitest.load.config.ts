@@ -6,6 +6,9 @@ import type { ConduitLoadReporterOptions } from './reporters/index.js';
 // CONDUIT_TARGET_URL) and stops it in teardown. Scenarios run one file at a time so they
 // never load the target together, in forks (memwatch crashes threads pools).
 const soakMin = Number(process.env.CONDUIT_SOAK_DURATION_MIN || 15);
+// CI asks for Vitest's JSON report too (for its "N passed, N failed" line), without
+// replacing these reporters as a CLI --reporter would.
+const ciJson = process.env.CONDUIT_CI_JSON;
 const longestS = Math.max(Number(process.env.CONDUIT_LOAD_DURATION_S || 60), soakMin * 60);
 
 export default defineConfig({
@@ -23,6 +26,7 @@ export default defineConfig({
     reporters: [
       ['default'],
       ['./reporters/ConduitLoadReporter.ts', {} satisfies Partial<ConduitLoadReporterOptions>],
+      ...(ciJson ? [['json', { outputFile: ciJson }] as [string, { outputFile: string }]] : []),
     ],
   },
 });
