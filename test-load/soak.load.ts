@@ -5,12 +5,14 @@
 // 5 minutes or more; growth < 100 % of its level for shorter ones), clean shutdown
 // (our sockets closed with 1000, none left open on the target; the global teardown
 // then requires the gateway to drain and exit 0).
+import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { expect, test } from 'vitest';
 import {
   closedModel,
   ConduitClient,
   createRng,
+  DeliveryClock,
   DeliveryLedger,
   envBool,
   envInt,
@@ -67,6 +69,8 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
     workloads: (metrics) => {
       const http = new ConduitClient({ url: target.httpUrl, token: target.token, connections: knobs.httpClients, metrics });
       const uploads = new ConduitClient({ url: target.httpUrl, token: target.token, connections: knobs.uploadClients, metrics });
+      // Delivery latency from this generator's send of each enqueue (µs clock).
+      const clock = new DeliveryClock(metrics);
       const subscribers = Array.from(
         { length: knobs.wsSubscribers },
         (_, i) =>
@@ -76,6 +80,7 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
             stream: streams[i % streams.length],
             metrics,
             ledger,
+            clock,
             seed: i + 1,
             credit: { window: 10 },
             ack: { nackRate: knobs.nackRate, nackDelayMs: 100 },
@@ -92,8 +97,12 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
             op: async ({ iteration, vu, signal }) => {
               const stream = streams[(vu + iteration) % streams.length];
               if (iteration % 2 === 0) {
+                const sentAt = performance.now();
                 const out = await http.enqueue(stream, { vu, iteration, run }, signal);
-                if (out.ok && out.body?.id) ledger.enqueued(out.body.id);
+                if (out.ok && out.body?.id) {
+                  ledger.enqueued(out.body.id);
+                  clock.enqueued(out.body.id, sentAt);
+                }
                 return out;
               }
               return http.stats(stream, signal);
@@ -127,6 +136,7 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
         );
         await ledger.settle(knobs.settleMs);
         closes.push(...(await Promise.all(subscribers.map((s) => s.close()))));
+        clock.flush();
       };
       return [httpLoad, uploadLoad, wsLoad];
     },

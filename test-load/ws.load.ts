@@ -2,9 +2,11 @@
 // messages from a continuous enqueue stream (open model, fixed rate) for 60 s and settle
 // each delivery with a seeded random ack/nack. Pass: connection success ≥ 95 %, error
 // rate ≤ 5 %, ≥ 5 msg/s, memory growth < 200 MiB, no message lost.
+import { performance } from 'node:perf_hooks';
 import { expect, test } from 'vitest';
 import {
   ConduitClient,
+  DeliveryClock,
   DeliveryLedger,
   envInt,
   envNumber,
@@ -52,6 +54,8 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
     ledger: () => ledger.summary(),
     workloads: (metrics) => {
       const http = new ConduitClient({ url: target.httpUrl, token: target.token, connections: 20, metrics });
+      // Delivery latency from this generator's send of each enqueue (µs clock).
+      const clock = new DeliveryClock(metrics);
       const subscribers = Array.from(
         { length: knobs.subscribers },
         (_, i) =>
@@ -61,6 +65,7 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
             stream: streams[i % streams.length],
             metrics,
             ledger,
+            clock,
             seed: i + 1,
             credit: { window: knobs.creditWindow },
             ack: { nackRate: knobs.nackRate, nackDelayMs: knobs.nackDelayMs },
@@ -74,6 +79,7 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
         // Settle: wait for outstanding deliveries (bounded), then close every subscriber.
         await ledger.settle(knobs.settleMs);
         await Promise.all(subscribers.map((s) => s.close()));
+        clock.flush();
       };
       const enqueue: Workload = async (ctx) => {
         try {
@@ -82,8 +88,12 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
             metric: 'http.latency',
             maxInflight: 200,
             op: async ({ iteration, signal }) => {
+              const sentAt = performance.now();
               const out = await http.enqueue(streams[iteration % streams.length], { i: iteration, run }, signal);
-              if (out.ok && out.body?.id) ledger.enqueued(out.body.id);
+              if (out.ok && out.body?.id) {
+                ledger.enqueued(out.body.id);
+                clock.enqueued(out.body.id, sentAt);
+              }
               return out;
             },
           })(ctx);

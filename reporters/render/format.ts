@@ -41,6 +41,7 @@ export function histValue(value: number, unit: HistogramRecord['unit']): string 
 
 /** "http.latency (CO-corrected)" when a ".raw" twin exists, "(raw)" for the twin. */
 export function histogramLabel(name: string, all: readonly string[]): string {
+  if (name === 'ws.delivery.enqueuedAt') return `${name} (1 ms resolution)`;
   if (name.endsWith('.raw') && all.includes(name.slice(0, -4))) return `${name} (raw, uncorrected)`;
   if (all.includes(`${name}.raw`)) return `${name} (CO-corrected)`;
   return name;

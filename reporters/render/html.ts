@@ -6,7 +6,7 @@ import type { MergedScenario, RunReport } from '../model.js';
 import { leadingTrend } from '../metrics.js';
 import { mib, num, trendLine } from './format.js';
 import { recommendations } from './recommendations.js';
-import { baselineRows, checkRows, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { baselineRows, checkRows, deliveryLatencyNote, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 import { escapeXml as esc, renderLineChart } from './svg.js';
 import type { ChartSeries } from './svg.js';
 
@@ -99,6 +99,7 @@ function scenarioSection(scenario: MergedScenario): string {
     `<p class="meta">${esc(`${num(scenario.durationS)} s against ${scenario.target.url}${merged ? ` · merged from ${scenario.sources.length} sources` : ''}`)}</p>` +
     `<div class="charts">${charts.join('')}</div>` +
     `<h3>Latency and sizes</h3>${htmlTable(percentileRows(scenario), PERCENTILE_ALIGN)}` +
+    (deliveryLatencyNote(scenario) ? `<p class="meta">${esc(deliveryLatencyNote(scenario)!)}</p>` : '') +
     `<h3>Throughput, errors, concurrency</h3>${htmlTable(figureRows(scenario))}${checks}` +
     `<h3>Memory</h3>${memory.join('')}</section>`;
 }

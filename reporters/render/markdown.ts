@@ -7,7 +7,7 @@ import { leadingTrend } from '../metrics.js';
 import { bytes, num, signed, trendLine } from './format.js';
 import { renderMemoryXyChart } from './mermaid.js';
 import { recommendations } from './recommendations.js';
-import { BASELINE_ALIGN, baselineRows, checkRows, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { BASELINE_ALIGN, baselineRows, checkRows, deliveryLatencyNote, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 
 /** Pipes and newlines would break a table cell. */
 function cell(text: string): string {
@@ -49,7 +49,10 @@ function memory(scenario: MergedScenario): string {
 export function renderScenarioMarkdown(scenario: MergedScenario): string {
   const info = `${num(scenario.durationS)} s against \`${scenario.target.url}\`` +
     (scenario.sources.length > 1 ? ` · merged from ${scenario.sources.length} sources` : '');
-  const parts = [`## ${scenario.scenario}`, '', `<sub>${info}</sub>`, '', '### Latency and sizes', '', renderMarkdownPercentiles(scenario), '', '### Throughput, errors, concurrency', '', table(figureRows(scenario), ['l', 'l'])];
+  const delivery = deliveryLatencyNote(scenario);
+  const parts = [`## ${scenario.scenario}`, '', `<sub>${info}</sub>`, '', '### Latency and sizes', '', renderMarkdownPercentiles(scenario)];
+  if (delivery) parts.push('', `<sub>${delivery.replace(/^d/, 'D')}.</sub>`);
+  parts.push('', '### Throughput, errors, concurrency', '', table(figureRows(scenario), ['l', 'l']));
   if (scenario.thresholds.length > 0) parts.push('', '### Checks', '', table(checkRows(scenario), ['c', 'l', 'r', 'r', 'l', 'l']));
   parts.push('', '### Memory', '', memory(scenario));
   return parts.join('\n');

@@ -20,6 +20,22 @@ export function percentileRows(scenario: Pick<MergedScenario, 'histograms'>): st
   return rows;
 }
 
+/**
+ * Which clock timed the WebSocket delivery latency, or undefined when the scenario has
+ * none: `ws.delivery` counts from the generator's own send of the enqueue (µs clock),
+ * `ws.delivery.enqueuedAt` from the gateway's epoch-ms stamp (messages the generator did
+ * not send; 1 ms resolution).
+ */
+export function deliveryLatencyNote(scenario: Pick<MergedScenario, 'histograms'>): string | undefined {
+  const fromSend = scenario.histograms['ws.delivery']?.summary.count ?? 0;
+  const fromStamp = scenario.histograms['ws.delivery.enqueuedAt']?.summary.count ?? 0;
+  if (fromSend + fromStamp === 0) return undefined;
+  const parts: string[] = [];
+  if (fromSend > 0) parts.push(`${count(fromSend)} timed from the generator's own send of the enqueue (ws.delivery, µs clock)`);
+  if (fromStamp > 0) parts.push(`${count(fromStamp)} from the gateway's enqueuedAt stamp (ws.delivery.enqueuedAt, 1 ms resolution: messages this generator did not send)`);
+  return `delivery latency: ${parts.join('; ')}`;
+}
+
 /** "requests 1,012 · bytesSent 10,362,880" in name order, or "none". */
 export function counterList(counters: Record<string, number>): string {
   const entries = Object.entries(counters).sort(([a], [b]) => a.localeCompare(b));

@@ -5,7 +5,7 @@ import { errorRate, operations } from '../metrics.js';
 import {
   breakdown, bytes, columns, count, num, percent, signed, thresholdValue, trendLine, verdictMark,
 } from './format.js';
-import { counterList, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 
 export function renderPercentileTable(scenario: Pick<MergedScenario, 'histograms'>): string {
   return columns(percentileRows(scenario), PERCENTILE_ALIGN);
@@ -38,6 +38,7 @@ export function renderScenario(scenario: MergedScenario): string {
   const lines = [
     head,
     renderPercentileTable(scenario),
+    ...[deliveryLatencyNote(scenario)].filter((x) => x !== undefined).map((x) => `  ${x}`),
     `  throughput: ${throughputLine(scenario)}`,
     `  operations: ${count(ops)} · error rate ${percent(errorRate(scenario))}`,
     `  counters: ${counterList(scenario.counters)}`,

@@ -50,6 +50,8 @@ export type { UploadedFile, UploadOptions, UploadOutcome } from './drivers/uploa
 export { CreditWindow } from './drivers/credit.js';
 export type { CreditPolicy } from './drivers/credit.js';
 export { WsSubscriber } from './drivers/ws.js';
+export { DeliveryClock } from './delivery-clock.js';
+export type { DeliveryClockOptions } from './delivery-clock.js';
 export type { AckPolicy, CloseInfo, WsSubscriberOptions } from './drivers/ws.js';
 
 // --- Scenarios: the shared runner and env knobs ---

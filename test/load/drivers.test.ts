@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConduitClient,
   CreditWindow,
+  DeliveryClock,
   DeliveryLedger,
   generatedBody,
   Metrics,
@@ -80,6 +82,7 @@ describe('drivers against a real gateway', () => {
   it('subscribes with credit, acks/nacks, and the ledger sees every enqueued id', async () => {
     const metrics = new Metrics();
     const ledger = new DeliveryLedger();
+    const clock = new DeliveryClock(metrics);
     const client = new ConduitClient({ url: gateway.httpUrl, metrics, connections: 4 });
     const stream = `drivers-${Date.now()}`;
     const subs = [0, 1].map(
@@ -89,6 +92,8 @@ describe('drivers against a real gateway', () => {
           stream,
           metrics,
           ledger,
+          // The first subscriber times deliveries from our send; the second from enqueuedAt.
+          ...(i === 0 ? { clock } : {}),
           seed: i + 1,
           credit: { window: 5, refillAt: 2 },
           ack: { nackRate: 0.3, nackDelayMs: 5 },
@@ -97,9 +102,11 @@ describe('drivers against a real gateway', () => {
     try {
       await Promise.all(subs.map((s) => s.connect()));
       for (let i = 0; i < 60; i++) {
+        const sentAt = performance.now();
         const out = await client.enqueue(stream, { i });
         expect(out.ok).toBe(true);
         ledger.enqueued(out.body!.id);
+        clock.enqueued(out.body!.id, sentAt);
       }
       await expect(ledger.settle(5000)).resolves.toBe(true);
       // Redeliveries of nacked messages keep flowing for a moment; wait until acks cover every id.
@@ -107,6 +114,7 @@ describe('drivers against a real gateway', () => {
     } finally {
       await Promise.all(subs.map((s) => s.close()));
       await client.close();
+      clock.flush();
     }
     const summary = ledger.summary();
     expect(summary).toMatchObject({ enqueued: 60, deliveredUnique: 60, lost: 0, duplicates: 0 });
@@ -115,7 +123,14 @@ describe('drivers against a real gateway', () => {
     expect(metrics.counter('connections.opened')).toBe(2);
     const snap = metrics.snapshot();
     expect(snap.histograms['ws.connect'].summary.count).toBe(2);
-    expect(snap.histograms['ws.delivery'].summary.count).toBe(60);
+    // Every first delivery timed once: by our send clock (subscriber 0) or enqueuedAt (subscriber 1).
+    const fromSend = snap.histograms['ws.delivery']?.summary;
+    const fromStamp = snap.histograms['ws.delivery.enqueuedAt']?.summary;
+    expect((fromSend?.count ?? 0) + (fromStamp?.count ?? 0)).toBe(60);
+    expect(fromSend?.count).toBeGreaterThan(0);
+    // The send clock has sub-millisecond resolution: not every figure is a whole millisecond.
+    expect(fromSend!.min).toBeGreaterThan(0);
+    expect(Number.isInteger(fromSend!.mean)).toBe(false);
     expect(snap.errors).toEqual({});
     const closes = await Promise.all(subs.map((s) => s.closed));
     expect(closes.every((c) => c.byClient && c.code === 1000)).toBe(true);

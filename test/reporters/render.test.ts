@@ -10,7 +10,7 @@ import { renderLineChart } from '../../reporters/render/svg.js';
 import { renderPercentileTable, renderProgressLine, renderTerminalReport } from '../../reporters/render/terminal.js';
 import type { ScenarioResult } from '../../src/load/result.js';
 import { FIXED_META } from './fixtures/meta.js';
-import { range, scenarioResult } from './fixtures/results.js';
+import { histogramOf, range, scenarioResult } from './fixtures/results.js';
 
 function reportOf(entries: Array<{ result: ScenarioResult; state?: string; message?: string }>, baselineFrom?: ScenarioResult[]) {
   const cases = entries.map(({ result, state = 'passed', message }) => ({
@@ -49,6 +49,19 @@ describe('terminal renderer', () => {
     expect(text).toContain('✗ error rate');
     expect(text).toMatch(/❌ Load run failed: .*regressions? vs baseline/);
     expect(text).toMatchSnapshot();
+  });
+
+  it('says which clock timed the WebSocket delivery latency', () => {
+    const ws = scenarioResult({ scenario: 'ws' });
+    ws.histograms['ws.delivery'] = histogramOf(range(0.2, 0.01, 90));
+    ws.histograms['ws.delivery.enqueuedAt'] = histogramOf(range(1, 0, 10));
+    const report = reportOf([{ result: ws }]);
+    const note = /delivery latency: 90 timed from the generator's own send of the enqueue \(ws\.delivery, µs clock\); 10 from the gateway's enqueuedAt stamp/;
+    expect(renderTerminalReport(report)).toMatch(note);
+    expect(renderTerminalReport(report)).toContain('ws.delivery.enqueuedAt (1 ms resolution)');
+    expect(renderMarkdownSummary(report)).toMatch(/Delivery latency: 90 timed from the generator's own send/);
+    expect(renderHtmlReport(report)).toMatch(/delivery latency: 90 timed from the generator&#39;s own send/);
+    expect(renderTerminalReport(passing())).not.toContain('delivery latency:');
   });
 
   it('renders progress lines', () => {

@@ -1,11 +1,15 @@
 // WebSocket subscriber driver for /v1/subscribe: connects (connect time recorded),
 // waits for `subscribed`, grants credit through a CreditWindow, settles each delivery
-// with a seeded random ack/nack policy, records delivery latency from `enqueuedAt`
-// (first attempts only: a redelivery's age includes the nack delay) and reports every
-// delivery to the DeliveryLedger.
+// with a seeded random ack/nack policy, records delivery latency (first attempts only: a
+// redelivery's age includes the nack delay) and reports every delivery to the
+// DeliveryLedger. With a DeliveryClock the latency counts from the generator's own send
+// of the enqueue (`ws.delivery`, µs resolution); without one, or for messages this
+// generator did not send, from the gateway's `enqueuedAt` (`ws.delivery.enqueuedAt`,
+// epoch ms, so 1 ms resolution).
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { classifyClose, classifyError } from '../classify.js';
+import type { DeliveryClock } from '../delivery-clock.js';
 import type { DeliveryLedger } from '../ledger.js';
 import type { Metrics } from '../metrics.js';
 import { createRng } from '../prng.js';
@@ -27,6 +31,8 @@ export interface WsSubscriberOptions {
   metrics: Metrics;
   token?: string;
   ledger?: DeliveryLedger;
+  /** Delivery latency from the producer's send time (shared with the producer). */
+  clock?: DeliveryClock;
   credit?: Partial<CreditPolicy>;
   ack?: AckPolicy;
   /** Seed of the ack/nack decisions. @default 1 */
@@ -161,12 +167,17 @@ export class WsSubscriber {
   }
 
   private onDeliver(d: NonNullable<DeliverFrame['deliver']>): void {
+    const receivedAt = performance.now();
     this.counts.deliveries++;
     this.metrics.count('ws.deliveries');
-    if (d.attempt > 1) this.metrics.count('ws.redeliveries');
-    else this.metrics.recordLatency('ws.delivery', Math.max(0, Date.now() - d.enqueuedAt));
     const kind = this.options.ledger?.delivered(d.id, d.attempt);
     if (kind === 'duplicate') this.metrics.count('ws.duplicates');
+    if (d.attempt > 1) this.metrics.count('ws.redeliveries');
+    else if (kind !== 'duplicate') {
+      const fromEnqueuedAt = Math.max(0, Date.now() - d.enqueuedAt);
+      if (this.options.clock) this.options.clock.delivered(d.id, fromEnqueuedAt, receivedAt);
+      else this.metrics.recordLatency('ws.delivery.enqueuedAt', fromEnqueuedAt);
+    }
     const nack = this.options.ack && this.options.ack.nackRate > 0 && this.rng.next() < this.options.ack.nackRate;
     if (nack) {
       this.counts.nacks++;
