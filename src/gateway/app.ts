@@ -19,6 +19,7 @@ import { installErrorHandlers } from './plugins/errors.js';
 import { GatewayLifecycle, installDrainGuard, type DrainResult } from './plugins/lifecycle.js';
 import { registerLimits } from './plugins/limits.js';
 import { installRequestLog } from './plugins/request-log.js';
+import { installUpgradeGuard, type UpgradeGuard } from './plugins/upgrade-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { enqueueRoutes } from './routes/enqueue.js';
 import { healthRoutes } from './routes/health.js';
@@ -83,7 +84,7 @@ async function buildInstance(
   lifecycle: GatewayLifecycle,
   metrics: GatewayMetricsImpl,
   prefix: string,
-): Promise<{ app: FastifyInstance; armOverload: () => void }> {
+): Promise<{ app: FastifyInstance; armOverload: () => void; upgrades: UpgradeGuard }> {
   let seq = 0;
   const app = Fastify({
     logger: false,
@@ -97,6 +98,8 @@ async function buildInstance(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
   installErrorHandlers(app, ctx);
+  // Upgrade requests answered over HTTP (not taken by the WebSocket route) close their socket.
+  const upgrades = installUpgradeGuard(app);
   // JSON only (the uploads plugin adds multipart in its own scope): text/plain → 415.
   app.removeContentTypeParser('text/plain');
   // onRequest order matters: log timing → drain guard → overload → IP limit → auth → tenant limit.
@@ -107,7 +110,7 @@ async function buildInstance(
   installAuth(app, ctx);
   limits.installTenantLimit();
   installBodyDiscard(app);
-  return { app, armOverload: limits.armOverload };
+  return { app, armOverload: limits.armOverload, upgrades };
 }
 
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -158,7 +161,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       startedAt,
     });
 
-    const { app: http, armOverload: armHttp } = await buildInstance(ctx, lifecycle, metrics, 'h');
+    const { app: http, armOverload: armHttp, upgrades: httpUpgrades } = await buildInstance(ctx, lifecycle, metrics, 'h');
     cleanup.push(() => http.close());
     await http.register(healthRoutes, { ctx });
     await http.register(metricsRoutes, { ctx, metrics });
@@ -170,7 +173,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const hub = new SubscribeHub(ctx);
     await http.register(subscribeRoutes, { ctx, hub });
 
-    const { app: ws, armOverload: armWs } = await buildInstance(ctx, lifecycle, metrics, 'w');
+    const { app: ws, armOverload: armWs, upgrades: wsUpgrades } = await buildInstance(ctx, lifecycle, metrics, 'w');
     cleanup.push(() => ws.close());
     await ws.register(healthRoutes, { ctx });
     await ws.register(subscribeRoutes, { ctx, hub });
@@ -209,6 +212,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           // Anything still open after a drain (or without one) is cut now.
           http.server.closeAllConnections?.();
           ws.server.closeAllConnections?.();
+          // Upgrade sockets are not the HTTP server's any more: cut them too.
+          httpUpgrades.closeAll();
+          wsUpgrades.closeAll();
           await runCleanup();
         })();
         return closed;

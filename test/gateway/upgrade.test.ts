@@ -1,0 +1,125 @@
+// Upgrade requests the gateway does not accept — to a route that is not /v1/subscribe,
+// to an unknown path, or refused by a hook (auth, drain) — get their HTTP answer and
+// then the socket is closed: the client sees the status and EOF, and close() never
+// waits for a socket nobody owns.
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startGateway, TWO_TENANTS, until, type TestGateway } from './helpers.js';
+
+const open: TestGateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+interface Answer {
+  /** Everything the server sent before it closed the socket. */
+  text: string;
+  /** True when the server closed the socket within the bound. */
+  closedByServer: boolean;
+}
+
+/** Send a WebSocket upgrade request over a raw socket; collect the answer until the server closes (bounded). */
+function upgrade(base: string, path: string, headers: Record<string, string> = {}, boundMs = 3000): Promise<Answer> {
+  const { hostname, port } = new URL(base.replace(/^ws/, 'http'));
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closedByServer: false });
+    }, boundMs);
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closedByServer: true });
+    });
+    const head = [
+      `GET ${path} HTTP/1.1`,
+      `Host: ${hostname}:${port}`,
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ];
+    socket.write(`${head.join('\r\n')}\r\n\r\n`);
+  });
+}
+
+const status = (a: Answer) => Number(/^HTTP\/1\.1 (\d{3})/.exec(a.text)?.[1]);
+
+/** close() must finish promptly: a dangling upgrade socket would keep server.close() waiting. */
+async function closesWithin(g: TestGateway, ms: number): Promise<void> {
+  open.splice(open.indexOf(g), 1);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  const result = await Promise.race([g.close().then(() => 'closed' as const), timeout]);
+  clearTimeout(timer);
+  expect(result).toBe('closed');
+}
+
+describe('upgrade requests the gateway does not take', () => {
+  it('answers them and closes the socket, on both listeners', async () => {
+    const g = await startGateway({ yaml: TWO_TENANTS });
+    open.push(g);
+    for (const base of [g.httpUrl, g.wsUrl]) {
+      const health = await upgrade(base, '/health');
+      expect(status(health)).toBe(200);
+      expect(health.text).toContain('"status":"ok"');
+      expect(health.text.toLowerCase()).toContain('connection: close');
+      expect(health.closedByServer).toBe(true);
+
+      const missing = await upgrade(base, '/nope');
+      expect(status(missing)).toBe(404);
+      expect(missing.text).toContain('"NOT_FOUND"');
+      expect(missing.closedByServer).toBe(true);
+
+      const noToken = await upgrade(base, '/v1/subscribe?stream=orders');
+      expect(status(noToken)).toBe(401);
+      expect(noToken.text).toContain('"UNAUTHORIZED"');
+      expect(noToken.closedByServer).toBe(true);
+    }
+    const stats = await upgrade(g.httpUrl, '/v1/stats?stream=orders', { authorization: 'Bearer acme-token-1' });
+    expect(status(stats)).toBe(200);
+    expect(stats.closedByServer).toBe(true);
+    await closesWithin(g, 2000);
+  });
+
+  it('refuses them with 503 DRAINING during a drain and closes the socket', async () => {
+    const g = await startGateway();
+    open.push(g);
+    const drained = g.gw.drain(5000);
+    // Every route but the operational ones answers 503 while draining, unknown paths too.
+    for (const base of [g.httpUrl, g.wsUrl]) {
+      for (const path of ['/v1/subscribe?stream=orders', '/v1/stats?stream=orders', '/nope']) {
+        const a = await upgrade(base, path);
+        expect({ path, status: status(a), closed: a.closedByServer }).toEqual({ path, status: 503, closed: true });
+        expect(a.text).toContain('"DRAINING"');
+      }
+    }
+    const health = await upgrade(g.httpUrl, '/health');
+    expect(status(health)).toBe(503);
+    expect(health.closedByServer).toBe(true);
+    expect(await drained).toMatchObject({ drained: true });
+    await closesWithin(g, 2000);
+  });
+
+  it('close() cuts an upgrade socket that no route hook saw (a bad URL)', async () => {
+    const g = await startGateway();
+    open.push(g);
+    // Fastify answers a malformed URL before routing, so no onResponse hook runs for it:
+    // only the guard's record of upgrade sockets can close this one.
+    const { hostname, port } = new URL(g.httpUrl);
+    const socket = connect(Number(port), hostname);
+    socket.on('error', () => {});
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString('latin1')));
+    socket.write('GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await until(() => answer.includes('\r\n\r\n'));
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    await closesWithin(g, 2000);
+    await closed;
+  });
+});
