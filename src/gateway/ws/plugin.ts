@@ -24,10 +24,6 @@ interface SubscribeQuery {
   stream?: unknown;
 }
 
-function isUpgrade(request: FastifyRequest): boolean {
-  return String(request.headers.upgrade ?? '').toLowerCase() === 'websocket';
-}
-
 function streamOf(request: FastifyRequest): string {
   if (!request.tenant) throw new GatewayError('UNAUTHORIZED');
   return scopeStreamName(request.tenant.name, (request.query as SubscribeQuery | undefined)?.stream);
@@ -61,17 +57,9 @@ export function makeSubscribeRoutes(): FastifyPluginAsync<SubscribeRoutesOptions
       },
     });
     app.addHook('onClose', async () => hub.close());
-    // An upgrade refused by a hook that runs before @fastify/websocket's own (auth,
-    // drain guard, rate limits) gets its HTTP answer, but nothing would close the raw
-    // socket: the client would hang and the listener could never close. A hijacked
-    // (accepted) upgrade never reaches onResponse, so this only ends refused ones —
-    // gracefully, so the client reads the status first.
-    app.addHook('onResponse', async (request) => {
-      const socket = request.raw.socket;
-      if (!isUpgrade(request) || !socket || socket.destroyed) return;
-      socket.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
-    });
+    // An upgrade refused before it is accepted (auth, drain guard, rate limits, a bad
+    // stream name) gets its HTTP answer and the core's upgrade guard
+    // (plugins/upgrade-guard.ts) closes the socket, as for every route.
 
     app.get(
       SUBSCRIBE_PATH,
