@@ -2,6 +2,7 @@
 // baseline comparison and the overall verdict. Pure: metadata and the baseline are inputs.
 
 import type { TrendVerdictKind } from '../src/load/result.js';
+import { inconclusiveWhy } from './metrics.js';
 import type { BaselineComparison, CollectedRun, RunMeta, RunReport, RunVerdict } from './model.js';
 
 export interface VerdictOptions {
@@ -20,6 +21,29 @@ export function memoryVerdictOf(run: CollectedRun): TrendVerdictKind | 'none' {
   if (verdicts.includes('growing')) return 'growing';
   if (verdicts.every((v) => v === 'stable')) return 'stable';
   return 'inconclusive';
+}
+
+const MEMORY_CHECK = /memory|heap|rss/i;
+
+/**
+ * The memory part of the headline, never contradicting the checks: "memory stable";
+ * "memory trend not judged (run too short for a trend verdict)" for runs below the
+ * minimum window; "memory growing" when a memory check failed, and "memory growing
+ * (no check asserts it)" when the verdict grows but no scenario made it a pass criterion.
+ */
+function memoryPhrase(run: CollectedRun, memory: TrendVerdictKind, failed: readonly { name: string }[]): string {
+  const measured = run.scenarios.flatMap((s) => s.sources).map((s) => s.memory).filter((m) => m.source !== 'none');
+  if (memory === 'inconclusive') {
+    const why = new Set(measured.filter((m) => m.verdict === 'inconclusive').map((m) => inconclusiveWhy(m)));
+    return `memory trend not judged (${[...why].join('; ')})`;
+  }
+  if (memory === 'stable') {
+    const notJudged = measured.filter((m) => m.verdict === 'inconclusive').length;
+    return notJudged === 0 ? 'memory stable' : `memory stable (${notJudged} of ${measured.length} not judged)`;
+  }
+  const growing = run.scenarios.filter((s) => s.sources.some((src) => src.memory.verdict === 'growing')).map((s) => s.scenario);
+  const asserted = failed.some((t) => MEMORY_CHECK.test(t.name));
+  return `memory growing (${growing.join(', ')}${asserted ? '' : '; no check asserts the trend'})`;
 }
 
 export function decideVerdict(run: CollectedRun, baseline: BaselineComparison | undefined, options: VerdictOptions = {}): RunVerdict {
@@ -43,7 +67,7 @@ export function decideVerdict(run: CollectedRun, baseline: BaselineComparison | 
   }
   if (failedTests > 0) parts.push(`${plural(failedTests, 'test')} failed`);
   if (run.unhandledErrors.length > 0) parts.push(plural(run.unhandledErrors.length, 'unhandled error'));
-  if (memory !== 'none') parts.push(`memory ${memory}`);
+  if (memory !== 'none') parts.push(memoryPhrase(run, memory, failed));
   if (baseline) parts.push(regressions === 0 ? 'no regression vs baseline' : `${plural(regressions, 'regression')} vs baseline`);
 
   return {

@@ -1,10 +1,12 @@
 // Seed T5072: mixed soak. 20 HTTP clients (enqueue and stats alternating, paced),
 // 30 WebSocket subscribers and 10 upload clients (10–100 KB) run together for
 // CONDUIT_SOAK_DURATION_MIN minutes (default 15) with a progress line every 30 s.
-// Pass: > 1000 requests, error rate < 1 %, memory stable (trend verdict for runs of
-// 5 minutes or more; growth < 100 % of its level for shorter ones), clean shutdown
-// (our sockets closed with 1000, none left open on the target; the global teardown
-// then requires the gateway to drain and exit 0).
+// Pass: > 1000 requests, error rate < 1 %, memory stable — the trend verdict is not
+// `growing` (runs too short for a verdict say "not judged"; see docs/load-testing.md)
+// and the fitted growth stays below the seed's bound (10 % of its level for runs of
+// 5 minutes or more, 100 % for shorter ones) — and a clean shutdown (our sockets
+// closed with 1000, none left open on the target; the global teardown then requires
+// the gateway to drain and exit 0).
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { expect, test } from 'vitest';
@@ -45,8 +47,10 @@ const knobs = {
   settleMs: envInt('CONDUIT_SOAK_SETTLE_MS', 15_000),
   minRequests: envInt('CONDUIT_SOAK_MIN_REQUESTS', 1000),
   maxErrorRate: envNumber('CONDUIT_SOAK_MAX_ERROR_RATE', 0.01),
-  /** Judge the leak trend (stable required); default: for runs of 5 minutes or more. */
-  assertTrend: envBool('CONDUIT_SOAK_ASSERT_TREND', durationMin >= 5),
+  /** Require the trend verdict not to be `growing` (short runs are not judged, so they pass it). */
+  assertTrend: envBool('CONDUIT_SOAK_ASSERT_TREND', true),
+  /** Fitted growth bound as a fraction of the level (seed: 10 % for ≥ 5 min, 100 % below). */
+  maxMemoryGrowth: envNumber('CONDUIT_SOAK_MAX_MEMORY_GROWTH', durationMin >= 5 ? 0.1 : 1),
 };
 
 test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
@@ -165,7 +169,7 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
   expect.soft(result).toHaveErrorRateBelow(knobs.maxErrorRate);
   expect.soft(result).toHaveNoLostMessages();
   if (knobs.assertTrend) expect.soft(result).toHaveStableMemory();
-  else expect.soft(result).toHaveMemoryGrowthBelow({ fraction: 1 });
+  expect.soft(result).toHaveMemoryGrowthBelow({ fraction: knobs.maxMemoryGrowth });
   expect.soft(unclean, 'subscribers closed cleanly').toEqual([]);
   expect.soft(open ?? 0, 'WebSocket connections left open on the target').toBe(0);
 });

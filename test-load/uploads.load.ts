@@ -1,7 +1,8 @@
 // Seed T5070: concurrent uploads. 100 clients upload mixed sizes (1 KB … 10 MB) for
 // 60 s; the target's memory is sampled every second. Pass: every request answered
 // (503/429 from caps are allowed and counted as rejected), no sha256 mismatch, memory
-// growth below 10 % of its level.
+// stable: the trend verdict is not `growing` (not judged on runs too short for one) and
+// the fitted post-GC heap growth stays below 10 % of its level.
 import { expect, test } from 'vitest';
 import {
   closedModel,
@@ -68,6 +69,7 @@ test('uploads: concurrent multipart uploads of mixed sizes', async (context) => 
 
   expect.soft(result).toHaveErrorRateBelow(knobs.maxErrorRate);
   expect.soft(result).toHaveCounterAtLeast('upload.files', 1);
+  expect.soft(result).toHaveStableMemory();
   expect.soft(result).toHaveMemoryGrowthBelow({ fraction: knobs.maxMemoryGrowth });
   if (knobs.p95Ms > 0) expect.soft(result).toHaveLatencyPercentileBelow('upload.latency', 95, knobs.p95Ms);
 });

@@ -1,6 +1,6 @@
 // Number and label formatting shared by the renderers (pure, locale-independent).
 
-import type { HistogramRecord, TrendVerdict, TrendVerdictKind } from '../../src/load/result.js';
+import type { HistogramRecord, MemoryReport, TrendVerdict, TrendVerdictKind } from '../../src/load/result.js';
 
 const MiB = 1024 * 1024;
 
@@ -62,12 +62,29 @@ export function verdictMark(verdict: TrendVerdictKind | 'none'): string {
   return verdict === 'stable' ? '✓' : verdict === 'growing' ? '✗' : '?';
 }
 
-/** "postGcHeap: growing +1.02 MiB/min (projected +61.2 MiB/h), p=0.001, 50 samples after 10 s warm-up: reason". */
+/** "RSS 94.5 MiB–119 MiB (first → last +25.0 MiB, warm-up included)": raw figures, not the verdict. */
+export function rssRange(memory: Pick<MemoryReport, 'rss'>): string {
+  const r = memory.rss;
+  return `RSS ${bytes(r.minBytes)}–${bytes(r.maxBytes)} (first → last ${signed(r.growthBytes, bytes(r.growthBytes))}, warm-up included)`;
+}
+
+const TREND_LABEL: Record<TrendVerdict['metric'], string> = { postGcHeap: 'post-GC heap', rss: 'RSS' };
+
+/**
+ * "post-GC heap: growing +1.02 MiB/min (projected +61.2 MiB/h), p=0.001, 50 readings after
+ * 10 s warm-up — reason"; a trend without a fitted slope shows only its reason, so no
+ * made-up 0 MiB/min appears.
+ */
 export function trendLine(trend: TrendVerdict): string {
+  const label = TREND_LABEL[trend.metric] ?? trend.metric;
+  const fitted = trend.fitted ?? trend.verdict !== 'inconclusive';
+  if (!fitted) return `${label}: not judged — ${trend.reason}`;
   const slope = `${signed(trend.slopeMBPerMin, trend.slopeMBPerMin.toFixed(2))} MiB/min`;
   const projected = `projected ${signed(trend.projectedMBPerHour, trend.projectedMBPerHour.toFixed(1))} MiB/h`;
   const p = `p=${trend.pValue < 0.001 ? trend.pValue.toExponential(1) : trend.pValue.toFixed(3)}`;
-  return `${trend.metric}: ${trend.verdict} ${slope} (${projected}), ${p}, ${trend.samples} samples after ${num(trend.warmupS)} s warm-up — ${trend.reason}`;
+  const unit = trend.metric === 'postGcHeap' ? 'readings' : 'samples';
+  const verdict = trend.verdict === 'inconclusive' ? 'not judged' : trend.verdict;
+  return `${label}: ${verdict} ${slope} (${projected}), ${p}, ${trend.samples} ${unit} after ${num(trend.warmupS)} s warm-up — ${trend.reason}`;
 }
 
 export function thresholdValue(value: number | string, unit: string | undefined): string {

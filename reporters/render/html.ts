@@ -3,8 +3,8 @@
 
 import type { IntervalPoint, MemoryReport } from '../../src/load/result.js';
 import type { MergedScenario, RunReport } from '../model.js';
-import { leadingTrend } from '../metrics.js';
-import { mib, num, trendLine } from './format.js';
+import { fittedTrend, memoryVerdictText } from '../metrics.js';
+import { mib, num, rssRange, trendLine } from './format.js';
 import { recommendations } from './recommendations.js';
 import { baselineRows, checkRows, deliveryLatencyNote, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 import { escapeXml as esc, renderLineChart } from './svg.js';
@@ -47,7 +47,7 @@ function median(values: number[]): number {
  * the warm-up), through the median intercept — the line the verdict describes.
  */
 export function trendLinePoints(memory: MemoryReport): { name: string; points: Array<[number, number]> } | undefined {
-  const trend = leadingTrend(memory.trends);
+  const trend = fittedTrend(memory.trends);
   if (!trend || memory.samples.length < 2) return undefined;
   const t0 = memory.samples[0]!.t + trend.warmupS;
   const value = (s: MemoryReport['samples'][number]) => (trend.metric === 'postGcHeap' ? s.postGcHeapBytes : s.rssBytes);
@@ -57,7 +57,9 @@ export function trendLinePoints(memory: MemoryReport): { name: string; points: A
   const intercept = median(used.map((s) => mib(value(s)!) - perS * s.t));
   const first = used[0]!.t;
   const last = used[used.length - 1]!.t;
-  return { name: `${trend.metric} trend ${trend.slopeMBPerMin.toFixed(2)} MiB/min`, points: [[first, intercept + perS * first], [last, intercept + perS * last]] };
+  const label = trend.metric === 'rss' ? 'RSS' : 'post-GC heap';
+  const judged = trend.verdict === 'inconclusive' ? 'not judged' : trend.verdict;
+  return { name: `${label} trend ${trend.slopeMBPerMin > 0 ? '+' : ''}${trend.slopeMBPerMin.toFixed(2)} MiB/min (${judged})`, points: [[first, intercept + perS * first], [last, intercept + perS * last]] };
 }
 
 function memoryChart(title: string, memory: MemoryReport): string {
@@ -91,7 +93,7 @@ function scenarioSection(scenario: MergedScenario): string {
     if (source.memory.source === 'none') return `<p>Memory not measured${merged ? ` (${esc(source.label)})` : ''}.</p>`;
     const trends = source.memory.trends.map((t) => `<li>${esc(trendLine(t))}</li>`).join('');
     const cls = source.memory.verdict === 'growing' ? 'fail' : source.memory.verdict === 'stable' ? 'pass' : '';
-    return `<p><strong class="${cls}">Memory ${esc(source.memory.verdict)}</strong>${merged ? ` — ${esc(source.label)}` : ''} (${esc(source.memory.source)})</p><ul class="trend">${trends}</ul>` +
+    return `<p><strong class="${cls}">Memory ${esc(memoryVerdictText(source.memory))}</strong>${merged ? ` — ${esc(source.label)}` : ''} · ${esc(rssRange(source.memory))} · source ${esc(source.memory.source)}</p><ul class="trend">${trends}</ul>` +
       `<div class="charts">${memoryChart(`Target memory${merged ? ` — ${source.label}` : ''}`, source.memory)}</div>`;
   });
   const checks = scenario.thresholds.length > 0 ? `<h3>Checks</h3>${htmlTable(checkRows(scenario))}` : '';

@@ -3,8 +3,8 @@
 
 import { markdownTable } from 'markdown-table';
 import type { MergedScenario, RunReport } from '../model.js';
-import { leadingTrend } from '../metrics.js';
-import { bytes, num, signed, trendLine } from './format.js';
+import { fittedTrend, memoryVerdictText } from '../metrics.js';
+import { num, rssRange, signed, trendLine } from './format.js';
 import { renderMemoryXyChart } from './mermaid.js';
 import { recommendations } from './recommendations.js';
 import { BASELINE_ALIGN, baselineRows, checkRows, deliveryLatencyNote, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
@@ -32,14 +32,18 @@ function memory(scenario: MergedScenario): string {
       continue;
     }
     const icon = m.verdict === 'stable' ? '✅' : m.verdict === 'growing' ? '❌' : '❔';
-    const lead = leadingTrend(m.trends);
-    out.push(`${icon} **${m.verdict}**${who}${lead ? `: ${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min on ${lead.metric} (projected ${signed(lead.projectedMBPerHour, lead.projectedMBPerHour.toFixed(1))} MiB/h)` : ''} · RSS ${bytes(m.rss.minBytes)}–${bytes(m.rss.maxBytes)} (${m.source})`);
+    const lead = fittedTrend(m.trends);
+    const slope = lead && m.verdict !== 'inconclusive'
+      ? `: ${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min on ${lead.metric === 'rss' ? 'RSS' : 'post-GC heap'} (projected ${signed(lead.projectedMBPerHour, lead.projectedMBPerHour.toFixed(1))} MiB/h)`
+      : '';
+    out.push(`${icon} **${memoryVerdictText(m)}**${who}${slope} · ${rssRange(m)} · source ${m.source}`);
     out.push('');
     for (const t of m.trends) out.push(`- ${trendLine(t)}`);
     const chart = renderMemoryXyChart(`${scenario.scenario} memory (MiB)`, m);
     if (chart) {
       const heap = m.samples.every((s) => typeof s.postGcHeapBytes === 'number');
-      out.push('', chart, '', `<sub>Lines: RSS${heap ? ', then post-GC heap' : ''} (MiB) over seconds since the start.</sub>`);
+      const names = ['RSS', ...(heap ? ['post-GC heap (last full-GC reading)'] : []), ...(lead ? [`the fitted ${lead.metric === 'rss' ? 'RSS' : 'post-GC heap'} trend (${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min, fitted after the ${num(lead.warmupS)} s warm-up)`] : [])];
+      out.push('', chart, '', `<sub>Lines, in order: ${names.join(', ')} — MiB over seconds since the start.</sub>`);
     }
     out.push('');
   }

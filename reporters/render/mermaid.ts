@@ -1,7 +1,9 @@
-// A memory chart GitHub renders in markdown: a mermaid `xychart-beta` with RSS and the
-// post-GC heap (MiB) over time. xychart has no legend, so the caption names the lines.
+// A memory chart GitHub renders in markdown: a mermaid `xychart-beta` with RSS, the
+// post-GC heap and the fitted trend line (MiB) over time, the slope in the title.
+// xychart has no legend, so the caption names the lines.
 
 import type { MemoryReport } from '../../src/load/result.js';
+import { fittedTrend } from '../metrics.js';
 import { downsample, mib } from './format.js';
 
 const MAX_POINTS = 40;
@@ -16,16 +18,37 @@ export function renderMemoryXyChart(title: string, memory: MemoryReport): string
   const rss = samples.map((s) => round1(mib(s.rssBytes)));
   const hasHeap = samples.every((s) => typeof s.postGcHeapBytes === 'number');
   const heap = hasHeap ? samples.map((s) => round1(mib(s.postGcHeapBytes!))) : [];
-  const top = Math.ceil(Math.max(...rss, ...heap) * 1.1) || 1;
+  // The fitted line: slope through the median intercept of the samples it was fitted on.
+  const trend = fittedTrend(memory.trends);
+  let fit: number[] = [];
+  if (trend) {
+    const key = trend.metric === 'rss' ? 'rssBytes' : 'postGcHeapBytes';
+    const t0 = memory.samples[0]!.t + trend.warmupS;
+    const used = memory.samples.filter((s) => s.t >= t0 && typeof s[key] === 'number');
+    if (used.length > 0) {
+      const perS = trend.slopeMBPerMin / 60;
+      const intercept = median(used.map((s) => mib(s[key] as number) - perS * s.t));
+      fit = samples.map((s) => round1(Math.max(0, intercept + perS * s.t)));
+    }
+  }
+  const top = Math.ceil(Math.max(...rss, ...heap, ...fit) * 1.1) || 1;
+  const slope = trend ? ` — ${trend.metric === 'rss' ? 'RSS' : 'post-GC heap'} ${trend.slopeMBPerMin > 0 ? '+' : ''}${trend.slopeMBPerMin.toFixed(2)} MiB/min${trend.verdict === 'inconclusive' ? ' (not judged)' : `, ${trend.verdict}`}` : '';
   const lines = [
     '```mermaid',
     'xychart-beta',
-    `    title "${title.replace(/"/g, "'")}"`,
+    `    title "${(title + slope).replace(/"/g, "'")}"`,
     `    x-axis "seconds" [${samples.map((s) => String(Math.round(s.t))).join(', ')}]`,
     `    y-axis "MiB" 0 --> ${top}`,
     `    line [${rss.join(', ')}]`,
   ];
   if (hasHeap) lines.push(`    line [${heap.join(', ')}]`);
+  if (fit.length > 0) lines.push(`    line [${fit.join(', ')}]`);
   lines.push('```');
   return lines.join('\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

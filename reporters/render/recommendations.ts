@@ -1,6 +1,7 @@
 // Follow-up recommendations for failing checks (pure). Matched on the check's name, so
 // new harness matchers get a generic recommendation until a specific one is added here.
 
+import { inconclusiveWhy } from '../metrics.js';
 import type { RunReport } from '../model.js';
 
 const RULES: ReadonlyArray<{ match: RegExp; advice: string }> = [
@@ -44,9 +45,9 @@ export function recommendations(report: RunReport): string[] {
     if (scenario.generator.saturated) {
       out.push(`**${scenario.scenario} — load generator saturated.** Its figures understate the target: run fewer clients per machine or distribute the scenario over several machines (see "Distributed runs").`);
     }
-    const inconclusive = scenario.sources.some((s) => s.memory.source !== 'none' && s.memory.verdict === 'inconclusive');
+    const inconclusive = scenario.sources.find((s) => s.memory.source !== 'none' && s.memory.verdict === 'inconclusive');
     if (inconclusive) {
-      out.push(`**${scenario.scenario} — memory trend inconclusive.** Too few samples after the warm-up: run longer (CONDUIT_LOAD_DURATION_S, CONDUIT_SOAK_DURATION_MIN).`);
+      out.push(`**${scenario.scenario} — memory trend not judged** (${inconclusiveWhy(inconclusive.memory)}). Nothing is wrong, but nothing about leaks is proven either: a verdict needs 2 minutes of samples after the warm-up (RSS: up to 60 s), so run at least CONDUIT_LOAD_DURATION_S=180, or the soak (CONDUIT_SOAK_DURATION_MIN=15).`);
     }
   }
   const regressions = report.baseline?.deltas.filter((d) => d.regression) ?? [];

@@ -1,9 +1,9 @@
 // Terminal renderer (pure): one block per scenario and the run verdict, as plain text.
 
 import type { MergedScenario, RunReport } from '../model.js';
-import { errorRate, operations } from '../metrics.js';
+import { errorRate, memoryVerdictText, operations } from '../metrics.js';
 import {
-  breakdown, bytes, columns, count, num, percent, signed, thresholdValue, trendLine, verdictMark,
+  breakdown, bytes, columns, count, num, percent, rssRange, signed, thresholdValue, trendLine, verdictMark,
 } from './format.js';
 import { counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 
@@ -25,7 +25,7 @@ function memoryLines(scenario: MergedScenario): string[] {
       lines.push(`  memory: ${prefix}not measured`);
       continue;
     }
-    lines.push(`  memory: ${prefix}${verdictMark(m.verdict)} ${m.verdict} (${m.source}; RSS ${bytes(m.rss.minBytes)}–${bytes(m.rss.maxBytes)}, growth ${signed(m.rss.growthBytes, bytes(m.rss.growthBytes))})`);
+    lines.push(`  memory: ${prefix}${verdictMark(m.verdict)} ${memoryVerdictText(m)} (${m.source}; ${rssRange(m)})`);
     for (const trend of m.trends) lines.push(`    ${trendLine(trend)}`);
   }
   return lines;

@@ -51,7 +51,11 @@ interface ConduitMatchers<R = unknown> {
   toHaveErrorRateBelow(rate: number, options?: ErrorRateOptions): R;
   /** The memory trend verdict is not `growing`. */
   toHaveStableMemory(options?: StableMemoryOptions): R;
-  /** Memory grew less than a limit over the run (Theil–Sen fit after warm-up). */
+  /**
+   * Memory grew less than a limit: Theil–Sen slope × the judged window after the warm-up
+   * (post-GC heap when the target reports it, else RSS). Passes as "not judged" when too
+   * few samples exist for a fit.
+   */
   toHaveMemoryGrowthBelow(limit: MemoryGrowthLimit): R;
   /** The delivery ledger lost nothing. */
   toHaveNoLostMessages(options?: LedgerOptions): R;
@@ -199,28 +203,33 @@ export const conduitMatchers = {
     const result = asResult(received);
     const metric = limit.metric ?? (result.memory.trends.some((t) => t.metric === 'postGcHeap') ? 'postGcHeap' : 'rss');
     const trend = result.memory.trends.find((t) => t.metric === metric);
-    const points = seriesOf(result.memory.samples, metric).filter((p) => p.t - (result.memory.samples[0]?.t ?? 0) >= (trend?.warmupS ?? 0));
-    const name = `memory ${metric} growth below ${[limit.bytes !== undefined ? `${fmt(limit.bytes / MiB, 1)} MiB` : '', limit.fraction !== undefined ? pct(limit.fraction) + ' of the median' : ''].filter(Boolean).join(' and ')}`;
-    if (!trend || points.length < 2) {
+    const limits = [
+      limit.bytes !== undefined ? `${fmt(limit.bytes / MiB, 1)} MiB` : '',
+      limit.fraction !== undefined ? `${pct(limit.fraction)} of its level` : '',
+    ].filter(Boolean).join(' and ');
+    const label = metric === 'postGcHeap' ? 'post-GC heap' : 'RSS';
+    const name = `${label} growth < ${limits}`;
+    // Fitted growth over the judged window (Theil–Sen slope × window after the warm-up):
+    // robust to the GC sawtooth and to single spikes, unlike last − first or max − min.
+    const fit = fittedGrowth(result, metric, trend);
+    if (!fit) {
+      const why = trend?.reason ?? `no ${label} samples (memory source ${result.memory.source})`;
       return record(this, result, {
         pass: true,
-        outcome: { name, measured: 'no samples', allowed: name, message: `${name}: not enough ${metric} samples to judge (passes)` },
+        outcome: { name, measured: 'not judged', allowed: limits, message: `${name}: not judged (passes) — ${why}` },
       });
     }
-    // Fitted growth over the judged window: robust to GC sawtooth and single spikes.
-    const spanMin = (points[points.length - 1].t - points[0].t) / 60;
-    const growthBytes = trend.slopeMBPerMin * spanMin * MiB;
-    const meanBytes = median(points.map((p) => p.value));
     const allowedBytes = Math.min(
       limit.bytes ?? Infinity,
-      limit.fraction !== undefined ? limit.fraction * meanBytes : Infinity,
+      limit.fraction !== undefined ? limit.fraction * fit.levelBytes : Infinity,
     );
-    const pass = growthBytes < allowedBytes;
+    const pass = fit.growthBytes < allowedBytes;
     return record(this, result, {
       pass,
       outcome: {
-        name, measured: round(growthBytes / MiB), allowed: round(allowedBytes / MiB), unit: 'MiB',
-        message: `${name}: measured ${fmt(growthBytes / MiB)} MiB over ${fmt(spanMin)} min (median ${fmt(meanBytes / MiB)} MiB), allowed < ${fmt(allowedBytes / MiB)} MiB`,
+        name, measured: round(fit.growthBytes / MiB), allowed: round(allowedBytes / MiB), unit: 'MiB',
+        message: `${name}: fitted growth ${signedMiB(fit.growthBytes)} MiB over ${fmt(fit.windowS, 0)} s after the ${fmt(trend!.warmupS, 0)} s warm-up ` +
+          `(Theil–Sen ${fmt(trend!.slopeMBPerMin, 3)} MiB/min over ${trend!.samples} ${metric === 'postGcHeap' ? 'post-GC readings' : 'samples'}; level ${fmt(fit.levelBytes / MiB)} MiB), allowed < ${fmt(allowedBytes / MiB)} MiB`,
       },
     });
   },
@@ -250,6 +259,33 @@ export const conduitMatchers = {
 /** Register the matchers with Vitest's `expect` (safe to call more than once). */
 export function installMatchers(): void {
   expect.extend(conduitMatchers);
+}
+
+/** Theil–Sen growth over the judged window and the median level, or undefined when no slope was fitted. */
+function fittedGrowth(
+  result: ScenarioResult,
+  metric: TrendVerdict['metric'],
+  trend: TrendVerdict | undefined,
+): { growthBytes: number; windowS: number; levelBytes: number } | undefined {
+  if (!trend) return undefined;
+  const fitted = trend.fitted ?? trend.verdict !== 'inconclusive';
+  if (!fitted) return undefined;
+  let windowS = trend.windowS;
+  let levelMB = trend.levelMB;
+  if (windowS === undefined || levelMB === undefined) {
+    // Results written before windowS/levelMB existed: recompute from the samples.
+    const t0 = result.memory.samples[0]?.t ?? 0;
+    const points = seriesOf(result.memory.samples, metric).filter((p) => p.t - t0 >= trend.warmupS);
+    if (points.length < 2) return undefined;
+    windowS ??= points[points.length - 1].t - points[0].t;
+    levelMB ??= median(points.map((p) => p.value)) / MiB;
+  }
+  return { growthBytes: trend.slopeMBPerMin * (windowS / 60) * MiB, windowS, levelBytes: levelMB * MiB };
+}
+
+function signedMiB(bytes: number): string {
+  const text = fmt(bytes / MiB);
+  return bytes > 0 ? `+${text}` : text;
 }
 
 function round(x: number, digits = 3): number {

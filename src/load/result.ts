@@ -62,9 +62,17 @@ export interface TrendVerdict {
   projectedMBPerHour: number;
   /** Mann–Kendall two-sided p-value. */
   pValue: number;
-  /** Samples used after the warm-up was discarded. */
+  /** Samples used after the warm-up was discarded (post-GC heap: distinct full-GC readings). */
   samples: number;
   warmupS: number;
+  /** Seconds from the first to the last sample judged (after the warm-up). */
+  windowS?: number;
+  /** True when a slope was fitted (enough samples), even if the window was too short to judge. */
+  fitted?: boolean;
+  /** Why an `inconclusive` verdict: too few samples, or a judged window too short. */
+  inconclusive?: 'samples' | 'window' | 'no-data';
+  /** Median of the judged values, MiB. */
+  levelMB?: number;
   reason: string;
 }
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildScenarioResult, DeliveryLedger, installMatchers, Metrics, publishResult } from '../../src/load/index.js';
+import { analyzeMemory, buildScenarioResult, DeliveryLedger, installMatchers, Metrics, publishResult } from '../../src/load/index.js';
 import type { MemoryReport, ScenarioResult } from '../../src/load/index.js';
 
 const MiB = 1024 * 1024;
@@ -85,11 +85,29 @@ describe('threshold matchers', () => {
     };
     const r = result({ memory: growing });
     expect(failure(() => expect(r).toHaveStableMemory())).toMatch(/memory trend stable: verdict growing, allowed stable or inconclusive — rss: growing, 10 MiB\/min \(600 MiB\/h\)/);
-    expect(failure(() => expect(r).toHaveMemoryGrowthBelow({ fraction: 0.1 }))).toMatch(/of the median: measured 15\.83 MiB over 1\.58 min \(median 111\.92 MiB\), allowed < 11\.19 MiB/);
+    expect(failure(() => expect(r).toHaveMemoryGrowthBelow({ fraction: 0.1 }))).toMatch(
+      /RSS growth < 10\.00 % of its level: fitted growth \+15\.83 MiB over 95 s after the 24 s warm-up \(Theil–Sen 10 MiB\/min over 96 samples; level 111\.92 MiB\), allowed < 11\.19 MiB/,
+    );
     expect(r).toHaveMemoryGrowthBelow({ bytes: 200 * MiB });
+    // With windowS/levelMB (results of this version) the figures come from the verdict itself.
+    const judged = result({ memory: { ...growing, trends: [{ ...growing.trends[0]!, windowS: 120, levelMB: 100, fitted: true }] } });
+    expect(failure(() => expect(judged).toHaveMemoryGrowthBelow({ fraction: 0.1 }))).toMatch(/fitted growth \+20 MiB over 120 s .* allowed < 10 MiB/);
     const none = result();
     expect(none).toHaveStableMemory(); // inconclusive passes by default…
     expect(failure(() => expect(none).toHaveStableMemory({ allowInconclusive: false }))).toMatch(/verdict inconclusive/);
+  });
+
+  it('memory growth is "not judged" (never a made-up 0 MiB) when no slope could be fitted', () => {
+    // Three full GCs in 60 s: the sampler repeats each reading every second, but that is 3 observations.
+    const samples = Array.from({ length: 60 }, (_, t) => ({ t, rssBytes: 100 * MiB, postGcHeapBytes: (20 + Math.floor(t / 20)) * MiB }));
+    const memory = analyzeMemory(samples, 'proc');
+    const heap = memory.trends.find((t) => t.metric === 'postGcHeap')!;
+    expect(heap).toMatchObject({ verdict: 'inconclusive', inconclusive: 'samples', fitted: false });
+    const r = result({ memory });
+    expect(r).toHaveMemoryGrowthBelow({ fraction: 0.1 });
+    const outcome = r.thresholds.at(-1)!;
+    expect(outcome).toMatchObject({ measured: 'not judged', passed: true });
+    expect(outcome.message).toMatch(/post-GC heap growth < 10\.00 % of its level: not judged \(passes\) — only \d post-GC readings after the .* warm-up \(need 8\): memwatch reports the heap only after a full GC/);
   });
 
   it('ledger: lost messages fail with a sample of ids', () => {

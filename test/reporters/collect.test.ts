@@ -51,6 +51,18 @@ describe('collectRun', () => {
     expect(failedCheck.verdict.passed).toBe(false);
     expect(failedCheck.verdict.headline).toContain('1 of 2 checks failed (error rate)');
 
+    // The memory part never contradicts the checks: a growing verdict no check asserts says so.
+    const growing = buildRunReport(collectRun([testCase('soak', { conduit: scenarioResult({ scenario: 'soak', growing: true }) })]), FIXED_META);
+    expect(growing.verdict.headline).toBe('Load run passed: 1 scenario, 2/2 checks passed, memory growing (soak; no check asserts the trend)');
+    const asserted = scenarioResult({ scenario: 'soak', growing: true });
+    asserted.thresholds.push({ name: 'memory trend stable', measured: 'growing', allowed: 'stable|inconclusive', passed: false, message: 'memory trend stable: verdict growing' });
+    const leak = buildRunReport(collectRun([testCase('soak', { conduit: asserted }, 'failed')]), FIXED_META);
+    expect(leak.verdict.headline).toBe('Load run failed: 1 scenario, 1 of 3 checks failed (memory trend stable), 1 test failed, memory growing (soak)');
+    const short = scenarioResult({ scenario: 'soak' });
+    short.memory = { ...short.memory, verdict: 'inconclusive', trends: short.memory.trends.map((t) => ({ ...t, verdict: 'inconclusive' as const, inconclusive: 'window' as const })) };
+    const smoke = buildRunReport(collectRun([testCase('soak', { conduit: short })]), FIXED_META);
+    expect(smoke.verdict.headline).toBe('Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (run too short for a trend verdict)');
+
     const none = buildRunReport(collectRun([testCase('x', {})]), FIXED_META);
     expect(none.verdict.passed).toBe(false);
     expect(none.verdict.headline).toContain('no scenario stored a result');

@@ -87,13 +87,32 @@ describe('markdown renderer', () => {
     expect(md).toMatchSnapshot();
   });
 
-  it('downsamples the mermaid chart to at most 40 points and names both lines', () => {
+  it('downsamples the mermaid chart to at most 40 points; RSS, post-GC heap and the fitted trend, slope in the title', () => {
     const chart = renderMemoryXyChart('m', scenarioResult({ durationS: 100 }).memory)!;
     const xs = /x-axis "seconds" \[(.*)\]/.exec(chart)![1]!.split(', ');
     expect(xs).toHaveLength(40);
     expect(xs[0]).toBe('0');
     expect(xs.at(-1)).toBe('599');
-    expect(chart.match(/^ {4}line \[/gm)).toHaveLength(2);
+    expect(chart.match(/^ {4}line \[/gm)).toHaveLength(3);
+    expect(chart).toMatch(/title "m — post-GC heap \+0\.01 MiB\/min, stable"/);
+  });
+
+  it('a memory trend that was not judged says so, with no fitted line drawn from a made-up slope', () => {
+    const result = scenarioResult();
+    result.memory = {
+      ...result.memory,
+      verdict: 'inconclusive',
+      trends: [{ metric: 'postGcHeap', verdict: 'inconclusive', inconclusive: 'samples', fitted: false, slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 1, warmupS: 5, reason: 'only 1 post-GC readings after the 5 s warm-up (need 8)' }],
+    };
+    const report = reportOf([{ result }]);
+    const md = renderMarkdownSummary(report);
+    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (too few samples for a trend verdict)');
+    expect(md).toContain('❔ **not judged (too few samples for a trend verdict)**');
+    expect(md).toContain('- post-GC heap: not judged — only 1 post-GC readings');
+    expect(md).not.toMatch(/0\.00 MiB\/min/);
+    expect(renderMemoryXyChart('m', result.memory)!.match(/^ {4}line \[/gm)).toHaveLength(2);
+    expect(renderTerminalReport(report)).toContain('memory: ? not judged (too few samples for a trend verdict) (proc; RSS 120 MiB–121 MiB (first → last +512 KiB, warm-up included))');
+    expect(trendLinePoints(result.memory)).toBeUndefined();
   });
 });
 
@@ -118,7 +137,7 @@ describe('HTML renderer', () => {
     const [[x0, y0], [x1, y1]] = line.points;
     expect(x0).toBe(10); // after the 10 s warm-up
     expect((y1! - y0!) / (x1! - x0!)).toBeCloseTo(0.5 / 60, 9); // postGcHeap slope 0.5 MiB/min
-    expect(line.name).toBe('postGcHeap trend 0.50 MiB/min');
+    expect(line.name).toBe('post-GC heap trend +0.50 MiB/min (growing)');
   });
 
   it('renders an empty chart without failing', () => {
