@@ -4,7 +4,7 @@
 // /health). All state lives in the returned object, so tests can run several gateways
 // in one process, each on port 0.
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { createBlobStore } from './blobs/index.js';
 import type { BlobStore } from './blobs/types.js';
@@ -15,7 +15,7 @@ import { createLogs } from './observability/loggers.js';
 import { GatewayMetricsImpl } from './observability/metrics.js';
 import { installAuth } from './plugins/auth.js';
 import { installBodyDiscard } from './plugins/body-discard.js';
-import { installErrorHandlers } from './plugins/errors.js';
+import { installErrorHandlers, makeClientErrorHandler, sendGatewayError, toGatewayError } from './plugins/errors.js';
 import { GatewayLifecycle, installDrainGuard, type DrainResult } from './plugins/lifecycle.js';
 import { registerLimits } from './plugins/limits.js';
 import { installRequestLog } from './plugins/request-log.js';
@@ -86,6 +86,8 @@ async function buildInstance(
   prefix: string,
 ): Promise<{ app: FastifyInstance; armOverload: () => void; upgrades: UpgradeGuard }> {
   let seq = 0;
+  // Set once the hooks exist (below): Fastify's errors before routing skip every hook.
+  let onFrameworkError = (_error: FastifyError, _request: FastifyRequest, _reply: FastifyReply): void => {};
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.env.CONDUIT_MAX_JSON_SIZE,
@@ -96,6 +98,10 @@ async function buildInstance(
     return503OnClosing: false,
     // Schemas validate, they do not repair: no silent dropping of unknown keys, no coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Malformed URLs, over-long path parameters: the one error shape too.
+    frameworkErrors: (error, request, reply) => onFrameworkError(error, request, reply),
+    // Malformed HTTP, headers too large or too slow (before there is a request).
+    clientErrorHandler: makeClientErrorHandler(ctx.logs.app),
   });
   installErrorHandlers(app, ctx);
   // Upgrade requests answered over HTTP (not taken by the WebSocket route) close their socket.
@@ -103,13 +109,18 @@ async function buildInstance(
   // JSON only (the uploads plugin adds multipart in its own scope): text/plain → 415.
   app.removeContentTypeParser('text/plain');
   // onRequest order matters: log timing → drain guard → overload → IP limit → auth → tenant limit.
-  installRequestLog(app, ctx, metrics);
+  const requestLog = installRequestLog(app, ctx, metrics);
   installDrainGuard(app, lifecycle);
   const limits = await registerLimits(app, ctx);
   limits.installIpLimit();
   installAuth(app, ctx);
   limits.installTenantLimit();
   installBodyDiscard(app);
+  onFrameworkError = (error, request, reply) => {
+    requestLog.logUnrouted(request, reply);
+    upgrades.settleUnrouted(request, reply);
+    sendGatewayError(reply, toGatewayError(error));
+  };
   return { app, armOverload: limits.armOverload, upgrades };
 }
 

@@ -105,20 +105,34 @@ describe('upgrade requests the gateway does not take', () => {
     await closesWithin(g, 2000);
   });
 
-  it('close() cuts an upgrade socket that no route hook saw (a bad URL)', async () => {
+  it('closes the socket of an upgrade Fastify refuses before routing (a bad URL)', async () => {
     const g = await startGateway();
     open.push(g);
-    // Fastify answers a malformed URL before routing, so no onResponse hook runs for it:
-    // only the guard's record of upgrade sockets can close this one.
+    // No route hook runs for a malformed URL: the framework-error path settles the socket.
+    const bad = await upgrade(g.httpUrl, '/%E0%A4%A');
+    expect(status(bad)).toBe(400);
+    expect(bad.text).toContain('"BAD_REQUEST"');
+    expect(bad.text.toLowerCase()).toContain('connection: close');
+    expect(bad.closedByServer).toBe(true);
+    await closesWithin(g, 2000);
+  });
+
+  it('close() cuts an upgrade socket still open', async () => {
+    const g = await startGateway();
+    open.push(g);
     const { hostname, port } = new URL(g.httpUrl);
     const socket = connect(Number(port), hostname);
     socket.on('error', () => {});
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     let answer = '';
     socket.on('data', (d) => (answer += d.toString('latin1')));
-    socket.write('GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    // An accepted upgrade: the socket now belongs to the WebSocket layer.
+    socket.write(
+      'GET /v1/subscribe?stream=s HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
     await until(() => answer.includes('\r\n\r\n'));
-    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer).toMatch(/^HTTP\/1\.1 101/);
     await closesWithin(g, 2000);
     await closed;
   });

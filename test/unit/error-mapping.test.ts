@@ -20,6 +20,8 @@ describe('toGatewayError', () => {
       ['FST_REQ_FILE_TOO_LARGE', 413, 'UPLOAD_TOO_LARGE'],
       ['FST_PARTS_LIMIT', 413, 'TOO_MANY_PARTS'],
       ['FST_FIELDS_LIMIT', 413, 'TOO_MANY_FIELDS'],
+      ['FST_ERR_BAD_URL', 400, 'BAD_REQUEST'],
+      ['FST_ERR_MAX_PARAM_LENGTH', 414, 'BAD_REQUEST'],
     ];
     for (const [code, status, expected] of cases) {
       const g = toGatewayError(fastifyError(code, status));

@@ -1,7 +1,15 @@
 // The one error renderer: every error a route, hook or Fastify itself raises leaves as
 // `{"error": {"code", "message"}}` with a catalogue code and its status (plus
 // Retry-After for 429/503 when known). Unknown errors are logged and become INTERNAL.
+// Three more paths lead there: Fastify's errors before routing (`frameworkErrors`: a
+// malformed URL, an over-long path parameter), the HTTP server's own refusals before
+// there is a request (`clientErrorHandler`: malformed HTTP, headers too large or too
+// slow), and a route that answers an error status with no body (the WebSocket route
+// answers a plain GET with a bare 404): the onSend hook fills in the shape.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { ERRORS, GatewayError, isGatewayError, type ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
 
@@ -21,6 +29,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
   FST_ERR_NOT_FOUND: 'NOT_FOUND',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'BAD_REQUEST',
   // @fastify/multipart, should a route let one through unmapped
   FST_REQ_FILE_TOO_LARGE: 'UPLOAD_TOO_LARGE',
   FST_PARTS_LIMIT: 'TOO_MANY_PARTS',
@@ -35,9 +45,11 @@ const BY_STATUS: Record<number, ErrorCode> = {
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
   503: 'OVERLOADED',
 };
 
@@ -68,9 +80,56 @@ export function sendGatewayError(reply: FastifyReply, err: GatewayError): Fastif
   return reply.code(err.status).type('application/json; charset=utf-8').send(err.toBody());
 }
 
+/** The catalogue error for an error status answered without a body (no error was thrown). */
+export function errorForBareStatus(status: number, method: string, path: string): GatewayError {
+  if (status === 404) return new GatewayError('NOT_FOUND', `No route ${method} ${path}`);
+  const code = BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+  return new GatewayError(code);
+}
+
+/** The error a Node HTTP server 'clientError' stands for (malformed request, headers too large or too slow). */
+export function clientErrorToGatewayError(err: NodeJS.ErrnoException): GatewayError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new GatewayError('REQUEST_TIMEOUT');
+  if (err.code === 'HPE_HEADER_OVERFLOW') return new GatewayError('HEADERS_TOO_LARGE');
+  return new GatewayError('BAD_REQUEST', 'The request is not valid HTTP');
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answer in the error shape and close the connection
+ * (the parser cannot go on). Nothing was routed, so there is no HTTP log line; the app
+ * log gets one at debug level.
+ */
+export function makeClientErrorHandler(log: Logger): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (err, socket) => {
+    // A reset peer has nobody left to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const gerr = clientErrorToGatewayError(err);
+    log.debug({ event: 'http.client-error', code: gerr.code, cause: err.code }, 'refused a malformed request');
+    const body = JSON.stringify(gerr.toBody());
+    if (socket.writable) {
+      socket.end(
+        `HTTP/1.1 ${gerr.status} ${STATUS_CODES[gerr.status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      setTimeout(() => socket.destroy(), 1000).unref();
+    } else {
+      socket.destroy();
+    }
+  };
+}
+
 /** Install the error and not-found handlers on one Fastify instance. */
 export function installErrorHandlers(app: FastifyInstance, ctx: GatewayContext): void {
   app.decorateRequest('errorCode', undefined);
+  // An error status with no body (a plugin's bare `reply.code(404).send()`): give it the shape.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode < 400 || request.errorCode !== undefined) return payload;
+    if (payload !== undefined && payload !== null && payload !== '') return payload;
+    const gerr = errorForBareStatus(reply.statusCode, request.method, request.url.split('?')[0]!);
+    request.errorCode = gerr.code;
+    reply.type('application/json; charset=utf-8');
+    return JSON.stringify(gerr.toBody());
+  });
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const gerr = toGatewayError(error);
     if (gerr.code === 'INTERNAL') {

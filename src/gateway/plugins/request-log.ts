@@ -27,7 +27,12 @@ function numberHeader(v: unknown): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, metrics: GatewayMetricsImpl): void {
+export interface RequestLog {
+  /** Log a request Fastify answered before routing (no hooks run for it): call before the answer is sent. */
+  logUnrouted(request: FastifyRequest, reply: FastifyReply): void;
+}
+
+export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, metrics: GatewayMetricsImpl): RequestLog {
   app.decorateRequest('logExtra', null as never);
   app.decorateRequest('startedAtNs', 0n);
   app.addHook('onRequest', async (request: FastifyRequest) => {
@@ -71,4 +76,11 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
 
   app.addHook('onResponse', async (request, reply) => finish(request, reply));
   app.addHook('onRequestAbort', async (request) => finish(request, undefined));
+  return {
+    logUnrouted(request, reply) {
+      request.startedAtNs = process.hrtime.bigint();
+      request.logExtra = {};
+      reply.raw.once('close', () => finish(request, reply.raw.writableFinished ? reply : undefined));
+    },
+  };
 }

@@ -10,12 +10,14 @@
 // and never reach these hooks. closeAll() cuts every upgrade socket still open (the
 // forced stop of close(); WebSocket sockets are cut there anyway).
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** How long a peer has to close its side after the answer before the socket is destroyed. */
 export const UPGRADE_LINGER_MS = 1000;
 
 export interface UpgradeGuard {
+  /** For an answer Fastify sends before routing (no hooks run): close an upgrade socket after it. Call before sending. */
+  settleUnrouted(request: FastifyRequest, reply: FastifyReply): void;
   /** Destroy every upgrade socket still open. */
   closeAll(): void;
 }
@@ -44,6 +46,11 @@ export function installUpgradeGuard(app: FastifyInstance): UpgradeGuard {
     if (isUpgrade(request)) endGracefully(request.raw.socket);
   });
   return {
+    settleUnrouted(request, reply) {
+      if (!isUpgrade(request)) return;
+      reply.header('connection', 'close');
+      reply.raw.once('finish', () => endGracefully(request.raw.socket));
+    },
     closeAll() {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
