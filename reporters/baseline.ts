@@ -2,6 +2,7 @@
 // flags beyond run-to-run noise. Noise is explicit: a change is noise while
 // |current − baseline| ≤ max(relative × |baseline|, absolute), per metric kind.
 
+import { rateUnit } from '../src/load/format.js';
 import { RESULTS_SCHEMA } from './model.js';
 import type { BaselineComparison, MergedScenario, MetricDelta, ResultsDocument } from './model.js';
 import { errorRate, latencyHistogramNames, leadingTrend } from './metrics.js';
@@ -97,7 +98,7 @@ export function compareScenario(current: MergedScenario, base: MergedScenario, n
   }
   for (const [key, value] of Object.entries(current.throughput)) {
     const b = base.throughput[key];
-    if (typeof b === 'number') out.push(delta(name, `throughput ${key}`, '', b, value, noise.throughput, false));
+    if (typeof b === 'number') out.push(delta(name, `throughput ${key}`, rateUnit(key), b, value, noise.throughput, false));
   }
   if (base.counters && base.errors) {
     out.push(delta(name, 'error rate', 'ratio', errorRate(base), errorRate(current), noise.errorRate, true));

@@ -1,5 +1,6 @@
 // Number and label formatting shared by the renderers (pure, locale-independent).
 
+import { formatPercent, rateUnit } from '../../src/load/format.js';
 import type { HistogramRecord, MemoryReport, TrendVerdict, TrendVerdictKind } from '../../src/load/result.js';
 
 const MiB = 1024 * 1024;
@@ -26,8 +27,9 @@ export function mib(valueBytes: number): number {
   return valueBytes / MiB;
 }
 
+/** 0.0123 → "1.23%", 0.95 → "95%" (one definition with the matchers' messages). */
 export function percent(ratio: number): string {
-  return `${(ratio * 100).toFixed(2)}%`;
+  return formatPercent(ratio);
 }
 
 export function signed(value: number, text = num(value)): string {
@@ -87,9 +89,16 @@ export function trendLine(trend: TrendVerdict): string {
   return `${label}: ${verdict} ${slope} (${projected}), ${p}, ${trend.samples} ${unit} after ${num(trend.warmupS)} s warm-up — ${trend.reason}`;
 }
 
-export function thresholdValue(value: number | string, unit: string | undefined): string {
-  const text = typeof value === 'number' ? num(value) : value;
-  return unit ? `${text} ${unit}` : text;
+/**
+ * A threshold figure with its unit: ratios as percentages, rates as "220 msg/s", other
+ * units after the number; a text figure ("not judged", "no samples") as it is.
+ */
+export function thresholdValue(value: number | string, unit: string | undefined, comparator?: string): string {
+  const prefix = comparator ? `${comparator} ` : '';
+  if (typeof value !== 'number') return value;
+  if (unit === 'ratio') return `${prefix}${percent(value)}`;
+  if (!unit) return `${prefix}${num(value)}`;
+  return `${prefix}${num(value)} ${unit.endsWith('PerS') ? rateUnit(unit) : unit}`;
 }
 
 /** At most `max` items, evenly spaced, always keeping the first and the last. */

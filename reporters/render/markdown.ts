@@ -66,7 +66,7 @@ function baselineSection(report: RunReport): string | undefined {
   if (report.baselineWarning) return `## Baseline\n\n⚠️ Baseline not used: ${report.baselineWarning}`;
   const b = report.baseline;
   if (!b) return undefined;
-  const head = `Against \`${b.source}\`${b.gitSha ? ` (git ${b.gitSha.slice(0, 12)})` : ''}${b.generatedAt ? `, ${b.generatedAt}` : ''}. A change inside the noise band (± allowed) is not flagged.`;
+  const head = `Against \`${b.source}\`${b.gitSha ? ` (git ${b.gitSha.slice(0, 12)})` : ''}${b.generatedAt ? `, ${b.generatedAt}` : ''}. A change inside its noise band is not flagged.`;
   const missing = b.missing.length > 0 ? `\n\nNot in the baseline: ${b.missing.join(', ')}.` : '';
   return `## Baseline\n\n${head}\n\n${table(baselineRows(b), [...BASELINE_ALIGN])}${missing}`;
 }

@@ -67,7 +67,7 @@ export function checkRows(scenario: MergedScenario): string[][] {
   const multi = scenario.sources.length > 1;
   const rows = [['', 'check', 'measured', 'allowed', 'message', ...(multi ? ['source'] : [])]];
   for (const t of scenario.thresholds) {
-    rows.push([t.passed ? '✅' : '❌', t.name, thresholdValue(t.measured, t.unit), thresholdValue(t.allowed, t.unit), t.message, ...(multi ? [t.source] : [])]);
+    rows.push([t.passed ? '✅' : '❌', t.name, thresholdValue(t.measured, t.unit), thresholdValue(t.allowed, t.unit, t.comparator), t.message, ...(multi ? [t.source] : [])]);
   }
   return rows;
 }
@@ -75,15 +75,15 @@ export function checkRows(scenario: MergedScenario): string[][] {
 export const BASELINE_ALIGN = ['l', 'l', 'l', 'r', 'r', 'r', 'r'] as const;
 
 export function baselineRows(baseline: BaselineComparison): string[][] {
-  const rows = [['', 'scenario', 'metric', 'baseline', 'current', 'delta', '± allowed']];
+  const rows = [['', 'scenario', 'metric', 'baseline', 'current', 'delta', 'noise band']];
   for (const d of baseline.deltas) {
     const mark = d.regression ? '🔺 regression' : d.change === 'better' ? '✅ better' : '·';
     const ratio = d.unit === 'ratio';
-    const value = (v: number) => (ratio ? percent(v) : `${num(v)}${d.unit ? ` ${d.unit}` : ''}`);
+    const value = (v: number) => thresholdValue(v, d.unit || undefined);
     rows.push([
       mark, d.scenario, d.metric, value(d.baseline), value(d.current),
-      `${signed(d.delta, ratio ? percent(d.delta) : num(d.delta))} (${signed(d.relative * 100, num(d.relative * 100))}%)`,
-      ratio ? percent(d.allowed) : num(d.allowed),
+      `${signed(d.delta, ratio ? `${num(d.delta * 100)} pp` : value(d.delta))} (${signed(d.relative * 100, num(d.relative * 100))}%)`,
+      `± ${ratio ? `${num(d.allowed * 100)} pp` : value(d.allowed)}`,
     ]);
   }
   return rows;

@@ -58,7 +58,7 @@ export function renderScenario(scenario: MergedScenario): string {
     lines.push('  checks:');
     for (const t of scenario.thresholds) {
       const where = scenario.sources.length > 1 ? ` [${t.source}]` : '';
-      lines.push(`    ${t.passed ? '✓' : '✗'} ${t.name}: ${thresholdValue(t.measured, t.unit)} (allowed ${thresholdValue(t.allowed, t.unit)})${where}${t.passed ? '' : ` — ${t.message}`}`);
+      lines.push(`    ${t.passed ? '✓' : '✗'} ${t.name}: ${thresholdValue(t.measured, t.unit)} (allowed ${thresholdValue(t.allowed, t.unit, t.comparator)})${where}${t.passed ? '' : ` — ${t.message}`}`);
     }
   }
   return lines.join('\n');
@@ -70,7 +70,7 @@ export function renderTerminalReport(report: RunReport): string {
     const flagged = report.baseline.deltas.filter((d) => d.change !== 'same');
     const lines = [`▶ baseline ${report.baseline.source}: ${report.verdict.regressions} regression(s) beyond noise`];
     for (const d of flagged) {
-      lines.push(`    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${num(d.baseline)} → ${num(d.current)}${d.unit && d.unit !== 'ratio' ? ` ${d.unit}` : ''} (${signed(d.relative * 100, num(d.relative * 100))}%)`);
+      lines.push(`    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${thresholdValue(d.baseline, d.unit || undefined)} → ${thresholdValue(d.current, d.unit || undefined)} (${signed(d.relative * 100, num(d.relative * 100))}%)`);
     }
     blocks.push(lines.join('\n'));
   }

@@ -35,6 +35,7 @@ export type { Histogram, HistogramUnit } from './histogram.js';
 export { Metrics } from './metrics.js';
 export type { MetricsOptions, MetricsSnapshot } from './metrics.js';
 export { classifyClose, classifyError, classifyStatus } from './classify.js';
+export { formatPercent, rateUnit } from './format.js';
 
 // --- Load models and the engine ---
 export { LoadEngine } from './engine.js';

@@ -6,6 +6,7 @@
 //   expect.soft(result).toHaveLatencyPercentileBelow('upload.latency', 95, 5000);
 import { expect } from 'vitest';
 import type { MatcherState } from 'vitest';
+import { formatPercent, rateUnit } from './format.js';
 import { decodeHistogram, percentile } from './histogram.js';
 import { median } from './internal/stats.js';
 import type { ScenarioResult, ThresholdOutcome, TrendVerdict } from './result.js';
@@ -95,7 +96,7 @@ function asResult(received: unknown): ScenarioResult {
 }
 
 const fmt = (x: number, digits = 2) => (Number.isInteger(x) ? String(x) : x.toFixed(digits));
-const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+const pct = formatPercent;
 
 function errorCount(result: ScenarioResult, exclude: string[] = []): number {
   return Object.entries(result.errors)
@@ -112,7 +113,7 @@ export const conduitMatchers = {
       const have = Object.keys(result.histograms).join(', ') || 'none';
       return record(this, result, {
         pass: false,
-        outcome: { name, measured: 'no samples', allowed: ms, unit: 'ms', message: `${name}: histogram "${metric}" has no samples (histograms: ${have})` },
+        outcome: { name, measured: 'no samples', allowed: ms, unit: 'ms', comparator: '<', message: `${name}: histogram "${metric}" has no samples (histograms: ${have})` },
       });
     }
     const measured = percentile(decodeHistogram(record_.encoded), p);
@@ -120,7 +121,7 @@ export const conduitMatchers = {
     return record(this, result, {
       pass,
       outcome: {
-        name, measured: round(measured), allowed: ms, unit: 'ms',
+        name, measured: round(measured), allowed: ms, unit: 'ms', comparator: '<',
         message: `${name}: measured ${fmt(measured)} ms, allowed < ${fmt(ms)} ms (${record_.summary.count} samples)`,
       },
     });
@@ -136,7 +137,7 @@ export const conduitMatchers = {
     return record(this, result, {
       pass: measured < rate,
       outcome: {
-        name, measured: round(measured, 6), allowed: rate, unit: 'ratio',
+        name, measured: round(measured, 6), allowed: rate, unit: 'ratio', comparator: '<',
         message: `${name}: measured ${pct(measured)} (${errors} errors / ${requests} requests; ${types}), allowed < ${pct(rate)}`,
       },
     });
@@ -154,7 +155,7 @@ export const conduitMatchers = {
     return record(this, result, {
       pass: total > 0 && measured >= rate,
       outcome: {
-        name, measured: round(measured, 6), allowed: rate, unit: 'ratio',
+        name, measured: round(measured, 6), allowed: rate, unit: 'ratio', comparator: '≥',
         message: `${name}: measured ${pct(measured)} (${success} of ${total}), allowed ≥ ${pct(rate)}`,
       },
     });
@@ -163,10 +164,11 @@ export const conduitMatchers = {
   toHaveThroughputAtLeast(this: MatcherState, received: unknown, key: string, min: number) {
     const result = asResult(received);
     const measured = result.throughput[key] ?? 0;
-    const name = `${key} ≥ ${fmt(min)}`;
+    const unit = rateUnit(key);
+    const name = `${key} ≥ ${fmt(min)} ${unit}`;
     return record(this, result, {
       pass: measured >= min,
-      outcome: { name, measured, allowed: min, unit: key, message: `${name}: measured ${fmt(measured)}, allowed ≥ ${fmt(min)}` },
+      outcome: { name, measured, allowed: min, unit, comparator: '≥', message: `${name}: measured ${fmt(measured)} ${unit}, allowed ≥ ${fmt(min)} ${unit}` },
     });
   },
 
@@ -176,7 +178,7 @@ export const conduitMatchers = {
     const name = `${counter} ≥ ${fmt(min)}`;
     return record(this, result, {
       pass: measured >= min,
-      outcome: { name, measured, allowed: min, message: `${name}: measured ${fmt(measured)}, allowed ≥ ${fmt(min)}` },
+      outcome: { name, measured, allowed: min, comparator: '≥', message: `${name}: measured ${fmt(measured)}, allowed ≥ ${fmt(min)}` },
     });
   },
 
@@ -186,15 +188,17 @@ export const conduitMatchers = {
     const trend = options.metric ? result.memory.trends.find((t) => t.metric === options.metric) : undefined;
     const verdict = options.metric ? (trend?.verdict ?? 'inconclusive') : result.memory.verdict;
     const details = (options.metric ? (trend ? [trend] : []) : result.memory.trends)
-      .map((t) => `${t.metric}: ${t.verdict}, ${fmt(t.slopeMBPerMin, 3)} MiB/min (${fmt(t.projectedMBPerHour, 1)} MiB/h), ${t.reason}`)
+      .map((t) => (t.fitted ?? t.verdict !== 'inconclusive')
+        ? `${t.metric}: ${t.verdict}, ${fmt(t.slopeMBPerMin, 3)} MiB/min (${fmt(t.projectedMBPerHour, 1)} MiB/h), ${t.reason}`
+        : `${t.metric}: ${t.verdict}, ${t.reason}`)
       .join('; ') || `no memory samples (source ${result.memory.source})`;
     const pass = verdict === 'stable' || (verdict === 'inconclusive' && allowInconclusive);
-    const name = `memory ${options.metric ?? 'trend'} stable`;
+    const name = `memory ${options.metric === 'postGcHeap' ? 'post-GC heap' : options.metric === 'rss' ? 'RSS' : 'trend'} stable`;
     return record(this, result, {
       pass,
       outcome: {
-        name, measured: verdict, allowed: allowInconclusive ? 'stable|inconclusive' : 'stable',
-        message: `${name}: verdict ${verdict}, allowed ${allowInconclusive ? 'stable or inconclusive' : 'stable'} — ${details}`,
+        name, measured: verdict === 'inconclusive' ? 'not judged' : verdict, allowed: allowInconclusive ? 'stable or not judged' : 'stable',
+        message: `${name}: verdict ${verdict === 'inconclusive' ? 'inconclusive (not judged)' : verdict}, allowed ${allowInconclusive ? 'stable or not judged' : 'stable'} — ${details}`,
       },
     });
   },
@@ -227,7 +231,7 @@ export const conduitMatchers = {
     return record(this, result, {
       pass,
       outcome: {
-        name, measured: round(fit.growthBytes / MiB), allowed: round(allowedBytes / MiB), unit: 'MiB',
+        name, measured: round(fit.growthBytes / MiB), allowed: round(allowedBytes / MiB), unit: 'MiB', comparator: '<',
         message: `${name}: fitted growth ${signedMiB(fit.growthBytes)} MiB over ${fmt(fit.windowS, 0)} s after the ${fmt(trend!.warmupS, 0)} s warm-up ` +
           `(Theil–Sen ${fmt(trend!.slopeMBPerMin, 3)} MiB/min over ${trend!.samples} ${metric === 'postGcHeap' ? 'post-GC readings' : 'samples'}; level ${fmt(fit.levelBytes / MiB)} MiB), allowed < ${fmt(allowedBytes / MiB)} MiB`,
       },
@@ -249,7 +253,7 @@ export const conduitMatchers = {
     return record(this, result, {
       pass: bad === 0,
       outcome: {
-        name, measured: bad, allowed: 0, unit: 'messages',
+        name, measured: bad, allowed: 0, unit: 'messages', comparator: '≤',
         message: `${name}: ${ledger.lost} lost${sample}, ${ledger.duplicates} duplicated of ${ledger.enqueued} enqueued (${ledger.deliveredUnique} delivered), allowed 0`,
       },
     });

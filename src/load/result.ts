@@ -108,7 +108,10 @@ export interface ThresholdOutcome {
   name: string;
   measured: number | string;
   allowed: number | string;
+  /** Unit of the figures: "ms", "MiB", "msg/s", or "ratio" (rendered as a percentage). */
   unit?: string;
+  /** How measured must relate to allowed, for display ("allowed < 1%"). */
+  comparator?: '<' | '≤' | '≥' | '>';
   passed: boolean;
   message: string;
 }

@@ -43,7 +43,7 @@ describe('reporters on harness output', () => {
     expect(scenario.counters.requests).toBe(400);
     expect(scenario.errors).toEqual({ HTTP_5XX: 4 });
     expect(scenario.series).toHaveLength(2);
-    expect(renderTerminalReport(report)).toContain('error rate 1.00%');
+    expect(renderTerminalReport(report)).toContain('error rate 1%');
     expect(renderMarkdownSummary(report)).toContain('Memory not measured');
   });
 });

@@ -64,6 +64,28 @@ describe('terminal renderer', () => {
     expect(renderTerminalReport(passing())).not.toContain('delivery latency:');
   });
 
+  it('formats check figures consistently: ratios as percentages, rates and units after the number', () => {
+    const result = scenarioResult({ scenario: 'ws' });
+    result.thresholds = [
+      { name: 'connection success ≥ 95%', measured: 1, allowed: 0.95, unit: 'ratio', comparator: '≥', passed: true, message: '' },
+      { name: 'error rate < 5%', measured: 0.00012, allowed: 0.05, unit: 'ratio', comparator: '<', passed: true, message: '' },
+      { name: 'messagesPerS ≥ 5 msg/s', measured: 220.4, allowed: 5, unit: 'msg/s', comparator: '≥', passed: true, message: '' },
+      { name: 'RSS growth < 200 MiB', measured: 3.25, allowed: 200, unit: 'MiB', comparator: '<', passed: true, message: '' },
+      { name: 'post-GC heap growth < 10% of its level', measured: 'not judged', allowed: '10% of its level', passed: true, message: '' },
+      { name: 'legacy', measured: 3, allowed: 5, unit: 'requestsPerS', passed: true, message: '' },
+    ];
+    const text = renderTerminalReport(reportOf([{ result }]));
+    expect(text).toContain('✓ connection success ≥ 95%: 100% (allowed ≥ 95%)');
+    expect(text).toContain('✓ error rate < 5%: 0.012% (allowed < 5%)');
+    expect(text).toContain('✓ messagesPerS ≥ 5 msg/s: 220 msg/s (allowed ≥ 5 msg/s)');
+    expect(text).toContain('✓ RSS growth < 200 MiB: 3.25 MiB (allowed < 200 MiB)');
+    expect(text).toContain('✓ post-GC heap growth < 10% of its level: not judged (allowed 10% of its level)');
+    expect(text).toContain('✓ legacy: 3 req/s (allowed 5 req/s)');
+    expect(text).not.toMatch(/\bratio\b|\d %/);
+    const md = renderMarkdownSummary(reportOf([{ result }]));
+    expect(md).toMatch(/\| connection success ≥ 95% +\| +100% \| +≥ 95% \|/);
+  });
+
   it('renders progress lines', () => {
     expect(renderProgressLine('soak', '30 s · 1,204 req · p99 12 ms')).toBe('  ⏳ soak: 30 s · 1,204 req · p99 12 ms');
   });
