@@ -1,5 +1,6 @@
 // Drain: listeners stay open, /health says draining, new work gets 503 DRAINING,
 // in-flight requests finish, drain hooks run, and the result says whether it was in time.
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,7 +32,45 @@ function slowEnqueue(base: string) {
   return { release, response };
 }
 
+/** A multipart upload of one file whose second half waits for `release()`. */
+function slowUpload(base: string) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const boundary = 'conduit-drain-test';
+  const data = Buffer.alloc(256 * 1024, 7);
+  const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="d.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  async function* body() {
+    yield Buffer.from(head);
+    yield data.subarray(0, data.length / 2);
+    await gate;
+    yield data.subarray(data.length / 2);
+    yield Buffer.from(tail);
+  }
+  const response = request(`${base}/v1/upload`, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: Readable.from(body()),
+  }).then(async (r) => ({ status: r.statusCode, body: (await r.body.json()) as { files: Array<{ size: number; sha256: string }> } }));
+  return { release, response, sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
+}
+
 describe('drain', () => {
+  it('lets an upload in flight finish while new uploads get 503 DRAINING', async () => {
+    const g = await startGateway();
+    open.push(g);
+    const slow = slowUpload(g.httpUrl);
+    await until(() => inflight(g) >= 1);
+    const draining = g.gw.drain(10_000);
+    expectError(await call(`${g.httpUrl}/v1/upload`, { body: 'x', headers: { 'content-type': 'multipart/form-data; boundary=x' } }), 503, 'DRAINING');
+    slow.release();
+    const done = await slow.response;
+    expect(done.status).toBe(201);
+    expect(done.body.files).toEqual([expect.objectContaining({ size: slow.size, sha256: slow.sha256 })]);
+    await expect(draining).resolves.toEqual({ drained: true, inflight: 0 });
+  });
+
+
   it('finishes in-flight requests, refuses new ones, runs drain hooks, reports drained', async () => {
     const g = await startGateway();
     open.push(g);
