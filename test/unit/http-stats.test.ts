@@ -18,4 +18,13 @@ describe('HttpStats', () => {
     expect(snap.latencyMs.max).toBeCloseTo(100, 0);
     expect(snap.latencyMs.p90).toBeLessThanOrEqual(snap.latencyMs.p95);
   });
+
+  it('never reports a percentile above the maximum (HDR buckets round up)', () => {
+    const s = new HttpStats();
+    for (const ms of [8.295, 50.265, 2.1]) s.record('GET /v1/metrics', 200, ms);
+    const l = s.snapshot().latencyMs;
+    expect(l.max).toBe(50.265);
+    expect(l.p99).toBe(l.max);
+    expect(l.p95).toBeLessThanOrEqual(l.max);
+  });
 });

@@ -27,8 +27,10 @@ export function newLatencyHistogram(): hdr.Histogram {
 }
 
 export function summariseMs(h: hdr.Histogram): LatencySummaryMs {
-  const us = (p: number) => round3(h.getValueAtPercentile(p) / 1000);
   if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, max: 0, mean: 0, count: 0 };
+  // A percentile reads the top of its HDR bucket, which can lie just above the exact
+  // maximum: never report a percentile above the max.
+  const us = (p: number) => round3(Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000);
   return {
     p50: us(50),
     p90: us(90),
