@@ -138,7 +138,7 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
         await new Promise<void>((resolve) =>
           ctx.stopping.aborted ? resolve() : ctx.stopping.addEventListener('abort', () => resolve(), { once: true }),
         );
-        await ledger.settle(knobs.settleMs);
+        await ledger.settle(knobs.settleMs, ctx.signal);
         closes.push(...(await Promise.all(subscribers.map((s) => s.close()))));
         clock.flush();
       };

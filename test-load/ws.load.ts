@@ -78,7 +78,7 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
           ctx.stopping.aborted ? resolve() : ctx.stopping.addEventListener('abort', () => resolve(), { once: true }),
         );
         // Settle: wait for outstanding deliveries (bounded), then close every subscriber.
-        await ledger.settle(knobs.settleMs);
+        await ledger.settle(knobs.settleMs, ctx.signal);
         await Promise.all(subscribers.map((s) => s.close()));
         clock.flush();
       };

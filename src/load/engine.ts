@@ -30,8 +30,13 @@ export interface EngineOptions {
   tickMs?: number;
   /** After the deadline, how long in-flight operations may finish. @default 10000 */
   graceMs?: number;
-  /** An outside abort (e.g. the test's signal). */
+  /**
+   * An outside abort (an interrupt: the test's signal, Ctrl-C). Unlike the deadline it
+   * cuts the grace period short: in-flight work is cancelled after `interruptGraceMs`.
+   */
   signal?: AbortSignal;
+  /** After an outside abort, how long in-flight operations may finish. @default 1000 */
+  interruptGraceMs?: number;
 }
 
 export interface StartEvent {
@@ -49,6 +54,8 @@ export interface DoneEvent {
   elapsedS: number;
   /** True when stopped by abort() or the outside signal rather than the deadline. */
   aborted: boolean;
+  /** True when the outside signal (an interrupt) stopped the run. */
+  interrupted: boolean;
   /** Workloads that threw (their error messages); the run still completes. */
   failures: string[];
 }
@@ -62,6 +69,7 @@ interface EngineEvents {
 export class LoadEngine extends EventEmitter<EngineEvents> {
   readonly metrics: Metrics;
   private readonly options: Required<Omit<EngineOptions, 'signal'>> & { signal?: AbortSignal };
+  private interrupted = false;
   private readonly stopController = new AbortController();
   private readonly hardController = new AbortController();
   private abortedByUser = false;
@@ -75,6 +83,7 @@ export class LoadEngine extends EventEmitter<EngineEvents> {
       ...options,
       tickMs: options.tickMs ?? 1000,
       graceMs: options.graceMs ?? 10_000,
+      interruptGraceMs: options.interruptGraceMs ?? 1000,
     };
     // Every virtual user and subscriber listens on these: no listener limit.
     setMaxListeners(0, this.stopController.signal, this.hardController.signal);
@@ -89,20 +98,23 @@ export class LoadEngine extends EventEmitter<EngineEvents> {
   async run(workloads: readonly Workload[]): Promise<DoneEvent> {
     if (this.running) throw new Error('LoadEngine.run() called twice');
     this.running = true;
-    const { durationMs, tickMs, graceMs, signal } = this.options;
+    const { durationMs, tickMs, graceMs, interruptGraceMs, signal } = this.options;
     const startedAt = new Date().toISOString();
     const t0 = performance.now();
     const deadline = t0 + durationMs;
-    const onOutsideAbort = () => this.abort();
+    const onOutsideAbort = () => {
+      this.interrupted = true;
+      this.abort();
+    };
     signal?.addEventListener('abort', onOutsideAbort, { once: true });
-    if (signal?.aborted) this.abort();
+    if (signal?.aborted) onOutsideAbort();
 
     const stopTimer = setTimeout(() => this.stopController.abort(), durationMs);
     let graceTimer: NodeJS.Timeout | undefined;
     this.stopController.signal.addEventListener(
       'abort',
       () => {
-        graceTimer = setTimeout(() => this.hardController.abort(), graceMs);
+        graceTimer = setTimeout(() => this.hardController.abort(), this.interrupted ? Math.min(graceMs, interruptGraceMs) : graceMs);
       },
       { once: true },
     );
@@ -127,6 +139,7 @@ export class LoadEngine extends EventEmitter<EngineEvents> {
       startedAt,
       elapsedS: (performance.now() - t0) / 1000,
       aborted: this.abortedByUser,
+      interrupted: this.interrupted,
       failures: settled.flatMap((s) => (s.status === 'rejected' ? [String(s.reason?.message ?? s.reason)] : [])),
     };
     this.emit('done', done);

@@ -57,6 +57,8 @@ export type { AckPolicy, CloseInfo, WsSubscriberOptions } from './drivers/ws.js'
 
 // --- Scenarios: the shared runner and env knobs ---
 export { formatProgress, runScenario } from './scenario.js';
+export { watchInterrupts } from './interrupt.js';
+export type { InterruptOptions, InterruptWatch } from './interrupt.js';
 export type { ScenarioOptions, ScenarioTestContext } from './scenario.js';
 export { envBool, envInt, envNumber, envSizes, loadDurationS, parseSize } from './knobs.js';
 

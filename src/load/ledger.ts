@@ -63,20 +63,24 @@ export class DeliveryLedger {
 
   /**
    * Wait until every enqueued id has been delivered, or `timeoutMs` passes
-   * (the settle period at the end of a run). Resolves true when nothing is outstanding.
+   * (the settle period at the end of a run), or `signal` aborts. Resolves true when nothing is outstanding.
    */
-  settle(timeoutMs: number): Promise<boolean> {
+  settle(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.outstanding === 0) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.events.off('settled', onSettled);
-        resolve(this.outstanding === 0);
-      }, timeoutMs);
-      const onSettled = () => {
+      const done = (value: boolean) => {
         clearTimeout(timer);
-        resolve(true);
+        this.events.off('settled', onSettled);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(value);
       };
+      const timer = setTimeout(() => done(this.outstanding === 0), timeoutMs);
+      const onSettled = () => done(true);
+      // An interrupted run does not wait for stragglers.
+      const onAbort = () => done(this.outstanding === 0);
       this.events.once('settled', onSettled);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { LoadEngine } from './engine.js';
 import type { TickEvent, Workload } from './engine.js';
 import type { LedgerSummary } from './ledger.js';
+import { watchInterrupts } from './interrupt.js';
 import { GeneratorMonitor } from './memory/generator.js';
 import { analyzeMemory } from './memory/report.js';
 import { MemorySampler } from './memory/sampler.js';
@@ -19,6 +20,8 @@ import type { TrendOptions } from './trend.js';
 export interface ScenarioTestContext {
   task: { meta: object };
   annotate?: (message: string, type?: string) => unknown;
+  /** Vitest aborts it when the run is cancelled (Ctrl-C) or the test times out. */
+  signal?: AbortSignal;
 }
 
 export interface ScenarioOptions {
@@ -40,6 +43,10 @@ export interface ScenarioOptions {
   /** Delivery ledger summary, read after the run. */
   ledger?: () => LedgerSummary | undefined;
   trend?: TrendOptions;
+  /**
+   * Stops the run early, like an interrupt (in-flight work gets about a second). The
+   * test's `context.signal` and the Vitest main process going away do the same.
+   */
   signal?: AbortSignal;
 }
 
@@ -69,10 +76,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     origin,
   }).start();
   const generator = new GeneratorMonitor().start();
+  const interrupts = watchInterrupts([options.signal, options.context?.signal]);
   const engine = new LoadEngine(metrics, {
     durationMs: options.durationS * 1000,
     graceMs: options.graceMs,
-    signal: options.signal,
+    signal: interrupts.signal,
   });
 
   const every = options.progressEveryS ?? 0;
@@ -93,6 +101,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   try {
     done = await engine.run(options.workloads(metrics));
   } finally {
+    interrupts.dispose();
     health = generator.stop();
     samples = await sampler.stop();
   }
@@ -109,6 +118,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     generator: health,
   });
   if (done.failures.length > 0) result.config.workloadFailures = done.failures;
+  const interrupted = done.interrupted ? String((interrupts.signal.reason as Error | undefined)?.message ?? interrupts.signal.reason ?? 'interrupted') : undefined;
+  if (interrupted) result.config.interrupted = interrupted;
   if (options.context) publishResult(options.context, result);
+  // Thresholds on a cut-short run would judge a run that did not happen.
+  if (interrupted) throw new Error(`${options.name}: interrupted after ${done.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`);
   return result;
 }

@@ -1,0 +1,114 @@
+// Ctrl-C / kill during a load run: the scenario must stop within a couple of seconds,
+// not at the end of its duration. The end-to-end case spawns Vitest on a 60 s scenario
+// (fixture project: a fake target started by the global setup as a managed child) and
+// sends SIGINT to that Vitest main process only — the case that used to orphan the fork.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closedModel, LoadEngine, Metrics, watchInterrupts } from '../../src/load/index.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const spawned: number[] = [];
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return check();
+}
+
+afterAll(() => {
+  // Whatever happened, nothing we started outlives the file.
+  for (const pid of spawned) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+describe('watchInterrupts', () => {
+  it('aborts on any given signal, with its reason, and stops listening when disposed', () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const watch = watchInterrupts([a.signal, undefined, b.signal], { proc: new EventEmitter() as unknown as NodeJS.Process });
+    expect(watch.signal.aborted).toBe(false);
+    b.abort(new Error('run cancelled'));
+    expect(watch.signal.aborted).toBe(true);
+    expect((watch.signal.reason as Error).message).toBe('run cancelled');
+    watch.dispose();
+  });
+
+  it('aborts when the parent process disconnects (an orphaned Vitest fork), then exits it if it lingers', async () => {
+    const proc = Object.assign(new EventEmitter(), { connected: true, send: () => true, exit: (code: number) => exits.push(code) });
+    const exits: number[] = [];
+    const watch = watchInterrupts([], { proc: proc as unknown as NodeJS.Process, orphanExitMs: 20 });
+    proc.emit('disconnect');
+    expect(watch.signal.aborted).toBe(true);
+    expect(String((watch.signal.reason as Error).message)).toMatch(/main process went away/);
+    await until(() => exits.length > 0, 2000, 5);
+    expect(exits).toEqual([130]);
+    watch.dispose();
+  });
+});
+
+describe('LoadEngine interrupts', () => {
+  it('an outside abort cuts the grace period to interruptGraceMs and reports interrupted', async () => {
+    const metrics = new Metrics();
+    const stop = new AbortController();
+    const engine = new LoadEngine(metrics, { durationMs: 60_000, graceMs: 30_000, interruptGraceMs: 100, signal: stop.signal });
+    // An operation that ignores `stopping` and only ends on the hard abort.
+    const stuck = closedModel({
+      concurrency: 1,
+      metric: 'op',
+      op: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true })),
+    });
+    setTimeout(() => stop.abort(new Error('Ctrl-C')), 100);
+    const t0 = Date.now();
+    const done = await engine.run([stuck]);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(done).toMatchObject({ aborted: true, interrupted: true });
+    expect(metrics.counter('aborted')).toBe(1);
+  });
+});
+
+describe('SIGINT to the Vitest main process during a 60 s scenario', () => {
+  it('stops Vitest, its fork and the target within a few seconds', async () => {
+    const config = fileURLToPath(new URL('./fixtures/interrupt/vitest.config.ts', import.meta.url));
+    const child: ChildProcess = spawn(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', '--config', config], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0', INTERRUPT_TARGET_LOG: '/dev/null' },
+    });
+    spawned.push(child.pid!);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const pid = (what: string) => Number(new RegExp(`interrupt-fixture ${what} pid (\\d+)`).exec(out)?.[1] ?? 0);
+
+    // The scenario is running once the fork printed its pid.
+    expect(await until(() => pid('fork') > 0 && pid('target') > 0, 30_000), out).toBe(true);
+    const fork = pid('fork');
+    const target = pid('target');
+    spawned.push(fork, target);
+    await new Promise((r) => setTimeout(r, 500)); // some load in flight
+
+    const sentAt = Date.now();
+    child.kill('SIGINT');
+    const gone = await until(() => !alive(child.pid!) && !alive(fork) && !alive(target), 8000);
+    const tookMs = Date.now() - sentAt;
+    expect(gone, `still alive after ${tookMs} ms: main ${alive(child.pid!)}, fork ${alive(fork)}, target ${alive(target)}\n${out}`).toBe(true);
+    // Well under the 60 s the scenario would otherwise run (a couple of seconds on an idle machine).
+    expect(tookMs).toBeLessThan(8000);
+    expect(await exited).not.toBe(0);
+  }, 60_000);
+});
