@@ -4,13 +4,13 @@
 //   DIR/objects/ab/cd/<sha256>     committed content, named by its digest
 //   DIR/manifest.jsonl             one line per blob (see manifest.ts)
 //
-// A part is streamed through a HashMeter into a temp file opened with O_EXCL and
-// flushed (fsync) on close; only then is it renamed to its content address and the
-// manifest line appended. Any failure before that point (client abort, size limit,
+// A part is streamed through a HashingFileSink (sha256, byte count and size cap in one
+// stream stage) into a temp file opened with O_EXCL and flushed (fsync) before close;
+// only then is it renamed to its content address and the manifest line appended. Any failure before that point (client abort, size limit,
 // disk error) unlinks the temp file, so nothing is left behind. Client filenames are
 // stored as metadata only and never take part in a path.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat, unlink, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +18,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { newBlobId, isBlobId } from './ids.js';
 import { Manifest } from './manifest.js';
-import { HashMeter } from './meter.js';
+import { HashingFileSink } from './file-sink.js';
 import type { BlobMeta, BlobStore, PutBlobInput } from './types.js';
 
 export const OBJECTS_DIR = 'objects';
@@ -66,10 +66,9 @@ export class LocalBlobStore implements BlobStore {
 
   async put(input: PutBlobInput): Promise<BlobMeta> {
     const tmp = join(this.dir, TMP_DIR, `${randomBytes(12).toString('hex')}.part`);
-    const meter = new HashMeter(input.maxBytes);
+    const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes });
     try {
-      const sink = createWriteStream(tmp, { flags: 'wx', flush: true });
-      await pipeline(input.body, meter, sink, input.signal ? { signal: input.signal } : {});
+      await pipeline(input.body, sink, input.signal ? { signal: input.signal } : {});
     } catch (err) {
       input.body.destroy();
       await unlink(tmp).catch(() => undefined);
@@ -79,8 +78,8 @@ export class LocalBlobStore implements BlobStore {
     const meta: BlobMeta = {
       id: newBlobId(),
       tenant: input.tenant,
-      sha256: meter.sha256,
-      size: meter.bytes,
+      sha256: sink.sha256,
+      size: sink.bytes,
       mime: input.mime,
       filename: input.filename,
       createdAt: new Date().toISOString(),
