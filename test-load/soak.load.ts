@@ -75,6 +75,8 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
       const uploads = new ConduitClient({ url: target.httpUrl, token: target.token, connections: knobs.uploadClients, metrics });
       // Delivery latency from this generator's send of each enqueue (µs clock).
       const clock = new DeliveryClock(metrics);
+      let producerDone!: () => void;
+      const producerFinished = new Promise<void>((resolve) => (producerDone = resolve));
       const subscribers = Array.from(
         { length: knobs.wsSubscribers },
         (_, i) =>
@@ -113,6 +115,7 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
             },
           })(ctx);
         } finally {
+          producerDone();
           await http.close();
         }
       };
@@ -135,9 +138,10 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
       };
       const wsLoad: Workload = async (ctx) => {
         await Promise.allSettled(subscribers.map((s) => s.connect(ctx.stopping)));
-        await new Promise<void>((resolve) =>
-          ctx.stopping.aborted ? resolve() : ctx.stopping.addEventListener('abort', () => resolve(), { once: true }),
-        );
+        await untilAborted(ctx.stopping);
+        // Every enqueue answered before the ledger settles: an id answered after the
+        // settle (a request in flight at the deadline) would otherwise look lost.
+        await Promise.race([producerFinished, untilAborted(ctx.signal)]);
         await ledger.settle(knobs.settleMs, ctx.signal);
         closes.push(...(await Promise.all(subscribers.map((s) => s.close()))));
         clock.flush();
@@ -191,4 +195,8 @@ async function targetOpenConnections(metricsUrl: string | undefined, token?: str
     await new Promise((r) => setTimeout(r, 100));
   }
   return open;
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 }

@@ -57,6 +57,8 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
       const http = new ConduitClient({ url: target.httpUrl, token: target.token, connections: 20, metrics });
       // Delivery latency from this generator's send of each enqueue (µs clock).
       const clock = new DeliveryClock(metrics);
+      let producerDone!: () => void;
+      const producerFinished = new Promise<void>((resolve) => (producerDone = resolve));
       const subscribers = Array.from(
         { length: knobs.subscribers },
         (_, i) =>
@@ -74,9 +76,10 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
       );
       const subscribe: Workload = async (ctx) => {
         await Promise.allSettled(subscribers.map((s) => s.connect(ctx.stopping)));
-        await new Promise<void>((resolve) =>
-          ctx.stopping.aborted ? resolve() : ctx.stopping.addEventListener('abort', () => resolve(), { once: true }),
-        );
+        await untilAborted(ctx.stopping);
+        // Every enqueue answered before the ledger settles: an id answered after the
+        // settle (a request in flight at the deadline) would otherwise look lost.
+        await Promise.race([producerFinished, untilAborted(ctx.signal)]);
         // Settle: wait for outstanding deliveries (bounded), then close every subscriber.
         await ledger.settle(knobs.settleMs, ctx.signal);
         await Promise.all(subscribers.map((s) => s.close()));
@@ -99,6 +102,7 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
             },
           })(ctx);
         } finally {
+          producerDone();
           await http.close();
         }
       };
@@ -117,3 +121,7 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
   expect.soft(result).toHaveStableMemory();
   expect.soft(result).toHaveNoLostMessages();
 });
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+}
