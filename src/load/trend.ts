@@ -75,7 +75,7 @@ export function judgeTrend(
     options.maxSamples ?? 2000,
   );
   const windowS = kept.length > 1 ? kept[kept.length - 1].t - kept[0].t : 0;
-  const what = metric === 'postGcHeap' ? 'post-GC readings' : 'samples';
+  const what = metric === 'postGcHeap' ? `post-GC reading${kept.length === 1 ? '' : 's'}` : `sample${kept.length === 1 ? '' : 's'}`;
   const base = { metric, warmupS: round(warmupS, 1), samples: kept.length, windowS: round(windowS, 1) };
 
   if (kept.length < minSamples) {

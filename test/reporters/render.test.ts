@@ -124,13 +124,13 @@ describe('markdown renderer', () => {
     result.memory = {
       ...result.memory,
       verdict: 'inconclusive',
-      trends: [{ metric: 'postGcHeap', verdict: 'inconclusive', inconclusive: 'samples', fitted: false, slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 1, warmupS: 5, reason: 'only 1 post-GC readings after the 5 s warm-up (need 8)' }],
+      trends: [{ metric: 'postGcHeap', verdict: 'inconclusive', inconclusive: 'samples', fitted: false, slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 1, warmupS: 5, reason: 'only 1 post-GC reading after the 5 s warm-up (need 8)' }],
     };
     const report = reportOf([{ result }]);
     const md = renderMarkdownSummary(report);
     expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (too few samples for a trend verdict)');
     expect(md).toContain('❔ **not judged (too few samples for a trend verdict)**');
-    expect(md).toContain('- post-GC heap: not judged — only 1 post-GC readings');
+    expect(md).toContain('- post-GC heap: not judged — only 1 post-GC reading after');
     expect(md).not.toMatch(/0\.00 MiB\/min/);
     expect(renderMemoryXyChart('m', result.memory)!.match(/^ {4}line \[/gm)).toHaveLength(2);
     expect(renderTerminalReport(report)).toContain('memory: ? not judged (too few samples for a trend verdict) (proc; RSS 120 MiB–121 MiB (first → last +512 KiB, warm-up included))');
