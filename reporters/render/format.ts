@@ -79,14 +79,13 @@ const TREND_LABEL: Record<TrendVerdict['metric'], string> = { postGcHeap: 'post-
  */
 export function trendLine(trend: TrendVerdict): string {
   const label = TREND_LABEL[trend.metric] ?? trend.metric;
-  const fitted = trend.fitted ?? trend.verdict !== 'inconclusive';
-  if (!fitted) return `${label}: not judged — ${trend.reason}`;
+  // Not judged: only the reason (it carries the slope so far), no projection per hour.
+  if (trend.verdict === 'inconclusive') return `${label}: not judged — ${trend.reason.replace(/^not judged: /, '')}`;
   const slope = `${signed(trend.slopeMBPerMin, trend.slopeMBPerMin.toFixed(2))} MiB/min`;
   const projected = `projected ${signed(trend.projectedMBPerHour, trend.projectedMBPerHour.toFixed(1))} MiB/h`;
   const p = `p=${trend.pValue < 0.001 ? trend.pValue.toExponential(1) : trend.pValue.toFixed(3)}`;
   const unit = trend.metric === 'postGcHeap' ? 'readings' : 'samples';
-  const verdict = trend.verdict === 'inconclusive' ? 'not judged' : trend.verdict;
-  return `${label}: ${verdict} ${slope} (${projected}), ${p}, ${trend.samples} ${unit} after ${num(trend.warmupS)} s warm-up — ${trend.reason}`;
+  return `${label}: ${trend.verdict} ${slope} (${projected}), ${p}, ${trend.samples} ${unit} after ${num(trend.warmupS)} s warm-up — ${trend.reason}`;
 }
 
 /**

@@ -114,7 +114,7 @@ export function judgeTrend(
   let reason: string;
   if (windowS < minWindowS) {
     verdict = 'inconclusive';
-    reason = `not judged: ${fmtS(windowS)} judged after the ${fmtS(warmupS)} warm-up, a trend verdict needs ${fmtS(minWindowS)} (${fit} — over a short window the end of the warm-up looks like growth)`;
+    reason = `not judged: ${fmtS(windowS)} of samples after the ${fmtS(warmupS)} warm-up, a trend verdict needs ${fmtS(minWindowS)} (${fit} so far — over a short window the end of the warm-up looks like growth)`;
   } else if (significant && large) {
     verdict = 'growing';
     reason = `rising ${fmt(slope)} MiB/min (p=${fmtP(pValue)} < ${alpha}, above the ${fmt(floor)} MiB/min floor)`;
@@ -177,7 +177,7 @@ function signedFmt(x: number): string {
   return x > 0 ? `+${fmt(x)}` : fmt(x);
 }
 function fmtS(seconds: number): string {
-  return seconds >= 120 ? `${fmt(seconds / 60)} min` : `${Math.round(seconds * 10) / 10} s`;
+  return seconds >= 120 ? `${Math.round(seconds / 6) / 10} min` : `${Math.round(seconds * 10) / 10} s`;
 }
 function fmtP(p: number): string {
   return p < 0.0001 ? p.toExponential(1) : p.toFixed(4);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeMemory, createRng, defaultWarmupS, judgeTrend, mannKendall, theilSen } from '../../src/load/index.js';
 import type { TrendPoint } from '../../src/load/index.js';
+import { trendLine } from '../../reporters/render/format.js';
 
 const MiB = 1024 * 1024;
 
@@ -135,7 +136,10 @@ describe('analyzeMemory', () => {
     const rss = analyzeMemory(samples, 'proc').trends.find((t) => t.metric === 'rss')!;
     expect(rss).toMatchObject({ verdict: 'inconclusive', inconclusive: 'window', fitted: true, warmupS: 15 });
     expect(rss.slopeMBPerMin).toBeGreaterThan(1);
-    expect(rss.reason).toMatch(/^not judged: 15 s judged after the 15 s warm-up, a trend verdict needs 2\.000 min/);
+    expect(rss.reason).toMatch(/^not judged: 15 s of samples after the 15 s warm-up, a trend verdict needs 2 min \(slope \+[\d.]+ MiB\/min, p=[\d.e-]+ so far/);
+    // Rendered without a scary projection per hour.
+    expect(trendLine(rss)).toMatch(/^RSS: not judged — 15 s of samples after the 15 s warm-up, a trend verdict needs 2 min/);
+    expect(trendLine(rss)).not.toMatch(/MiB\/h/);
     // The same series judged without the minimum window would have called it a leak.
     expect(judgeTrend('rss', samples.map((s) => ({ t: s.t, value: s.rssBytes })), { minWindowS: 0 }).verdict).toBe('growing');
   });
