@@ -15,12 +15,11 @@ import { Writable } from 'node:stream';
 import { gatewayError } from '../errors.js';
 
 /**
- * Default queue bound per sink. Socket reads arrive as chunks of up to 64 KiB: with room
- * for two, a chunk that arrives while the previous one is being written is taken without
- * pausing the part (a pause/resume round trip through busboy down to the socket per
- * chunk otherwise), and a third waits upstream — about 192 KiB per part at most.
+ * Default queue bound per sink: about one socket read (≤ 64 KiB) may wait while the
+ * previous batch is being written; beyond that the part (and its socket) is paused, so
+ * a part holds at most ~128 KiB here (× concurrent uploads — this bounds RSS).
  */
-export const SINK_HIGH_WATER_MARK = 128 * 1024;
+export const SINK_HIGH_WATER_MARK = 64 * 1024;
 
 export interface HashingFileSinkOptions {
   /** Hard cap in bytes. */
