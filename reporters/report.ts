@@ -68,7 +68,11 @@ export function decideVerdict(run: CollectedRun, baseline: BaselineComparison | 
   if (failedTests > 0) parts.push(`${plural(failedTests, 'test')} failed`);
   if (run.unhandledErrors.length > 0) parts.push(plural(run.unhandledErrors.length, 'unhandled error'));
   if (memory !== 'none') parts.push(memoryPhrase(run, memory, failed));
-  if (baseline) parts.push(regressions === 0 ? 'no regression vs baseline' : `${plural(regressions, 'regression')} vs baseline`);
+  if (baseline) {
+    parts.push(baseline.deltas.length === 0
+      ? 'baseline not compared (it has none of these scenarios)'
+      : regressions === 0 ? 'no regression vs baseline' : `${plural(regressions, 'regression')} vs baseline`);
+  }
 
   return {
     passed,

@@ -6,7 +6,7 @@ import type { MergedScenario, RunReport } from '../model.js';
 import { fittedTrend, memoryVerdictText } from '../metrics.js';
 import { mib, num, rssRange, trendLine } from './format.js';
 import { recommendations } from './recommendations.js';
-import { baselineRows, checkRows, deliveryLatencyNote, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 import { escapeXml as esc, renderLineChart } from './svg.js';
 import type { ChartSeries } from './svg.js';
 
@@ -113,6 +113,7 @@ export function renderHtmlReport(report: RunReport): string {
   const parts = [
     `<h1 class="${v.passed ? 'pass' : 'fail'}">${v.passed ? '✅' : '❌'} ${esc(v.headline)}</h1>`,
     `<p class="meta">${esc(meta)}</p>`,
+    ...(report.scenarios.length > 0 ? [htmlTable(overviewRows(report), ['l', 'l', 'r', 'r', 'l', 'r', 'l'])] : []),
     ...report.scenarios.map(scenarioSection),
   ];
   if (report.baselineWarning) parts.push(`<h2>Baseline</h2><p>⚠️ Baseline not used: ${esc(report.baselineWarning)}</p>`);

@@ -3,11 +3,12 @@
 
 import { markdownTable } from 'markdown-table';
 import type { MergedScenario, RunReport } from '../model.js';
+import { seriesOf } from '../../src/load/trend.js';
 import { fittedTrend, memoryVerdictText } from '../metrics.js';
 import { num, rssRange, signed, trendLine } from './format.js';
 import { renderMemoryXyChart } from './mermaid.js';
 import { recommendations } from './recommendations.js';
-import { BASELINE_ALIGN, baselineRows, checkRows, deliveryLatencyNote, figureRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { BASELINE_ALIGN, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 
 /** Pipes and newlines would break a table cell. */
 function cell(text: string): string {
@@ -41,8 +42,8 @@ function memory(scenario: MergedScenario): string {
     for (const t of m.trends) out.push(`- ${trendLine(t)}`);
     const chart = renderMemoryXyChart(`${scenario.scenario} memory (MiB)`, m);
     if (chart) {
-      const heap = m.samples.every((s) => typeof s.postGcHeapBytes === 'number');
-      const names = ['RSS', ...(heap ? ['post-GC heap (last full-GC reading)'] : []), ...(lead ? [`the fitted ${lead.metric === 'rss' ? 'RSS' : 'post-GC heap'} trend (${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min, fitted after the ${num(lead.warmupS)} s warm-up)`] : [])];
+      const readings = seriesOf(m.samples, 'postGcHeap').length;
+      const names = ['RSS', ...(readings > 0 ? [`post-GC heap (the last full-GC reading at each sample; ${readings} distinct reading${readings === 1 ? '' : 's'})`] : []), ...(lead ? [`the fitted ${lead.metric === 'rss' ? 'RSS' : 'post-GC heap'} trend (${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min, fitted after the ${num(lead.warmupS)} s warm-up)`] : [])];
       out.push('', chart, '', `<sub>Lines, in order: ${names.join(', ')} — MiB over seconds since the start.</sub>`);
     }
     out.push('');
@@ -67,8 +68,9 @@ function baselineSection(report: RunReport): string | undefined {
   const b = report.baseline;
   if (!b) return undefined;
   const head = `Against \`${b.source}\`${b.gitSha ? ` (git ${b.gitSha.slice(0, 12)})` : ''}${b.generatedAt ? `, ${b.generatedAt}` : ''}. A change inside its noise band is not flagged.`;
-  const missing = b.missing.length > 0 ? `\n\nNot in the baseline: ${b.missing.join(', ')}.` : '';
-  return `## Baseline\n\n${head}\n\n${table(baselineRows(b), [...BASELINE_ALIGN])}${missing}`;
+  const missing = b.missing.length > 0 ? `Not in the baseline: ${b.missing.join(', ')}.` : '';
+  if (b.deltas.length === 0) return `## Baseline\n\nAgainst \`${b.source}\`: nothing to compare. ${missing}`;
+  return `## Baseline\n\n${head}\n\n${table(baselineRows(b), [...BASELINE_ALIGN])}${missing ? `\n\n${missing}` : ''}`;
 }
 
 export function renderMarkdownSummary(report: RunReport): string {
@@ -79,6 +81,7 @@ export function renderMarkdownSummary(report: RunReport): string {
     '',
     `<sub>${m.generatedAt}${m.gitSha ? ` · git ${m.gitSha.slice(0, 12)}` : ''} · Node ${m.nodeVersion} · ${m.cores} cores · ${m.platform}</sub>`,
   ];
+  if (report.scenarios.length > 0) parts.push('', table(overviewRows(report), ['c', 'l', 'r', 'r', 'l', 'r', 'l']));
   for (const scenario of report.scenarios) parts.push('', renderScenarioMarkdown(scenario));
   const baseline = baselineSection(report);
   if (baseline) parts.push('', baseline);

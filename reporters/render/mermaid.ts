@@ -16,8 +16,12 @@ export function renderMemoryXyChart(title: string, memory: MemoryReport): string
   const samples = downsample(memory.samples, MAX_POINTS);
   if (samples.length < 2) return undefined;
   const rss = samples.map((s) => round1(mib(s.rssBytes)));
-  const hasHeap = samples.every((s) => typeof s.postGcHeapBytes === 'number');
-  const heap = hasHeap ? samples.map((s) => round1(mib(s.postGcHeapBytes!))) : [];
+  // Post-GC heap: the last full-GC reading at each sample. Before the first reading of
+  // the run there is none; the line starts flat at that first reading.
+  const first = samples.find((s) => typeof s.postGcHeapBytes === 'number')?.postGcHeapBytes;
+  let last = first;
+  const heap = first === undefined ? [] : samples.map((s) => round1(mib((last = s.postGcHeapBytes ?? last)!)));
+  const hasHeap = heap.length > 0;
   // The fitted line: slope through the median intercept of the samples it was fitted on.
   const trend = fittedTrend(memory.trends);
   let fit: number[] = [];
@@ -32,12 +36,14 @@ export function renderMemoryXyChart(title: string, memory: MemoryReport): string
     }
   }
   const top = Math.ceil(Math.max(...rss, ...heap, ...fit) * 1.1) || 1;
-  const slope = trend ? ` — ${trend.metric === 'rss' ? 'RSS' : 'post-GC heap'} ${trend.slopeMBPerMin > 0 ? '+' : ''}${trend.slopeMBPerMin.toFixed(2)} MiB/min${trend.verdict === 'inconclusive' ? ' (not judged)' : `, ${trend.verdict}`}` : '';
+  const slope = trend
+    ? ` — ${trend.metric === 'rss' ? 'RSS' : 'post-GC heap'} ${trend.slopeMBPerMin > 0 ? '+' : ''}${trend.slopeMBPerMin.toFixed(2)} MiB/min${trend.verdict === 'inconclusive' ? ' (not judged)' : `, ${trend.verdict}`}`
+    : ' — trend not judged';
   const lines = [
     '```mermaid',
     'xychart-beta',
     `    title "${(title + slope).replace(/"/g, "'")}"`,
-    `    x-axis "seconds" [${samples.map((s) => String(Math.round(s.t))).join(', ')}]`,
+    `    x-axis "seconds" [${xLabels(samples.map((s) => s.t)).join(', ')}]`,
     `    y-axis "MiB" 0 --> ${top}`,
     `    line [${rss.join(', ')}]`,
   ];
@@ -51,4 +57,10 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Whole seconds, or tenths when whole seconds would repeat a label (short runs). */
+function xLabels(ts: number[]): string[] {
+  const whole = ts.map((t) => String(Math.round(t)));
+  return new Set(whole).size === whole.length ? whole : ts.map((t) => (Math.round(t * 10) / 10).toFixed(1));
 }

@@ -45,10 +45,13 @@ export function recommendations(report: RunReport): string[] {
     if (scenario.generator.saturated) {
       out.push(`**${scenario.scenario} — load generator saturated.** Its figures understate the target: run fewer clients per machine or distribute the scenario over several machines (see "Distributed runs").`);
     }
-    const inconclusive = scenario.sources.find((s) => s.memory.source !== 'none' && s.memory.verdict === 'inconclusive');
-    if (inconclusive) {
-      out.push(`**${scenario.scenario} — memory trend not judged** (${inconclusiveWhy(inconclusive.memory)}). Nothing is wrong, but nothing about leaks is proven either: a verdict needs 2 minutes of samples after the warm-up (RSS: up to 60 s), so run at least CONDUIT_LOAD_DURATION_S=180, or the soak (CONDUIT_SOAK_DURATION_MIN=15).`);
-    }
+  }
+  const notJudged = report.scenarios
+    .map((scenario) => ({ scenario, source: scenario.sources.find((s) => s.memory.source !== 'none' && s.memory.verdict === 'inconclusive') }))
+    .filter((x) => x.source);
+  if (notJudged.length > 0) {
+    const which = notJudged.map((x) => `${x.scenario.scenario}: ${inconclusiveWhy(x.source!.memory)}`).join('; ');
+    out.push(`**Memory trend not judged** (${which}). Not a failure, but no evidence about leaks either: a verdict needs 2 minutes of samples after the warm-up (RSS warm-up up to 60 s) and, for the post-GC heap, 8 full-GC readings — run CONDUIT_LOAD_DURATION_S=180 or longer, or the soak (CONDUIT_SOAK_DURATION_MIN=15).`);
   }
   const regressions = report.baseline?.deltas.filter((d) => d.regression) ?? [];
   if (regressions.length > 0) {

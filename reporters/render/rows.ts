@@ -1,8 +1,9 @@
 // Table rows (header first) shared by the terminal, markdown and HTML renderers, so the
 // three formats always show the same figures.
 
-import type { BaselineComparison, MergedScenario } from '../model.js';
-import { errorRate, latencyHistogramNames, operations } from '../metrics.js';
+import { rateUnit } from '../../src/load/format.js';
+import type { BaselineComparison, MergedScenario, RunReport } from '../model.js';
+import { errorRate, latencyHistogramNames, memoryVerdictText, operations } from '../metrics.js';
 import { breakdown, bytes, count, histogramLabel, histValue, num, percent, signed, thresholdValue } from './format.js';
 
 export const PERCENTILE_ALIGN = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] as const;
@@ -36,6 +37,44 @@ export function deliveryLatencyNote(scenario: Pick<MergedScenario, 'histograms'>
   return `delivery latency: ${parts.join('; ')}`;
 }
 
+/** The latency histogram a scenario is judged by: its main metric (the series' one), else the first latency histogram. */
+export function mainLatency(scenario: Pick<MergedScenario, 'histograms' | 'config'>): string | undefined {
+  const configured = scenario.config?.mainMetric;
+  if (typeof configured === 'string' && scenario.histograms[configured]?.unit === 'ms') return configured;
+  return latencyHistogramNames(scenario).find((n) => !/\.(raw|startLag)$/.test(n));
+}
+
+/** "26.2 req/s · 76.1 MiB/s": every throughput rate with its unit, name order. */
+export function throughputText(throughput: Record<string, number>): string {
+  const entries = Object.entries(throughput).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${num(v)} ${rateUnit(k)}`).join(' · ');
+}
+
+/**
+ * The run at a glance, right under the verdict: per scenario its result, checks, main
+ * latency, throughput, error rate and memory verdict.
+ */
+export function overviewRows(report: Pick<RunReport, 'scenarios' | 'tests'>): string[][] {
+  const rows = [['', 'scenario', 'checks', 'latency p50 / p99', 'throughput', 'error rate', 'memory']];
+  for (const s of report.scenarios) {
+    const failedChecks = s.thresholds.filter((t) => !t.passed).length;
+    const failedTest = report.tests.some((t) => t.scenario === s.scenario && t.state === 'failed');
+    const main = mainLatency(s);
+    const h = main ? s.histograms[main]!.summary : undefined;
+    const memory = [...new Set(s.sources.filter((x) => x.memory.source !== 'none').map((x) => memoryVerdictText(x.memory)))].join(', ') || 'not measured';
+    rows.push([
+      failedChecks > 0 || failedTest ? '❌' : '✅',
+      s.scenario,
+      `${s.thresholds.length - failedChecks}/${s.thresholds.length} passed`,
+      h ? `${main} ${num(h.p50)} / ${num(h.p99)} ms` : '—',
+      throughputText(s.throughput),
+      percent(errorRate(s)),
+      memory,
+    ]);
+  }
+  return rows;
+}
+
 /** "requests 1,012 · bytesSent 10,362,880" in name order, or "none". */
 export function counterList(counters: Record<string, number>): string {
   const entries = Object.entries(counters).sort(([a], [b]) => a.localeCompare(b));
@@ -45,7 +84,7 @@ export function counterList(counters: Record<string, number>): string {
 /** figure | value: throughput, operations, error rate, statuses, errors, concurrency, ledger, generator. */
 export function figureRows(scenario: MergedScenario): string[][] {
   const rows = [['figure', 'value']];
-  for (const [k, v] of Object.entries(scenario.throughput).sort(([a], [b]) => a.localeCompare(b))) rows.push([k, num(v)]);
+  for (const [k, v] of Object.entries(scenario.throughput).sort(([a], [b]) => a.localeCompare(b))) rows.push([k, `${num(v)} ${rateUnit(k)}`]);
   rows.push(['operations', count(operations(scenario))]);
   rows.push(['counters', counterList(scenario.counters)]);
   rows.push(['error rate', percent(errorRate(scenario))]);
@@ -65,9 +104,11 @@ export function figureRows(scenario: MergedScenario): string[][] {
 /** ✅/❌ | check | measured | allowed | message [| source]. */
 export function checkRows(scenario: MergedScenario): string[][] {
   const multi = scenario.sources.length > 1;
-  const rows = [['', 'check', 'measured', 'allowed', 'message', ...(multi ? ['source'] : [])]];
+  const rows = [['', 'check', 'measured', 'allowed', 'details', ...(multi ? ['source'] : [])]];
   for (const t of scenario.thresholds) {
-    rows.push([t.passed ? '✅' : '❌', t.name, thresholdValue(t.measured, t.unit), thresholdValue(t.allowed, t.unit, t.comparator), t.message, ...(multi ? [t.source] : [])]);
+    // The message without the check's own name in front (the row already shows it).
+    const details = t.message.startsWith(`${t.name}: `) ? t.message.slice(t.name.length + 2) : t.message;
+    rows.push([t.passed ? '✅' : '❌', t.name, thresholdValue(t.measured, t.unit), thresholdValue(t.allowed, t.unit, t.comparator), details, ...(multi ? [t.source] : [])]);
   }
   return rows;
 }

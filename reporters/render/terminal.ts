@@ -5,15 +5,14 @@ import { errorRate, memoryVerdictText, operations } from '../metrics.js';
 import {
   breakdown, bytes, columns, count, num, percent, rssRange, signed, thresholdValue, trendLine, verdictMark,
 } from './format.js';
-import { counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows, throughputText } from './rows.js';
 
 export function renderPercentileTable(scenario: Pick<MergedScenario, 'histograms'>): string {
   return columns(percentileRows(scenario), PERCENTILE_ALIGN);
 }
 
 function throughputLine(scenario: MergedScenario): string {
-  const entries = Object.entries(scenario.throughput).sort(([a], [b]) => a.localeCompare(b));
-  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${num(v)} ${k}`).join(' · ');
+  return throughputText(scenario.throughput);
 }
 
 function memoryLines(scenario: MergedScenario): string[] {

@@ -111,7 +111,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     startedAt: done.startedAt,
     durationS: Math.min(done.elapsedS, options.durationS),
     target: { url: target.httpUrl, ...(target.pid ? { pid: target.pid } : {}), managed: target.managed },
-    config: { ...options.config, durationS: options.durationS },
+    config: { ...options.config, durationS: options.durationS, mainMetric: metrics.mainMetric },
     metrics,
     memory,
     ledger: options.ledger?.(),

@@ -119,6 +119,26 @@ describe('markdown renderer', () => {
     expect(chart).toMatch(/title "m — post-GC heap \+0\.01 MiB\/min, stable"/);
   });
 
+  it('puts an overview table under the verdict; a baseline with none of the scenarios says so', () => {
+    const md = renderMarkdownSummary(passing());
+    const lines = md.split('\n');
+    expect(lines[4]).toMatch(/^\| +\| scenario +\| +checks \| +latency p50 \/ p99 \| throughput +\| error rate \| memory +\|$/);
+    expect(md).toMatch(/\| +✅ +\| uploads +\| 2\/2 passed \| http\.latency 50\.4 \/ 99\.5 ms \| 0\.988 MiB\/s · 101 req\/s +\| +0\.2% \| stable \|/);
+    const other = scenarioResult({ scenario: 'soak' });
+    const base = parseResultsDocument(renderResultsJson(reportOf([{ result: other }])));
+    const run = collectRun([{ name: 'uploads', fullName: 'uploads', module: { moduleId: 'test-load/uploads.load.ts' }, meta: () => ({ conduit: scenarioResult() }), result: () => ({ state: 'passed', errors: [] }) }]);
+    const report = buildRunReport(run, FIXED_META, { comparison: compareWithBaseline(run.scenarios, base, 'old.json') });
+    expect(report.verdict.headline).toContain('baseline not compared (it has none of these scenarios)');
+    const summary = renderMarkdownSummary(report);
+    expect(summary).toContain('## Baseline\n\nAgainst `old.json`: nothing to compare. Not in the baseline: uploads.');
+    expect(summary).not.toContain('| noise band |');
+  });
+
+  it('labels short-run chart points in tenths of a second instead of repeating a whole second', () => {
+    const memory = { ...scenarioResult().memory, samples: [0, 0.4, 1.2, 1.6, 2.5].map((t) => ({ t, rssBytes: 100 * 1024 * 1024 })) };
+    expect(renderMemoryXyChart('m', memory)).toContain('x-axis "seconds" [0.0, 0.4, 1.2, 1.6, 2.5]');
+  });
+
   it('a memory trend that was not judged says so, with no fitted line drawn from a made-up slope', () => {
     const result = scenarioResult();
     result.memory = {
