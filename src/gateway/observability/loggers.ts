@@ -78,6 +78,9 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
   return {
     logs: { app, http, ws },
     async close() {
+      // A socket that closes after the gateway did may still log its request: from now on
+      // the loggers drop lines instead of writing to an ended stream (which throws).
+      for (const logger of [app, http, ws]) logger.level = 'silent';
       await Promise.all(owned.map(endStream));
     },
   };

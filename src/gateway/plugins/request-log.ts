@@ -80,7 +80,9 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
     logUnrouted(request, reply) {
       request.startedAtNs = process.hrtime.bigint();
       request.logExtra = {};
-      reply.raw.once('close', () => finish(request, reply.raw.writableFinished ? reply : undefined));
+      const done = () => finish(request, reply.raw.writableFinished ? reply : undefined);
+      reply.raw.once('finish', done);
+      reply.raw.once('close', done);
     },
   };
 }
