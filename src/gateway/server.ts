@@ -3,7 +3,10 @@
 // IPC message), then turn signals into operations:
 //   SIGHUP           reload the YAML file (an invalid file keeps the old config)
 //   SIGTERM, SIGINT  drain, close, exit 0 — or exit 1 when CONDUIT_DRAIN_TIMEOUT_MS
-//                    passed first; a second SIGTERM/SIGINT exits 1 at once
+//                    passed first; a second SIGTERM/SIGINT exits 1 at once (one
+//                    arriving within 1 s of the first is taken as the same stop:
+//                    a terminal's Ctrl-C reaches both a supervisor such as
+//                    `tsx watch` and its child, which then relays it again)
 // Startup failures print the reason on stderr (and IPC `conduit:error`) and exit 1.
 import { createGateway, type Gateway } from './app.js';
 import { parseEnv } from './config/env.js';
@@ -39,6 +42,9 @@ async function fail(message: string): Promise<never> {
   process.exit(1);
 }
 
+/** A stop signal this soon after the first one is the same stop, relayed. */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 /** Run the gateway until a signal stops it. Resolves only on failure paths via process.exit. */
 export async function serve(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
   // A reader of our stdout that went away (EPIPE) must not crash or wedge the gateway.
@@ -71,13 +77,14 @@ export async function serve(environment: NodeJS.ProcessEnv = process.env): Promi
     void ctx.config.reload();
   });
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_MS) return;
       ctx.logs.app.warn({ event: 'signal', signal }, 'second stop signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     ctx.logs.app.info({ event: 'signal', signal }, 'draining');
     const result = await gateway.drain();
     await gateway.close().catch(() => {});
