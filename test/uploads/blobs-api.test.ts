@@ -83,8 +83,13 @@ describe('filenames and logs (local)', () => {
     expect(r.status).toBe(201);
     expect(r.body.files).toHaveLength(names.length);
     const onDisk = (await readdir(g.dir, { recursive: true })).map(String);
-    for (const f of onDisk) expect(f).toMatch(/^(manifest\.jsonl|tmp|objects(\/[0-9a-f]{2}(\/[0-9a-f]{2}(\/[0-9a-f]{64})?)?)?)$/);
+    const ids = '(' + r.body.files.map((f: { id: string }) => f.id).join('|') + ')';
+    const allowed = new RegExp(
+      `^(manifest\\.jsonl|layout|tmp|objects(/[0-9a-f]{2}(/[0-9a-f]{2}(/[0-9a-f]{64})?)?)?|by-id(/acme(/[A-Za-z0-9_-]{2}(/${ids}(\\.json)?)?)?)?)$`,
+    );
+    for (const f of onDisk) expect(f).toMatch(allowed);
     expect(onDisk.filter((f) => /[0-9a-f]{64}$/.test(f))).toHaveLength(names.length);
+    expect(onDisk.filter((f) => f.endsWith('.json'))).toHaveLength(names.length);
   });
 
   it('puts sha256, bytes and MB/s in the request log line, and counts in Prometheus', async () => {

@@ -5,15 +5,27 @@ import { LocalBlobStore } from './local.js';
 import type { BlobStore } from './types.js';
 
 // Contract
-export type { BlobMeta, BlobStore, PutBlobInput } from './types.js';
+export type { BlobMeta, BlobStore, PutBlobInput, StagedBlob } from './types.js';
 // Backends
-export { LocalBlobStore, objectPath, OBJECTS_DIR, TMP_DIR } from './local.js';
+export { LocalBlobStore } from './local.js';
+// Local layout (paths relative to the store directory)
+export {
+  blobContentPath,
+  blobRecordPath,
+  objectPath,
+  tenantDir,
+  BY_ID_DIR,
+  LAYOUT_FILE,
+  MANIFEST_FILE,
+  OBJECTS_DIR,
+  TMP_DIR,
+} from './layout.js';
 // The S3 backend is loaded on demand (the AWS SDK costs ~20 MiB of RSS): import './s3.js' directly if needed.
 export type { S3BlobStore, S3BlobStoreOptions } from './s3.js';
 // Building blocks
 export { HashMeter } from './meter.js';
 export { newBlobId, isBlobId } from './ids.js';
-export { readManifest, MANIFEST_FILE } from './manifest.js';
+export { manifestLines, parseManifestLine, type ManifestLine } from './manifest.js';
 // Operations
 export { runBlobsVerify, verifyLocalStore, type VerifyReport } from './verify.js';
 

@@ -1,80 +1,115 @@
-// LocalBlobStore: content-addressed files under CONDUIT_BLOB_LOCAL_DIR.
+// LocalBlobStore: blobs as files under CONDUIT_BLOB_LOCAL_DIR (layout in layout.ts).
 //
-//   DIR/tmp/<random>.part          an upload in progress (same filesystem as objects/)
-//   DIR/objects/ab/cd/<sha256>     committed content, named by its digest
-//   DIR/manifest.jsonl             one line per blob (see manifest.ts)
+// Nothing per blob lives in memory: a lookup reads the blob's record by (tenant, id), and
+// the manifest is only appended to. The process holds O(uploads in flight), whatever the
+// number of stored blobs.
 //
-// A part is streamed through a HashingFileSink (sha256, byte count and size cap in one
-// stream stage) into a temp file opened with O_EXCL and flushed (fsync) before close;
-// only then is it renamed to its content address and the manifest line appended. Any failure before that point (client abort, size limit,
-// disk error) unlinks the temp file, so nothing is left behind. Client filenames are
-// stored as metadata only and never take part in a path.
+// stage: the part streams through a HashingFileSink (sha256, byte count, size cap,
+//   writev, fsync) into tmp/<random>.part. Then dedup: link(2) it to its content address
+//   objects/ab/cd/<sha256>. If that name exists already, the same content is stored: we
+//   take our own hard link to that inode (tmp/<random>.part.dedup) and drop our copy.
+// commit: per blob, the record (tmp + fsync + rename) and a rename of the held link to
+//   by-id/<tenant>/<i2>/<id>, an fsync of that directory, then the manifest lines of the
+//   whole request (group commit). Only then does the route answer 201.
+// discard: unlink the held link (and record), then the index entry if no other name
+//   refers to its inode any more (link count 1).
+//
+// Why hard links: every blob owns a name of its content's inode, so the filesystem's link
+// count is the reference count. Removing a name can never remove bytes another blob (or
+// a concurrent upload of the same content) holds; the worst race — a discard dropping
+// the index entry just as another upload linked to it — only loses that index entry
+// (the next identical upload stores a fresh copy), never data. No lock, no refcount file.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat, unlink, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { newBlobId, isBlobId } from './ids.js';
-import { Manifest } from './manifest.js';
+import { fsyncDir, isErrno, unlinkIfExists, writeFileAtomic } from './durable.js';
 import { HashingFileSink } from './file-sink.js';
-import type { BlobMeta, BlobStore, PutBlobInput } from './types.js';
-
-export const OBJECTS_DIR = 'objects';
-export const TMP_DIR = 'tmp';
-
-/** Relative path of the content file for a digest: objects/ab/cd/<sha256>. */
-export function objectPath(sha256: string): string {
-  return join(OBJECTS_DIR, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
-}
+import { newBlobId, isBlobId } from './ids.js';
+import {
+  blobContentPath,
+  blobDir,
+  blobRecordPath,
+  BY_ID_DIR,
+  LAYOUT_FILE,
+  LAYOUT_VERSION,
+  MANIFEST_FILE,
+  objectPath,
+  OBJECTS_DIR,
+  TMP_DIR,
+} from './layout.js';
+import { formatManifestLine, ManifestLog, parseManifestLine } from './manifest.js';
+import { migrateV1 } from './migrate.js';
+import type { BlobMeta, BlobStore, PutBlobInput, StagedBlob } from './types.js';
 
 export interface LocalBlobStoreOptions {
   dir: string;
   logger?: Logger;
 }
 
+/** A staged local blob: `held` is the path of its own hard link to the content. */
+class LocalStagedBlob implements StagedBlob {
+  state: 'staged' | 'committed' | 'discarded' = 'staged';
+  recorded = false;
+  constructor(
+    readonly meta: BlobMeta,
+    public held: string,
+  ) {}
+}
+
+function asLocal(blob: StagedBlob): LocalStagedBlob {
+  if (!(blob instanceof LocalStagedBlob)) throw new TypeError('not a blob staged by a LocalBlobStore');
+  return blob;
+}
+
+const DEDUP_ATTEMPTS = 3;
+
 export class LocalBlobStore implements BlobStore {
   readonly kind = 'local' as const;
   readonly dir: string;
-  private readonly manifest: Manifest;
+  private readonly manifest: ManifestLog;
   private readonly logger: Logger | undefined;
 
   private constructor(opts: LocalBlobStoreOptions) {
     this.dir = opts.dir;
     this.logger = opts.logger;
-    this.manifest = new Manifest(opts.dir);
+    this.manifest = new ManifestLog(join(opts.dir, MANIFEST_FILE));
   }
 
   static async open(opts: LocalBlobStoreOptions): Promise<LocalBlobStore> {
     const store = new LocalBlobStore(opts);
-    await mkdir(join(opts.dir, OBJECTS_DIR), { recursive: true });
-    // Temp files left by a crash are garbage by definition: nothing refers to them.
-    await rm(join(opts.dir, TMP_DIR), { recursive: true, force: true });
-    await mkdir(join(opts.dir, TMP_DIR), { recursive: true });
-    const badLines = await store.manifest.open();
-    if (badLines.length) {
-      store.logger?.warn({ badLines, manifest: store.manifest.path }, 'blob manifest has unreadable lines; run `conduit blobs verify`');
+    const { dir } = opts;
+    await mkdir(join(dir, OBJECTS_DIR), { recursive: true });
+    await mkdir(join(dir, BY_ID_DIR), { recursive: true });
+    // Temp files left by a crash are garbage by definition: nothing committed refers to them.
+    await rm(join(dir, TMP_DIR), { recursive: true, force: true });
+    await mkdir(join(dir, TMP_DIR), { recursive: true });
+    const layout = await readFile(join(dir, LAYOUT_FILE), 'utf8').catch(() => undefined);
+    if (layout?.trim() !== LAYOUT_VERSION) {
+      if (layout !== undefined) throw new Error(`blob store ${dir}: unknown layout ${JSON.stringify(layout.trim())}`);
+      // A store from before per-blob records (or a new one): add the records, streaming the manifest.
+      const migrated = await migrateV1(dir);
+      if (migrated.blobs > 0) store.logger?.info({ dir, ...migrated }, 'blob store migrated to layout 2 (per-blob records)');
+      await writeFile(join(dir, LAYOUT_FILE), `${LAYOUT_VERSION}\n`);
+    }
+    if (await store.manifest.open()) {
+      store.logger?.warn({ manifest: store.manifest.path }, 'blob manifest ended in a torn line; run `conduit blobs verify`');
     }
     return store;
   }
 
-  /** Number of blobs in the manifest. */
-  get count(): number {
-    return this.manifest.size;
-  }
-
-  async put(input: PutBlobInput): Promise<BlobMeta> {
+  async stage(input: PutBlobInput): Promise<StagedBlob> {
     const tmp = join(this.dir, TMP_DIR, `${randomBytes(12).toString('hex')}.part`);
     const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes });
     try {
       await pipeline(input.body, sink, input.signal ? { signal: input.signal } : {});
     } catch (err) {
       input.body.destroy();
-      await unlink(tmp).catch(() => undefined);
+      await unlinkIfExists(tmp).catch(() => undefined);
       throw err;
     }
-
     const meta: BlobMeta = {
       id: newBlobId(),
       tenant: input.tenant,
@@ -84,52 +119,131 @@ export class LocalBlobStore implements BlobStore {
       filename: input.filename,
       createdAt: new Date().toISOString(),
     };
-    const target = join(this.dir, objectPath(meta.sha256));
-    let committed: { durable: Promise<void> };
     try {
-      committed = await this.manifest.exclusive(async () => {
-        if (this.manifest.refCount(meta.sha256) > 0) {
-          // Same content already stored: keep the existing file, drop ours.
-          await unlink(tmp);
-        } else {
-          await mkdir(join(target, '..'), { recursive: true });
-          await rename(tmp, target);
-        }
-        return this.manifest.add(meta);
-      });
+      return new LocalStagedBlob(meta, await this.dedup(tmp, meta));
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
+      await unlinkIfExists(tmp).catch(() => undefined);
       throw err;
     }
-    // A failed manifest write leaves the content file as an orphan (verify reports it).
-    await committed.durable;
-    return meta;
+  }
+
+  /**
+   * Give `tmp` (the new content) its content address, or, when that content is stored
+   * already, swap it for a link to the stored inode. Returns the path the blob holds.
+   */
+  private async dedup(tmp: string, meta: BlobMeta): Promise<string> {
+    const index = join(this.dir, objectPath(meta.sha256));
+    for (let attempt = 0; attempt < DEDUP_ATTEMPTS; attempt++) {
+      try {
+        await link(tmp, index);
+        return tmp; // new content: our file is now also the index entry
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) {
+          await mkdir(dirname(index), { recursive: true });
+          continue;
+        }
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+      const held = `${tmp}.dedup`;
+      try {
+        const existing = await stat(index);
+        if (existing.size !== meta.size) {
+          this.logger?.error({ path: objectPath(meta.sha256) }, 'blob index entry has the wrong size; storing a separate copy; run `conduit blobs verify`');
+          return tmp;
+        }
+        await link(index, held);
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) continue; // the entry was dropped in between: try to become it
+        throw err;
+      }
+      await unlinkIfExists(tmp);
+      return held;
+    }
+    return tmp; // contention on the index entry: keep our own copy (no dedup, still correct)
+  }
+
+  async commit(blobs: readonly StagedBlob[]): Promise<void> {
+    const staged = blobs.map(asLocal);
+    for (const b of staged) if (b.state !== 'staged') throw new Error(`blob ${b.meta.id} is ${b.state}, not staged`);
+    try {
+      await Promise.all(staged.map((b) => this.place(b)));
+      await this.manifest.append(staged.map((b) => b.meta));
+    } catch (err) {
+      await this.discard(staged);
+      throw err;
+    }
+    for (const b of staged) b.state = 'committed';
+  }
+
+  /** Record + content link under by-id/, durable (file and directory synced). */
+  private async place(b: LocalStagedBlob): Promise<void> {
+    const { tenant, id } = b.meta;
+    const dir = join(this.dir, blobDir(tenant, id));
+    await mkdir(dir, { recursive: true });
+    b.recorded = true;
+    await writeFileAtomic(join(this.dir, TMP_DIR, `${id}.json`), join(this.dir, blobRecordPath(tenant, id)), formatManifestLine(b.meta));
+    const target = join(this.dir, blobContentPath(tenant, id));
+    await rename(b.held, target);
+    b.held = target;
+    await fsyncDir(dir);
+  }
+
+  async discard(blobs: readonly StagedBlob[]): Promise<void> {
+    const errors: unknown[] = [];
+    for (const b of blobs.map(asLocal)) {
+      if (b.state === 'discarded') continue;
+      b.state = 'discarded';
+      try {
+        if (b.recorded) await unlinkIfExists(join(this.dir, blobRecordPath(b.meta.tenant, b.meta.id)));
+        await unlinkIfExists(b.held);
+        await this.dropIndexIfUnreferenced(b.meta.sha256);
+      } catch (err) {
+        errors.push(err);
+        this.logger?.error({ err, id: b.meta.id }, 'could not discard a staged blob');
+      }
+    }
+    if (errors.length) throw errors[0];
+  }
+
+  /** Remove objects/…/<sha256> when no blob holds a link to its inode any more. */
+  private async dropIndexIfUnreferenced(sha256: string): Promise<void> {
+    const index = join(this.dir, objectPath(sha256));
+    try {
+      if ((await stat(index)).nlink === 1) await unlinkIfExists(index);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+
+  async put(input: PutBlobInput): Promise<BlobMeta> {
+    const staged = await this.stage(input);
+    await this.commit([staged]);
+    return staged.meta;
   }
 
   async get(tenant: string, id: string): Promise<{ meta: BlobMeta; body: Readable } | undefined> {
     if (!isBlobId(id)) return undefined;
-    const meta = this.manifest.get(tenant, id);
-    if (!meta) return undefined;
-    const path = join(this.dir, objectPath(meta.sha256));
+    let text: string;
     try {
-      await stat(path);
-    } catch {
+      text = await readFile(join(this.dir, blobRecordPath(tenant, id)), 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+    const meta = parseManifestLine(text);
+    // The tenant check also covers two tenant names sharing a directory (case-folding filesystems).
+    if (!meta || meta.id !== id || meta.tenant !== tenant) {
+      if (!meta) this.logger?.error({ id }, 'unreadable blob record; run `conduit blobs verify`');
+      return undefined;
+    }
+    try {
+      const handle = await open(join(this.dir, blobContentPath(tenant, id)), 'r');
+      return { meta, body: handle.createReadStream() };
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
       this.logger?.error({ id, sha256: meta.sha256 }, 'blob content missing; run `conduit blobs verify`');
       return undefined;
     }
-    return { meta, body: createReadStream(path) };
-  }
-
-  async delete(tenant: string, id: string): Promise<boolean> {
-    if (!isBlobId(id)) return false;
-    return this.manifest.exclusive(async () => {
-      const meta = await this.manifest.remove(tenant, id);
-      if (!meta) return false;
-      if (this.manifest.refCount(meta.sha256) === 0) {
-        await unlink(join(this.dir, objectPath(meta.sha256))).catch(() => undefined);
-      }
-      return true;
-    });
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,22 @@
-// The local store's manifest: one JSON line per live blob in `manifest.jsonl`
-// (id, sha256, size, mime, tenant, filename, createdAt), plus an in-memory index by
-// (tenant, id). Every change runs through one serial queue (`exclusive`), so an append
-// never interleaves with another append or with the rewrite that a delete does.
-// Appends are whole lines written in one write followed by fdatasync (group commit, see
-// `add`): a crash can at worst leave a torn last line, which `load` skips and `conduit blobs verify` reports.
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+// The local store's manifest: an append-only integrity log, `manifest.jsonl`, one JSON
+// line per committed blob (id, sha256, size, mime, tenant, filename, createdAt). Lines are
+// only ever appended, and only for blobs whose request succeeded; nothing rewrites the
+// file. The gateway never reads it back (lookups use the per-blob records, see
+// layout.ts); `conduit blobs verify` and the v1 → v2 migration stream it line by line.
+//
+// Appends are whole lines in one write followed by fdatasync, with group commit: lines
+// queued while a write + sync is in progress go out together in the next one, so N
+// concurrent requests cost far fewer than N syncs. A crash can at worst leave a torn last
+// line; `open` then ends it with a newline (so the next line stays whole) and verify
+// reports it as a bad line.
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { BlobMeta } from './types.js';
-
-export const MANIFEST_FILE = 'manifest.jsonl';
 
 const FIELDS = ['id', 'sha256', 'size', 'mime', 'tenant', 'filename', 'createdAt'] as const;
 
-/** Parse one manifest line; undefined when it is not a complete, well-formed entry. */
+/** Parse one manifest line (or record); undefined when it is not a complete, well-formed entry. */
 export function parseManifestLine(line: string): BlobMeta | undefined {
   let value: unknown;
   try {
@@ -36,175 +40,96 @@ export function formatManifestLine(meta: BlobMeta): string {
   return `${JSON.stringify(ordered)}\n`;
 }
 
-export interface ManifestRead {
-  entries: BlobMeta[];
-  /** 1-based line numbers that could not be parsed. */
-  badLines: number[];
+export interface ManifestLine {
+  /** 1-based line number. */
+  lineNo: number;
+  /** undefined when the line is unreadable (torn, corrupted). */
+  meta: BlobMeta | undefined;
 }
 
-/** Read a manifest file; a missing file is an empty manifest. */
-export async function readManifest(path: string): Promise<ManifestRead> {
-  let text: string;
+/** Stream the non-empty lines of a manifest (constant memory); a missing file has none. */
+export async function* manifestLines(path: string): AsyncGenerator<ManifestLine> {
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const missing = new Promise<boolean>((resolve) => {
+    input.once('error', (err) => resolve((err as NodeJS.ErrnoException).code === 'ENOENT'));
+    input.once('open', () => resolve(false));
+  });
+  if (await missing) return;
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNo = 0;
   try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], badLines: [] };
-    throw err;
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      yield { lineNo, meta: parseManifestLine(line) };
+    }
+  } finally {
+    lines.close();
+    input.destroy();
   }
-  const entries: BlobMeta[] = [];
-  const badLines: number[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
-    const meta = parseManifestLine(line);
-    if (meta) entries.push(meta);
-    else badLines.push(i + 1);
-  }
-  return { entries, badLines };
 }
 
-const key = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+interface Pending {
+  text: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 
-export class Manifest {
+/** The append side of the manifest. Holds no per-blob state: only lines waiting for the next sync. */
+export class ManifestLog {
   readonly path: string;
-  private readonly entries = new Map<string, BlobMeta>();
-  /** sha256 → number of live entries referring to it (content is shared on dedup). */
-  private readonly refs = new Map<string, number>();
   private handle: FileHandle | undefined;
-  private readonly pending: Array<{ meta: BlobMeta; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(dir: string) {
-    this.path = join(dir, MANIFEST_FILE);
+  constructor(path: string) {
+    this.path = path;
   }
 
-  /** Load the index from disk and open the file for appending. Returns unparseable line numbers. */
-  async open(): Promise<number[]> {
-    const { entries, badLines } = await readManifest(this.path);
-    for (const meta of entries) this.index(meta);
-    this.handle = await open(this.path, 'a');
-    return badLines;
+  /** Open for appending. Returns true when the file ended in a torn line (now terminated). */
+  async open(): Promise<boolean> {
+    const handle = await open(this.path, 'a+');
+    this.handle = handle;
+    const { size } = await handle.stat();
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return false;
+    await handle.write('\n');
+    await handle.datasync();
+    return true;
   }
 
-  /** Run `fn` after every change queued before it, alone. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  get(tenant: string, id: string): BlobMeta | undefined {
-    return this.entries.get(key(tenant, id));
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  refCount(sha256: string): number {
-    return this.refs.get(sha256) ?? 0;
-  }
-
-  /**
-   * Add one entry: indexed at once (so reference counts see it), written durably by the
-   * next group commit. Call inside `exclusive`; await the returned `durable` outside it.
-   * Group commit: every line queued while a write + fdatasync is in progress goes out in
-   * the next single write + fdatasync, so N concurrent uploads cost far fewer than N
-   * syncs (a sync can take long while the disk is busy writing the blobs themselves).
-   */
-  add(meta: BlobMeta): { durable: Promise<void> } {
-    this.index(meta);
-    const durable = new Promise<void>((resolve, reject) => this.pending.push({ meta, resolve, reject }));
+  /** Append the lines of `metas` (together, in order); resolves once they are on disk. */
+  append(metas: readonly BlobMeta[]): Promise<void> {
+    if (metas.length === 0) return Promise.resolve();
+    const text = metas.map(formatManifestLine).join('');
+    const durable = new Promise<void>((resolve, reject) => this.pending.push({ text, resolve, reject }));
     this.flushing ??= this.flushLoop().finally(() => {
       this.flushing = undefined;
     });
-    return { durable };
+    return durable;
   }
 
   private async flushLoop(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0);
+      const batch = this.pending;
+      this.pending = [];
       try {
-        const handle = this.requireHandle();
-        await handle.write(batch.map((p) => formatManifestLine(p.meta)).join(''));
-        await handle.datasync();
+        if (!this.handle) throw new Error('manifest is not open');
+        await this.handle.write(batch.map((p) => p.text).join(''));
+        await this.handle.datasync();
         for (const p of batch) p.resolve();
       } catch (err) {
-        for (const p of batch) {
-          this.unindex(p.meta);
-          p.reject(err);
-        }
+        for (const p of batch) p.reject(err);
       }
     }
-  }
-
-  /** Resolves when every queued line is on disk (or failed). */
-  private async settled(): Promise<void> {
-    while (this.flushing) await this.flushing;
-  }
-
-  /**
-   * Drop one entry: rewrite the manifest without it (temp file, fsync, rename), so a
-   * rolled-back upload leaves no line behind. Call inside `exclusive`. Deletes are rare
-   * (failed multi-file requests), so the O(entries) rewrite is acceptable.
-   */
-  async remove(tenant: string, id: string): Promise<BlobMeta | undefined> {
-    const meta = this.entries.get(key(tenant, id));
-    if (!meta) return undefined;
-    // No add can run while we are inside `exclusive`; let queued lines land first so the
-    // rewrite below neither loses nor duplicates them.
-    await this.settled();
-    this.unindex(meta);
-
-    const tmp = `${this.path}.rewrite`;
-    const out = await open(tmp, 'w');
-    try {
-      let chunk = '';
-      for (const entry of this.entries.values()) {
-        chunk += formatManifestLine(entry);
-        if (chunk.length > 1 << 16) {
-          await out.write(chunk);
-          chunk = '';
-        }
-      }
-      if (chunk) await out.write(chunk);
-      await out.datasync();
-    } finally {
-      await out.close();
-    }
-    await this.requireHandle().close();
-    await rename(tmp, this.path);
-    this.handle = await open(this.path, 'a');
-    return meta;
   }
 
   async close(): Promise<void> {
-    await this.exclusive(async () => {
-      await this.settled();
-      await this.handle?.close();
-      this.handle = undefined;
-    });
-  }
-
-  private index(meta: BlobMeta): void {
-    const previous = this.entries.get(key(meta.tenant, meta.id));
-    if (previous) this.refs.set(previous.sha256, (this.refs.get(previous.sha256) ?? 1) - 1);
-    this.entries.set(key(meta.tenant, meta.id), meta);
-    this.refs.set(meta.sha256, (this.refs.get(meta.sha256) ?? 0) + 1);
-  }
-
-  private unindex(meta: BlobMeta): void {
-    if (this.entries.get(key(meta.tenant, meta.id)) !== meta) return;
-    this.entries.delete(key(meta.tenant, meta.id));
-    const left = (this.refs.get(meta.sha256) ?? 1) - 1;
-    if (left > 0) this.refs.set(meta.sha256, left);
-    else this.refs.delete(meta.sha256);
-  }
-
-  private requireHandle(): FileHandle {
-    if (!this.handle) throw new Error('manifest is not open');
-    return this.handle;
+    while (this.flushing) await this.flushing;
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
   }
 }

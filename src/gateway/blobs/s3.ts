@@ -8,7 +8,9 @@
 // object is created; so the object is first written without `sha256`, then copied onto
 // itself with the full metadata (MetadataDirective REPLACE, server side). `get` treats an
 // object without `sha256` metadata as not (yet) existing, so readers never see a blob
-// whose integrity data is missing. Any failure aborts the upload and deletes the key.
+// whose integrity data is missing. That copy is the commit (`commit`, once the whole
+// request has succeeded); any failure before it aborts the upload and deletes the key
+// (`discard` deletes staged objects of a failed request).
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -24,7 +26,20 @@ import type { Logger } from 'pino';
 import type { EnvSettings } from '../config/env.js';
 import { newBlobId, isBlobId } from './ids.js';
 import { HashMeter } from './meter.js';
-import type { BlobMeta, BlobStore, PutBlobInput } from './types.js';
+import type { BlobMeta, BlobStore, PutBlobInput, StagedBlob } from './types.js';
+
+/** A staged S3 blob: its object exists without `sha256` metadata, so `get` ignores it. */
+class S3StagedBlob implements StagedBlob {
+  constructor(
+    readonly meta: BlobMeta,
+    readonly key: string,
+  ) {}
+}
+
+function asS3(blob: StagedBlob): S3StagedBlob {
+  if (!(blob instanceof S3StagedBlob)) throw new TypeError('not a blob staged by an S3BlobStore');
+  return blob;
+}
 
 export interface S3BlobStoreOptions {
   client: S3Client;
@@ -89,7 +104,7 @@ export class S3BlobStore implements BlobStore {
     return `${this.prefix}${encodeURIComponent(tenant)}/${id}`;
   }
 
-  async put(input: PutBlobInput): Promise<BlobMeta> {
+  async stage(input: PutBlobInput): Promise<StagedBlob> {
     const id = newBlobId();
     const key = this.keyFor(input.tenant, id);
     const meter = new HashMeter(input.maxBytes);
@@ -113,43 +128,71 @@ export class S3BlobStore implements BlobStore {
         await Promise.allSettled([feeding, uploading]);
         throw err;
       }
-      const meta: BlobMeta = {
-        id,
-        tenant: input.tenant,
-        sha256: meter.sha256,
-        size: meter.bytes,
-        mime: input.mime,
-        filename: input.filename,
-        createdAt: new Date().toISOString(),
-      };
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          CopySource: `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
-          MetadataDirective: 'REPLACE',
-          ContentType: input.mime,
-          Metadata: {
-            sha256: meta.sha256,
-            size: String(meta.size),
-            tenant: encodeURIComponent(meta.tenant),
-            filename: encodeURIComponent(meta.filename),
-            'created-at': meta.createdAt,
-          },
-        }),
-      );
-      return meta;
     } catch (err) {
       input.body.destroy();
       meter.destroy();
       await upload.abort().catch(() => undefined);
-      await this.client
-        .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
-        .catch((cleanupErr: unknown) => this.logger?.warn({ err: cleanupErr, key }, 'could not delete a failed upload'));
+      await this.deleteKey(key);
       throw err;
     } finally {
       input.signal?.removeEventListener('abort', onAbort);
     }
+    const meta: BlobMeta = {
+      id,
+      tenant: input.tenant,
+      sha256: meter.sha256,
+      size: meter.bytes,
+      mime: input.mime,
+      filename: input.filename,
+      createdAt: new Date().toISOString(),
+    };
+    return new S3StagedBlob(meta, key);
+  }
+
+  /** Copy each object onto itself with its full metadata: from then on `get` sees it. */
+  async commit(blobs: readonly StagedBlob[]): Promise<void> {
+    const staged = blobs.map(asS3);
+    try {
+      await Promise.all(
+        staged.map(({ meta, key }) =>
+          this.client.send(
+            new CopyObjectCommand({
+              Bucket: this.bucket,
+              Key: key,
+              CopySource: `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+              MetadataDirective: 'REPLACE',
+              ContentType: meta.mime,
+              Metadata: {
+                sha256: meta.sha256,
+                size: String(meta.size),
+                tenant: encodeURIComponent(meta.tenant),
+                filename: encodeURIComponent(meta.filename),
+                'created-at': meta.createdAt,
+              },
+            }),
+          ),
+        ),
+      );
+    } catch (err) {
+      await this.discard(staged);
+      throw err;
+    }
+  }
+
+  async discard(blobs: readonly StagedBlob[]): Promise<void> {
+    await Promise.all(blobs.map((b) => this.deleteKey(asS3(b).key)));
+  }
+
+  async put(input: PutBlobInput): Promise<BlobMeta> {
+    const staged = await this.stage(input);
+    await this.commit([staged]);
+    return staged.meta;
+  }
+
+  private async deleteKey(key: string): Promise<void> {
+    await this.client
+      .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+      .catch((cleanupErr: unknown) => this.logger?.warn({ err: cleanupErr, key }, 'could not delete a failed upload'));
   }
 
   async get(tenant: string, id: string): Promise<{ meta: BlobMeta; body: Readable } | undefined> {
@@ -177,12 +220,6 @@ export class S3BlobStore implements BlobStore {
       createdAt: md['created-at'] ?? '',
     };
     return { meta, body };
-  }
-
-  async delete(tenant: string, id: string): Promise<boolean> {
-    if (!isBlobId(id)) return false;
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyFor(tenant, id) }));
-    return true;
   }
 
   async close(): Promise<void> {

@@ -1,20 +1,30 @@
-// `conduit blobs verify [--dir D]`: re-hash every content file of a local store against
-// the manifest. Reports mismatches (content whose sha256 or size differs from the
-// manifest), missing content, unreadable manifest lines (all of which fail: exit 1) and
-// orphans (content files no manifest line refers to, e.g. after a crash between the
-// rename and the manifest append; harmless, reported, exit stays 0).
+// `conduit blobs verify [--dir D]`: check a local store against its manifest, streaming
+// the manifest line by line. For every line (a committed blob) it checks the blob's record
+// (present, same fields) and re-hashes its content (each distinct inode once). It then
+// walks by-id/ for names no line refers to (orphans) and objects/ for index entries whose
+// content does not match their name (they would poison dedup) or that no blob holds.
+//
+// Fails (exit 1) on mismatches, missing records or content, and unreadable manifest
+// lines. Orphans — left by a crash between placing a blob and appending its manifest
+// line, or by a crashed upload's index entry — are reported but do not fail (safe to delete).
+//
+// Memory: one id per blob (to find orphans) and one digest per distinct content; this is
+// an offline tool (about 100 bytes per blob), the gateway itself holds nothing per blob.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { EnvSettings } from '../config/env.js';
-import { objectPath, OBJECTS_DIR } from './local.js';
-import { MANIFEST_FILE, readManifest } from './manifest.js';
+import { isErrno } from './durable.js';
+import { blobContentPath, blobRecordPath, BY_ID_DIR, LAYOUT_FILE, MANIFEST_FILE, OBJECTS_DIR } from './layout.js';
+import { formatManifestLine, manifestLines, parseManifestLine } from './manifest.js';
 
 export interface VerifyProblem {
+  /** Relative path of the file concerned. */
   path: string;
   sha256: string;
+  /** `tenant/id` of the blob concerned (none for an index entry). */
   ids: string[];
   expectedSize: number;
   actualSize?: number;
@@ -23,7 +33,9 @@ export interface VerifyProblem {
 
 export interface VerifyReport {
   dir: string;
+  /** Manifest lines read (committed blobs). */
   blobs: number;
+  /** Distinct content files hashed. */
   contentFiles: number;
   mismatches: VerifyProblem[];
   missing: VerifyProblem[];
@@ -45,66 +57,102 @@ async function hashFile(path: string): Promise<{ sha256: string; size: number }>
   return { sha256: hash.digest('hex'), size };
 }
 
-async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
+/** Files under `root`, streamed directory by directory. */
+async function* walkFiles(root: string): AsyncGenerator<string> {
   let entries;
   try {
-    entries = await readdir(root, { withFileTypes: true, recursive: true });
+    entries = await readdir(root, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    if (isErrno(err, 'ENOENT')) return;
     throw err;
   }
-  for (const e of entries) if (e.isFile()) out.push(join(e.parentPath ?? e.path, e.name));
-  return out;
+  for (const e of entries) {
+    const path = join(root, e.name);
+    if (e.isDirectory()) yield* walkFiles(path);
+    else if (e.isFile()) yield path;
+  }
 }
 
 export async function verifyLocalStore(dir: string): Promise<VerifyReport> {
-  const { entries, badLines } = await readManifest(join(dir, MANIFEST_FILE));
-  const bySha = new Map<string, { size: number; ids: string[] }>();
-  for (const e of entries) {
-    const group = bySha.get(e.sha256) ?? { size: e.size, ids: [] };
-    group.ids.push(`${e.tenant}/${e.id}`);
-    bySha.set(e.sha256, group);
-  }
-  const mismatches: VerifyProblem[] = [];
-  const missing: VerifyProblem[] = [];
-  for (const [sha256, { size, ids }] of bySha) {
-    const rel = objectPath(sha256);
-    const problem: VerifyProblem = { path: rel, sha256, ids, expectedSize: size };
-    try {
-      await stat(join(dir, rel));
-    } catch {
-      missing.push(problem);
+  const report: VerifyReport = { dir, blobs: 0, contentFiles: 0, mismatches: [], missing: [], orphans: [], badLines: [], ok: false };
+  const ids = new Set<string>();
+  const hashed = new Map<string, { sha256: string; size: number }>(); // dev:ino → digest
+  const contentOf = async (path: string) => {
+    const st = await stat(path);
+    const key = `${st.dev}:${st.ino}`;
+    let digest = hashed.get(key);
+    if (!digest) {
+      digest = await hashFile(path);
+      hashed.set(key, digest);
+    }
+    return { digest, nlink: st.nlink };
+  };
+
+  for await (const { lineNo, meta } of manifestLines(join(dir, MANIFEST_FILE))) {
+    if (!meta) {
+      report.badLines.push(lineNo);
       continue;
     }
-    const actual = await hashFile(join(dir, rel));
-    if (actual.sha256 !== sha256 || actual.size !== size) {
-      mismatches.push({ ...problem, actualSha256: actual.sha256, actualSize: actual.size });
+    report.blobs++;
+    ids.add(meta.id);
+    const problem = { sha256: meta.sha256, ids: [`${meta.tenant}/${meta.id}`], expectedSize: meta.size };
+    const recordPath = blobRecordPath(meta.tenant, meta.id);
+    const recordText = await readFile(join(dir, recordPath), 'utf8').catch((err: unknown) => {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    });
+    if (recordText === undefined) report.missing.push({ ...problem, path: recordPath });
+    else {
+      const record = parseManifestLine(recordText);
+      if (!record || formatManifestLine(record) !== formatManifestLine(meta)) {
+        report.mismatches.push({ ...problem, path: recordPath, ...(record ? { actualSha256: record.sha256, actualSize: record.size } : {}) });
+      }
+    }
+    const contentPath = blobContentPath(meta.tenant, meta.id);
+    let digest;
+    try {
+      ({ digest } = await contentOf(join(dir, contentPath)));
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      report.missing.push({ ...problem, path: contentPath });
+      continue;
+    }
+    if (digest.sha256 !== meta.sha256 || digest.size !== meta.size) {
+      report.mismatches.push({ ...problem, path: contentPath, actualSha256: digest.sha256, actualSize: digest.size });
     }
   }
-  const files = (await listFiles(join(dir, OBJECTS_DIR))).map((f) => relative(dir, f));
-  const known = new Set([...bySha.keys()].map(objectPath));
-  const orphans = files.filter((f) => !known.has(f)).sort();
-  return {
-    dir,
-    blobs: entries.length,
-    contentFiles: files.length,
-    mismatches,
-    missing,
-    orphans,
-    badLines,
-    ok: mismatches.length === 0 && missing.length === 0 && badLines.length === 0,
-  };
+
+  // Names under by-id/ without a manifest line.
+  for await (const file of walkFiles(join(dir, BY_ID_DIR))) {
+    if (!ids.has(basename(file).replace(/\.json$/, ''))) report.orphans.push(relative(dir, file));
+  }
+  // Index entries: content must match the name; an entry no blob holds is an orphan.
+  for await (const file of walkFiles(join(dir, OBJECTS_DIR))) {
+    const name = basename(file);
+    const path = relative(dir, file);
+    if (!/^[0-9a-f]{64}$/.test(name)) {
+      report.orphans.push(path);
+      continue;
+    }
+    const { digest, nlink } = await contentOf(file);
+    if (digest.sha256 !== name) report.mismatches.push({ path, sha256: name, ids: [], expectedSize: digest.size, actualSha256: digest.sha256, actualSize: digest.size });
+    if (nlink === 1) report.orphans.push(path);
+  }
+  report.contentFiles = hashed.size;
+  report.orphans.sort();
+  report.ok = report.mismatches.length === 0 && report.missing.length === 0 && report.badLines.length === 0;
+  return report;
 }
 
 export function renderVerifyReport(r: VerifyReport): string {
   const lines = [`blobs verify: ${r.dir}: ${r.blobs} blobs, ${r.contentFiles} content files`];
+  const blobsOf = (ids: string[]) => (ids.length ? `blobs: ${ids.join(', ')}` : 'dedup index entry');
   for (const m of r.mismatches) {
     lines.push(
-      `MISMATCH ${m.path}: expected sha256 ${m.sha256} size ${m.expectedSize}, found sha256 ${m.actualSha256} size ${m.actualSize} (blobs: ${m.ids.join(', ')})`,
+      `MISMATCH ${m.path}: expected sha256 ${m.sha256} size ${m.expectedSize}, found sha256 ${m.actualSha256 ?? '?'} size ${m.actualSize ?? '?'} (${blobsOf(m.ids)})`,
     );
   }
-  for (const m of r.missing) lines.push(`MISSING ${m.path} (blobs: ${m.ids.join(', ')})`);
+  for (const m of r.missing) lines.push(`MISSING ${m.path} (${blobsOf(m.ids)})`);
   for (const n of r.badLines) lines.push(`BAD LINE ${MANIFEST_FILE}:${n}`);
   for (const o of r.orphans) lines.push(`ORPHAN ${o} (no manifest line; safe to delete)`);
   lines.push(
@@ -142,6 +190,11 @@ export async function runBlobsVerify(args: string[], env: EnvSettings): Promise<
     await stat(target);
   } catch {
     process.stderr.write(`blobs verify: no blob store at ${target}\n`);
+    return 1;
+  }
+  const layout = await readFile(join(target, LAYOUT_FILE), 'utf8').catch(() => undefined);
+  if (layout === undefined && (await stat(join(target, MANIFEST_FILE)).then(() => true, () => false))) {
+    process.stderr.write(`blobs verify: ${target} has layout 1 (no per-blob records yet); start the gateway on it once to migrate it\n`);
     return 1;
   }
   const report = await verifyLocalStore(target);

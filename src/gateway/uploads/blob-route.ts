@@ -4,6 +4,7 @@
 // stored HTML file from running in a browser on the gateway's origin.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import { isBlobId } from '../blobs/ids.js';
 import { GatewayError } from '../errors.js';
 
 function contentDisposition(filename: string): string {
@@ -14,8 +15,10 @@ function contentDisposition(filename: string): string {
 
 export function makeBlobHandler(ctx: GatewayContext) {
   return async function getBlob(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-    const got = await ctx.blobs.get(request.tenant.name, request.params.id);
-    if (!got) throw new GatewayError('BLOB_NOT_FOUND', `no blob ${JSON.stringify(request.params.id)} for this tenant`);
+    // Strict shape check before the id goes anywhere near a path or a key (the stores check again).
+    const { id } = request.params;
+    const got = isBlobId(id) ? await ctx.blobs.get(request.tenant.name, id) : undefined;
+    if (!got) throw new GatewayError('BLOB_NOT_FOUND', `no blob ${JSON.stringify(id.slice(0, 64))} for this tenant`);
     const { meta, body } = got;
     const etag = `"${meta.sha256}"`;
     reply.header('ETag', etag);

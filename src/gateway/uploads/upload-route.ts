@@ -6,14 +6,17 @@
 // collected. Every part is consumed or destroyed before the next is read — an unread
 // file stream would stall the parser and hang the request.
 //
-// Failure policy: a request is all-or-nothing. If any part fails (limit, malformed body,
-// client abort, store error), the blobs already stored for earlier parts of the same
-// request are deleted and the error is answered (the core's body-discard hook reads and
-// drops the rest of the body first, bounded, so the client sees the status). The slot is released only after
-// that cleanup, so `uploads.inFlight` reaching 0 means the store is settled.
+// Failure policy: a request is all-or-nothing. Each file part is only staged (bytes
+// durable, blob invisible); when every part has been read, the staged blobs are committed
+// together (records + manifest lines, durable) and only then is 201 answered. If any part
+// fails (limit, malformed body, client abort, store error), the staged blobs are discarded
+// — nothing was committed, so no manifest line is ever written or rewritten for a failed
+// request — and the error is answered (the core's body-discard hook reads and drops the
+// rest of the body first, bounded, so the client sees the status). The slot is released
+// only after that cleanup, so `uploads.inFlight` reaching 0 means the store is settled.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
-import type { BlobMeta } from '../blobs/types.js';
+import type { StagedBlob } from '../blobs/types.js';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 import { rejectReason, toUploadError, type MultipartLimits } from './errors.js';
@@ -74,7 +77,8 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
 
     const started = process.hrtime.bigint();
     const limits = limitsFor(ctx, request);
-    const stored: BlobMeta[] = [];
+    const staged: StagedBlob[] = [];
+    const timings: number[] = [];
     const files: UploadedFile[] = [];
     const fields: Record<string, unknown> = {};
     try {
@@ -93,15 +97,16 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
         if (part.type === 'file') {
           const file = part as MultipartFile;
           const t0 = process.hrtime.bigint();
-          const meta = await ctx.blobs.put({
+          const blob = await ctx.blobs.stage({
             tenant: tenant.name,
             filename: file.filename ?? '',
             mime: file.mimetype || 'application/octet-stream',
             body: file.file,
             maxBytes: limits.maxPartSize,
           });
-          stored.push(meta);
-          metrics.file(meta.size, Number(process.hrtime.bigint() - t0) / 1e9);
+          staged.push(blob);
+          timings.push(Number(process.hrtime.bigint() - t0) / 1e9);
+          const { meta } = blob;
           files.push({ id: meta.id, field: file.fieldname, filename: meta.filename, size: meta.size, sha256: meta.sha256, mime: meta.mime });
         } else {
           const field = part as MultipartValue;
@@ -113,15 +118,17 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
           addField(fields, field.fieldname, field.value);
         }
       }
+      await ctx.blobs.commit(staged);
     } catch (raw) {
       const clientGone = request.raw.destroyed || reply.raw.destroyed;
       const err = toUploadError(raw, limits);
       metrics.rejectedFor(rejectReason(err, clientGone));
-      await rollback(ctx, tenant.name, stored, request);
+      await ctx.blobs.discard(staged).catch((discardErr: unknown) => request.log.error({ err: discardErr }, 'could not discard the blobs of a failed upload'));
       grant.release();
       throw err;
     }
     grant.release();
+    for (const [i, f] of files.entries()) metrics.file(f.size, timings[i]);
 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const bytes = files.reduce((n, f) => n + f.size, 0);
@@ -134,14 +141,4 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
     reply.code(201);
     return { files, fields };
   };
-}
-
-async function rollback(ctx: GatewayContext, tenant: string, stored: BlobMeta[], request: FastifyRequest): Promise<void> {
-  for (const meta of stored) {
-    try {
-      await ctx.blobs.delete(tenant, meta.id);
-    } catch (err) {
-      request.log.error({ err, blob: meta.id }, 'could not roll back a blob of a failed upload');
-    }
-  }
 }
