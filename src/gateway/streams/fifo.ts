@@ -12,6 +12,11 @@ export class Fifo<T> {
     return this.items.length - this.head;
   }
 
+  /** Slots in the backing array, dead ones included (for leak checks). */
+  get capacity(): number {
+    return this.items.length;
+  }
+
   push(value: T): void {
     this.items.push(value);
   }

@@ -32,7 +32,13 @@ export function createStreamsEngine(deps: StreamsEngineDeps): StreamsEngine {
   }
 }
 
-export { MemoryStreamsEngine, type MemoryEngineOptions } from './memory/engine.js';
+export {
+  MemoryStreamsEngine,
+  IDLE_STREAM_TTL_MS,
+  MAX_IDLE_STREAMS,
+  type EngineInternals,
+  type MemoryEngineOptions,
+} from './memory/engine.js';
 export { TimerHeap, type TimerEntry } from './timer-heap.js';
 export { Fifo } from './fifo.js';
 export { createIdGenerator, type IdGenerator } from './ids.js';

@@ -102,4 +102,6 @@ export interface StreamTotalsExtra {
   timedOut?: number;
   /** Deliveries that used a consumer's last credit while messages were still waiting. */
   creditStalls?: number;
+  /** Idle streams forgotten (with their counters) to bound the engine's memory. */
+  streamsEvicted?: number;
 }

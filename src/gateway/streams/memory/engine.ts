@@ -27,7 +27,33 @@ export interface MemoryEngineOptions {
   nackMaxDelayMs: number;
   /** Retry-After seconds on STREAM_FULL. */
   fullRetryAfterS?: number;
+  /** An idle stream is forgotten (counters included) once idle this long. @default 600000 (10 min) */
+  idleStreamTtlMs?: number;
+  /** More idle streams than this: the longest idle are forgotten at once. @default 10000 */
+  maxIdleStreams?: number;
   now?: () => number;
+}
+
+export const IDLE_STREAM_TTL_MS = 10 * 60_000;
+export const MAX_IDLE_STREAMS = 10_000;
+
+/** Sizes of the engine's internal structures: all zero once every message is settled. */
+export interface EngineInternals {
+  streams: number;
+  idleStreams: number;
+  timers: number;
+  pendingPumps: number;
+  /** Summed over streams. */
+  fresh: number;
+  retry: number;
+  /** Backing-array slots of the streams' queues (dead ones included). */
+  queueSlots: number;
+  delayed: number;
+  inflight: number;
+  /** Entries in the consumers' in-flight maps. */
+  held: number;
+  consumers: number;
+  ready: number;
 }
 
 const emptyStats = (stream: string): StreamStats => ({
@@ -56,6 +82,7 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     deadLettered: 0,
     timedOut: 0,
     creditStalls: 0,
+    streamsEvicted: 0,
     inflight: 0,
     depth: 0,
     subscribers: 0,
@@ -63,6 +90,11 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
   stopped = false;
   private closed = false;
   private readonly streams = new Map<string, MemoryStream>();
+  /** Idle streams by the time they became idle, oldest first (Map insertion order). */
+  private readonly idle = new Map<MemoryStream, number>();
+  private readonly idleTtlMs: number;
+  private readonly maxIdle: number;
+  private readonly now: () => number;
   private readonly nextId: IdGenerator;
   private consumerSeq = 0;
   private readonly pending = new Set<MemoryStream>();
@@ -73,6 +105,9 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     this.nackMaxDelayMs = opts.nackMaxDelayMs;
     this.timers = new TimerHeap((err) => this.logger.error({ err }, 'streams timer callback failed'), opts.now);
     this.nextId = createIdGenerator(opts.now);
+    this.now = opts.now ?? Date.now;
+    this.idleTtlMs = opts.idleStreamTtlMs ?? IDLE_STREAM_TTL_MS;
+    this.maxIdle = opts.maxIdleStreams ?? MAX_IDLE_STREAMS;
   }
 
   policy(tenant: string, stream: string): StreamPolicy {
@@ -83,7 +118,7 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     this.assertOpen();
     const existing = this.streams.get(key(tenant, stream));
     const { maxDepth } = this.opts.policy(tenant, stream);
-    if (existing && existing.depth >= maxDepth) {
+    if (existing !== undefined && existing.depth >= maxDepth) {
       throw new GatewayError('STREAM_FULL', `stream "${stream}" is at its maxDepth (${maxDepth})`, {
         retryAfterS: this.opts.fullRetryAfterS ?? 1,
       });
@@ -91,12 +126,12 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     const record: MessageRecord = {
       id: this.nextId(),
       envelope,
-      enqueuedAt: (this.opts.now ?? Date.now)(),
+      enqueuedAt: this.now(),
       attempt: 0,
       holder: undefined,
       timer: undefined,
     };
-    this.stream(tenant, stream).add(record);
+    (existing !== undefined ? this.touch(existing) : this.stream(tenant, stream)).add(record);
     return { id: record.id, stream };
   }
 
@@ -128,7 +163,37 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
       subscribers: c.subscribers,
       timedOut: c.timedOut,
       creditStalls: c.creditStalls,
+      streamsEvicted: c.streamsEvicted,
     };
+  }
+
+  internals(): EngineInternals {
+    const sum: EngineInternals = {
+      streams: this.streams.size,
+      idleStreams: this.idle.size,
+      timers: this.timers.size,
+      pendingPumps: this.pending.size,
+      fresh: 0,
+      retry: 0,
+      queueSlots: 0,
+      delayed: 0,
+      inflight: 0,
+      held: 0,
+      consumers: 0,
+      ready: 0,
+    };
+    for (const s of this.streams.values()) {
+      const i = s.internals();
+      sum.fresh += i.fresh;
+      sum.retry += i.retry;
+      sum.queueSlots += i.slots;
+      sum.delayed += i.delayed;
+      sum.inflight += i.inflight;
+      sum.held += i.held;
+      sum.consumers += i.consumers;
+      sum.ready += i.ready;
+    }
+    return sum;
   }
 
   async stopDelivery(): Promise<void> {
@@ -147,6 +212,7 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     this.timers.clear();
     for (const s of this.streams.values()) s.clear();
     this.streams.clear();
+    this.idle.clear();
   }
 
   deadLetter(from: MemoryStream, record: MessageRecord, reason: ReleaseReason): void {
@@ -171,6 +237,38 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     });
   }
 
+  // Bounded memory: a stream seen once would otherwise keep its (small) object and
+  // counters forever, and a client naming ever new streams would grow the engine
+  // without bound. An idle stream is forgotten once it has been idle for idleTtlMs, or
+  // at once (oldest first) when more than maxIdle streams are idle. Checked whenever a
+  // stream turns idle or a new one is created, so no timer is needed: the engine only
+  // grows by creating streams. A forgotten stream starts again with zero counters.
+  streamMayBeIdle(stream: MemoryStream): void {
+    if (this.closed || !stream.idle || this.streams.get(stream.key) !== stream) return;
+    this.idle.delete(stream);
+    this.idle.set(stream, this.now());
+    this.evictIdle();
+  }
+
+  private evictIdle(): void {
+    if (this.idle.size === 0) return;
+    const now = this.now();
+    for (const [s, since] of this.idle) {
+      if (this.idle.size <= this.maxIdle && now - since < this.idleTtlMs) break;
+      this.idle.delete(s);
+      if (!s.idle || this.streams.get(s.key) !== s) continue;
+      this.streams.delete(s.key);
+      this.pending.delete(s);
+      this.counters.streamsEvicted++;
+    }
+  }
+
+  /** A stream in use again is no longer idle. */
+  private touch(s: MemoryStream): MemoryStream {
+    if (this.idle.size > 0) this.idle.delete(s);
+    return s;
+  }
+
   private cancelPending(): void {
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
@@ -179,12 +277,12 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
 
   private stream(tenant: string, name: string): MemoryStream {
     const k = key(tenant, name);
-    let s = this.streams.get(k);
-    if (!s) {
-      s = new MemoryStream(tenant, name, this);
-      this.streams.set(k, s);
-    }
-    return s;
+    const s = this.streams.get(k);
+    if (s !== undefined) return this.touch(s);
+    this.evictIdle();
+    const created = new MemoryStream(tenant, name, k, this);
+    this.streams.set(k, created);
+    return created;
   }
 
   private assertOpen(): void {

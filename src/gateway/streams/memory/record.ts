@@ -30,6 +30,7 @@ export interface EngineCounters {
   deadLettered: number;
   timedOut: number;
   creditStalls: number;
+  streamsEvicted: number;
   inflight: number;
   depth: number;
   subscribers: number;
@@ -48,6 +49,8 @@ export interface StreamHost {
   deadLetter(from: MemoryStream, record: MessageRecord, reason: ReleaseReason): void;
   /** Continue a long pump on a later tick (fairness across streams). */
   schedulePump(stream: MemoryStream): void;
+  /** The stream may have just become idle (nothing waiting, delayed or in flight, no consumers). */
+  streamMayBeIdle(stream: MemoryStream): void;
 }
 
 export function toMessage(stream: string, r: MessageRecord): StreamMessage {

@@ -30,6 +30,8 @@ export class MemoryStream {
   constructor(
     readonly tenant: string,
     readonly name: string,
+    /** The engine's map key for (tenant, name). */
+    readonly key: string,
     private readonly host: StreamHost,
   ) {
     this.isDlq = name.endsWith(DLQ_SUFFIX);
@@ -38,6 +40,27 @@ export class MemoryStream {
   /** Waiting + delayed (not in flight): what maxDepth limits. */
   get depth(): number {
     return this.fresh.length + this.retry.length + this.delayed;
+  }
+
+  /** Nothing waiting, delayed or in flight and no consumers: the engine may forget it. */
+  get idle(): boolean {
+    return this.consumers.size === 0 && this.inflight === 0 && this.depth === 0;
+  }
+
+  /** Sizes of the internal structures (tests check that nothing is left behind). */
+  internals(): { fresh: number; retry: number; slots: number; delayed: number; inflight: number; held: number; consumers: number; ready: number } {
+    let held = 0;
+    for (const c of this.consumers) held += c.held.size;
+    return {
+      fresh: this.fresh.length,
+      retry: this.retry.length,
+      slots: this.fresh.capacity + this.retry.capacity,
+      delayed: this.delayed,
+      inflight: this.inflight,
+      held,
+      consumers: this.consumers.size,
+      ready: this.ready.size,
+    };
   }
 
   get dlqName(): string {
@@ -169,6 +192,9 @@ export class MemoryStream {
       else this.release(record, 'disconnect', 0);
     }
     this.pump();
+    // Messages leave a stream only through a consumer, so the last consumer leaving is
+    // the only moment a stream can become idle.
+    this.host.streamMayBeIdle(this);
   }
 
   private ackTimedOut(record: MessageRecord): void {
