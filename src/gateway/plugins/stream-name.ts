@@ -12,7 +12,9 @@
 import { GatewayError } from '../errors.js';
 import { TENANT_NAME } from '../config/file.js';
 
-export const STREAM_NAME = /^[A-Za-z0-9._\-/:]{1,200}$/;
+// `.dlq` may follow a full 200-character name: the dead-letter stream NAME.dlq of any
+// valid NAME must be reachable (subscribe, stats).
+export const STREAM_NAME = /^[A-Za-z0-9._\-/:]{1,200}(?:\.dlq)?$/;
 const QUALIFIED_PREFIX = 'tenant:';
 
 export function isValidStreamName(name: unknown): name is string {
