@@ -185,6 +185,17 @@ export class SubscriberConnection {
     const frame = parsed.frame;
     switch (frame.op) {
       case 'credit':
+        // The window is additive but bounded: unused credit never exceeds maxCredit, so
+        // a client cannot bank an unbounded window by sending many credit frames.
+        if (consumer.credit + frame.n > this.d.limits.maxCredit) {
+          this.sendError(
+            new GatewayError(
+              'INVALID_CREDIT',
+              `credit ${frame.n} would raise the window to ${consumer.credit + frame.n}, above ${this.d.limits.maxCredit}; window unchanged at ${consumer.credit}`,
+            ),
+          );
+          return;
+        }
         this.counts.creditGranted += frame.n;
         this.d.metrics.credit(frame.n);
         consumer.grant(frame.n);
