@@ -1,4 +1,5 @@
 // Tenancy, drain, dead peers (ping) and backpressure (slow readers) over real sockets.
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, enqueue, readJsonLines, startGateway, type TestGateway } from '../gateway/helpers.js';
 import { ClientPool, poll, SubClient } from './client.js';
@@ -100,5 +101,52 @@ describe('WebSocket tenancy, drain, ping and backpressure', () => {
     raw.resume();
     await c.waitDeliveries(total, 10_000);
     expect(new Set(c.deliveries.map((d) => d.envelope.i)).size).toBe(total);
+  });
+
+  it("a reader that never reads while messages flow: the gateway's socket buffer stays below limit + one frame", async () => {
+    const limit = 64 * 1024;
+    const gw = await start({ env: { CONDUIT_WS_MAX_BUFFERED_BYTES: limit, CONDUIT_WS_MAX_CREDIT: 10_000 } });
+    const total = 600;
+    const blob = 'y'.repeat(50 * 1024);
+    // The gateway's side of this connection: the upgraded TCP socket, whose writable
+    // length is what the WebSocket has accepted but the kernel has not (bufferedAmount).
+    const upgraded: Socket[] = [];
+    gw.gw.ws.server.on('upgrade', (_req, socket: Socket) => upgraded.push(socket));
+    const c = await pool.connect(`${gw.wsUrl}/v1/subscribe?stream=flow`);
+    expect(upgraded).toHaveLength(1);
+    const server = upgraded[0]!;
+    const raw = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    c.credit(total);
+    await c.barrier(); // the window is open
+    raw.pause(); // the client never reads from now on
+    let peak = 0;
+    let frameBytes = 0;
+    for (let i = 0; i < total; i++) {
+      // Each enqueue delivers at once while the connection is not paused; yield to the
+      // event loop now and then so the socket could flush if the reader read.
+      await gw.gw.ctx.streams.enqueue('default', 'flow', { i, blob });
+      peak = Math.max(peak, server.writableLength);
+      if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+    }
+    const s = await gw.gw.ctx.streams.stats('default', 'flow');
+    frameBytes = Buffer.byteLength(JSON.stringify({ deliver: { id: 'x'.repeat(24), stream: 'flow', envelope: { i: total, blob }, attempt: 1, enqueuedAt: Date.now() } }));
+    // Backpressure engaged (deliveries paused with credit left) and bounded the buffer.
+    expect(peak).toBeGreaterThan(limit);
+    expect(peak).toBeLessThanOrEqual(limit + frameBytes + 16);
+    expect(s.delivered).toBeLessThan(total);
+    expect(s.depth).toBe(total - s.delivered);
+    raw.resume();
+    await c.waitDeliveries(total, 15_000);
+    expect(c.deliveries.map((d) => d.envelope.i)).toEqual(Array.from({ length: total }, (_, i) => i));
+  });
+
+  it('1011 INTERNAL, and no `subscribed`, when the subscription cannot be started', async () => {
+    const gw = await start({});
+    await gw.gw.ctx.streams.close(); // the engine refuses new subscriptions from now on
+    const c = pool.add(await SubClient.connect(`${gw.wsUrl}/v1/subscribe?stream=broken`, { waitSubscribed: false }));
+    const closed = await c.closed;
+    expect(closed.code).toBe(1011);
+    expect(c.frames).toEqual([{ error: { code: 'INTERNAL', message: expect.any(String) } }]);
+    expect(gw.appLines.some((l) => l.msg === 'subscribe failed')).toBe(true);
   });
 });

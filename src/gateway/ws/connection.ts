@@ -70,13 +70,18 @@ export class SubscriberConnection {
     return this.d.tenant;
   }
 
-  /** Send `subscribed`, attach the consumer, then handle frames that arrived before it. */
+  /**
+   * Attach the consumer, send `subscribed`, then handle frames that arrived before it.
+   * `subscribed` goes out only once the subscription exists (a failure is an INTERNAL
+   * error frame and 1011, never `subscribed` first); with no credit yet, no delivery
+   * can precede it.
+   */
   start(): void {
     if (this.ending) return;
-    this.d.socket.send(subscribedFrame(this.d.stream));
     this.consumer = this.d.streams.subscribe(this.d.tenant, this.d.stream, { deliver: (m) => this.deliver(m) }, {
       maxInflight: this.d.limits.maxInflight,
     });
+    this.d.socket.send(subscribedFrame(this.d.stream));
     this.d.log.info({ event: 'connect', connId: this.connId, tenant: this.d.tenant, stream: this.d.stream });
     while (this.pending.length > 0 && !this.ending) this.handle(this.pending.shift() as RawData);
   }
