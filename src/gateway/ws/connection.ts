@@ -23,11 +23,19 @@ export interface ConnectionLimits {
   maxBufferedBytes: number;
 }
 
+/** The TCP socket under the WebSocket (net.Socket): only its write batching is used. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 export interface ConnectionDeps {
   connId: string;
   tenant: string;
   stream: string;
   socket: WebSocket;
+  /** The TCP socket `socket` writes to; when given, deliveries sent in one tick go out in one write. */
+  tcp?: Corkable;
   streams: StreamsEngine;
   limits: ConnectionLimits;
   metrics: WsMetrics;
@@ -50,6 +58,11 @@ export class SubscriberConnection {
   private backpressured = false;
   private readonly counts = { creditGranted: 0, deliveries: 0, acks: 0, nacks: 0, unknown: 0 };
   private resumeTimer: NodeJS.Timeout | undefined;
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.d.tcp?.uncork();
+  };
 
   constructor(private readonly d: ConnectionDeps) {
     this.connId = d.connId;
@@ -119,6 +132,15 @@ export class SubscriberConnection {
     // open cannot take it, so hand the message back (the engine treats a throw as a
     // disconnect and redelivers it elsewhere).
     if (socket.readyState !== socket.OPEN) throw new Error('socket is not open');
+    // Deliveries come in bursts (a credit frame, an ack freeing the in-flight cap):
+    // corking the TCP socket until the end of this tick sends a burst in one write
+    // (one syscall) instead of one per frame. bufferedAmount still counts corked bytes,
+    // so backpressure below sees them.
+    if (!this.corked && this.d.tcp) {
+      this.corked = true;
+      this.d.tcp.cork();
+      process.nextTick(this.uncork);
+    }
     socket.send(deliverFrame(m));
     this.counts.deliveries++;
     this.d.metrics.message('delivered');

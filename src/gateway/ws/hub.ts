@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context.js';
 import type { Tenant } from '../config/resolved.js';
 import { GatewayError } from '../errors.js';
-import { SubscriberConnection, type ConnectionLimits } from './connection.js';
+import { SubscriberConnection, type ConnectionLimits, type Corkable } from './connection.js';
 import { errorFrame } from './frames.js';
 import { WsMetrics } from './metrics.js';
 
@@ -47,8 +47,8 @@ export class SubscribeHub {
     return this.connections.size;
   }
 
-  /** Take over an upgraded socket for `tenant` / `stream`. */
-  accept(socket: WebSocket, tenant: Tenant, stream: string): void {
+  /** Take over an upgraded socket for `tenant` / `stream`; `tcp` is the socket under it (for write batching). */
+  accept(socket: WebSocket, tenant: Tenant, stream: string, tcp?: Corkable): void {
     const connId = `${this.idPrefix}-${(++this.seq).toString(36)}`;
     if (this.draining || this.ctx.lifecycle.draining) {
       this.reject(socket, connId, tenant.name, stream, new GatewayError('DRAINING'));
@@ -73,6 +73,7 @@ export class SubscribeHub {
       tenant: tenant.name,
       stream,
       socket,
+      tcp,
       streams: this.ctx.streams,
       limits: this.limits,
       metrics: this.metrics,

@@ -71,7 +71,8 @@ export function makeSubscribeRoutes(): FastifyPluginAsync<SubscribeRoutesOptions
         },
       },
       (socket, request) => {
-        hub.accept(socket, request.tenant, streamOf(request));
+        // request.raw.socket is the upgraded TCP socket the WebSocket writes to.
+        hub.accept(socket, request.tenant, streamOf(request), request.raw.socket);
       },
     );
   };
