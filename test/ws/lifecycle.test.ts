@@ -39,20 +39,24 @@ describe('WebSocket tenancy, drain, ping and backpressure', () => {
   });
 
   it('drain stops deliveries, returns unacked messages and closes with DRAINING + 1001', async () => {
-    const gw = await start({ env: { CONDUIT_DRAIN_TIMEOUT_MS: 5000 } });
-    for (let i = 0; i < 5; i++) expect((await enqueue(gw.httpUrl, 'jobs', { i })).status).toBe(200);
+    const gw = await start({ env: { CONDUIT_DRAIN_TIMEOUT_MS: 5000, CONDUIT_WS_MAX_INFLIGHT: 3 } });
+    for (let i = 0; i < 6; i++) expect((await enqueue(gw.httpUrl, 'jobs', { i })).status).toBe(200);
     const c = await pool.connect(`${gw.wsUrl}/v1/subscribe?stream=jobs`);
-    c.credit(3);
+    // Credit left over and messages waiting: only the in-flight cap holds deliveries
+    // back, so returning the unsettled ones without stopping first would redeliver them.
+    c.credit(10);
     const got = await c.waitDeliveries(3);
     c.ack(got[0]!.id);
+    await c.waitDeliveries(4);
     await c.barrier();
     const drained = gw.gw.drain(5000);
     const closed = await c.closed;
     expect(closed.code).toBe(1001);
     expect(c.frames.at(-1)?.error?.code).toBe('DRAINING');
+    expect(c.deliveries).toHaveLength(4); // nothing delivered during the drain
     expect(await drained).toMatchObject({ drained: true });
-    // The two unacked deliveries are back in the stream, nothing in flight.
-    expect(await gw.gw.ctx.streams.stats('default', 'jobs')).toMatchObject({ depth: 4, inflight: 0, acked: 1, subscribers: 0 });
+    // The three unacked deliveries are back in the stream (with the two never delivered), nothing in flight.
+    expect(await gw.gw.ctx.streams.stats('default', 'jobs')).toMatchObject({ depth: 5, inflight: 0, acked: 1, deadLettered: 0, subscribers: 0 });
     // New upgrades are refused while draining.
     await expect(SubClient.connect(`${gw.wsUrl}/v1/subscribe?stream=jobs`)).rejects.toMatchObject({ status: 503 });
   });
