@@ -3,7 +3,7 @@
 // cap, maxDepth over HTTP, and dead letters (the DLQ redelivers forever, long names).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, expectError, startGateway, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool } from './client.js';
+import { ClientPool, poll } from './client.js';
 
 const YAML = `
 streams:
@@ -183,5 +183,63 @@ describe('WebSocket delivery rules', () => {
     const [dead] = await d.waitDeliveries(1);
     expect(dead).toMatchObject({ id, stream: `${s}.dlq` });
     expect(await stats(`${s}.dlq`)).toMatchObject({ inflight: 1 });
+  });
+});
+
+describe('WebSocket counters in /v1/metrics and /metrics', () => {
+  let g: TestGateway | undefined;
+  const pool = new ClientPool();
+  afterEach(async () => {
+    await pool.closeAll();
+    await g?.close();
+    g = undefined;
+  });
+
+  it('count deliveries, settles, redeliveries, credit, stalls and close codes exactly', async () => {
+    g = await startGateway({});
+    for (let i = 0; i < 4; i++) expect((await enqueue(g.httpUrl, 'counted', { i })).status).toBe(200);
+    const c = await pool.connect(`${g.wsUrl}/v1/subscribe?stream=counted`);
+    c.credit(3); // the 3rd delivery uses the last credit with 1 waiting: a stall
+    const got = await c.waitDeliveries(3);
+    c.ack(got[0]!.id);
+    c.nack(got[1]!.id);
+    c.credit(1); // the nacked one comes back first, again using the last credit with 1 waiting
+    const [, , , again] = await c.waitDeliveries(4);
+    expect(again).toMatchObject({ id: got[1]!.id, attempt: 2 });
+    c.ack(again!.id);
+    c.ack('no-such-id');
+    await c.waitError('UNKNOWN_DELIVERY');
+    await c.close();
+    const ws = await poll(async () => {
+      const m = (await call(`${g!.httpUrl}/v1/metrics`)).body.ws;
+      return m.connections.open === 0 ? m : false;
+    });
+    expect(ws).toEqual({
+      connections: { open: 0, total: 1, rejected: 0 },
+      delivered: 4,
+      acked: 2,
+      nacked: 1,
+      redelivered: 1,
+      deadLettered: 0,
+      creditGranted: 4,
+      creditStalls: 2,
+      unknownSettles: 1,
+      closeCodes: { '1000': 1 },
+    });
+    const prom = (await call(`${g.httpUrl}/metrics`)).text;
+    for (const line of [
+      'conduit_ws_messages_total{event="delivered"} 4',
+      'conduit_ws_messages_total{event="redelivered"} 1',
+      'conduit_ws_messages_total{event="acked"} 2',
+      'conduit_ws_messages_total{event="nacked"} 1',
+      'conduit_ws_messages_total{event="unknown_settle"} 1',
+      'conduit_ws_credit_granted_total 4',
+      'conduit_ws_credit_stalls 2',
+      'conduit_ws_dead_lettered 0',
+      'conduit_ws_close_codes_total{code="1000"} 1',
+      'conduit_ws_connections_total{outcome="accepted"} 1',
+    ]) {
+      expect(prom.split('\n')).toContain(line);
+    }
   });
 });
