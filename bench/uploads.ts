@@ -14,8 +14,9 @@
 // - The baseline writes each request body, unparsed, to its own file with the same
 //   durability as the blob store (fs write stream with flush: fsync before close); it
 //   does no parsing, hashing, renaming or manifest. The gateway does all of that
-//   (streaming multipart parse, sha256 of every byte, temp file + fsync, rename into
-//   the content address, a durable manifest line) before it answers 201; the bench
+//   (streaming multipart parse, sha256 of every byte, temp file + fsync, dedup link,
+//   per-blob record + fsync, directory fsync, a durable manifest line) before it
+//   answers 201; the bench
 //   checks every returned sha256 and size against digests computed before the round.
 //
 // Prints per round: MB/s (MB = 10^6 bytes), server CPU seconds per GB (utime + stime

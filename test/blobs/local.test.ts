@@ -5,6 +5,7 @@
 import { appendFile, link, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -105,6 +106,14 @@ describe('LocalBlobStore', () => {
       expect(await store.get('t1', failed.meta.id)).toBeUndefined();
     }
     expect(await verifyLocalStore(dir)).toMatchObject({ ok: true, orphans: [], blobs: 2 });
+  });
+
+  it('a body that fails at once leaves no temp file (the failure can come before the file is even open)', async () => {
+    for (let i = 0; i < 20; i++) {
+      const body = new Readable({ read() { this.destroy(new Error('client went away')); } });
+      await expect(store.stage({ ...input(40 + i), body })).rejects.toThrow(/client went away/);
+    }
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
   });
 
   it('never lets a client filename reach the filesystem', async () => {
