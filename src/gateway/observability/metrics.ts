@@ -87,10 +87,11 @@ export class GatewayMetricsImpl implements GatewayMetrics {
     this.streamTotals = totals;
     const keys: Array<keyof StreamTotals> = [
       'enqueued', 'delivered', 'acked', 'nacked', 'redelivered', 'deadLettered', 'depth', 'inflight', 'streams', 'subscribers',
+      'timedOut', 'creditStalls', 'streamsEvicted',
     ];
     const gauge: Gauge<'figure'> = new Gauge({
       name: 'conduit_streams',
-      help: 'Streams engine totals by figure (counters since start, and current depth/inflight/streams/subscribers)',
+      help: 'Streams engine totals by figure (counters since start, and current depth/inflight/streams/subscribers; timedOut = ack timeouts, streamsEvicted = idle streams forgotten)',
       labelNames: ['figure'],
       registers: [this.registry],
       collect: () => {
