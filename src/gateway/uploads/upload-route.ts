@@ -123,7 +123,12 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
       const clientGone = request.raw.destroyed || reply.raw.destroyed;
       const err = toUploadError(raw, limits);
       metrics.rejectedFor(rejectReason(err, clientGone));
-      await ctx.blobs.discard(staged).catch((discardErr: unknown) => request.log.error({ err: discardErr }, 'could not discard the blobs of a failed upload'));
+      // Fastify's own logger is off (logger: false): the app log is the one that is read.
+      await ctx.blobs
+        .discard(staged)
+        .catch((discardErr: unknown) =>
+          ctx.logs.app.error({ err: discardErr, tenant: tenant.name, reqId: request.id, blobs: staged.length }, 'could not discard the blobs of a failed upload'),
+        );
       grant.release();
       throw err;
     }
