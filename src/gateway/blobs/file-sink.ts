@@ -1,5 +1,6 @@
 // HashingFileSink: the local store's single stream stage between a part and the disk.
-// It counts and hashes (sha256) every byte, refuses the part with UPLOAD_TOO_LARGE as
+// It counts and (unless `hash: false`, when the store hashes the finished file on its
+// HashPool instead) hashes (sha256) every byte, refuses the part with UPLOAD_TOO_LARGE as
 // soon as the count passes the cap, writes to a new file (O_CREAT|O_EXCL) and fsyncs
 // it before it finishes; the descriptor is closed before 'close', so `pipeline`
 // resolves only once the bytes are durable and the file is released.
@@ -25,6 +26,11 @@ export interface HashingFileSinkOptions {
   /** Hard cap in bytes. */
   maxBytes: number;
   highWaterMark?: number;
+  /**
+   * Hash while writing (default true). false when the caller hashes the finished file
+   * itself (the local store's HashPool, off the main thread); `sha256` then throws.
+   */
+  hash?: boolean;
 }
 
 type Callback = (error?: Error | null) => void;
@@ -32,7 +38,7 @@ type Callback = (error?: Error | null) => void;
 export class HashingFileSink extends Writable {
   readonly path: string;
   readonly maxBytes: number;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | undefined;
   private fd: number | undefined;
   private count = 0;
   private digest: string | undefined;
@@ -44,6 +50,7 @@ export class HashingFileSink extends Writable {
     super({ highWaterMark: opts.highWaterMark ?? SINK_HIGH_WATER_MARK });
     this.path = path;
     this.maxBytes = opts.maxBytes;
+    this.hash = opts.hash === false ? undefined : createHash('sha256');
   }
 
   /** Bytes accepted so far. */
@@ -53,6 +60,7 @@ export class HashingFileSink extends Writable {
 
   /** Hex sha256 of every byte written; only valid after 'finish'. */
   get sha256(): string {
+    if (!this.hash) throw new Error('this HashingFileSink does not hash (hash: false)');
     this.digest ??= this.hash.digest('hex');
     return this.digest;
   }
@@ -104,7 +112,7 @@ export class HashingFileSink extends Writable {
       );
       return;
     }
-    for (const b of buffers) this.hash.update(b);
+    if (this.hash) for (const b of buffers) this.hash.update(b);
     writeAll(this.fd!, buffers, total, this.track(callback));
   }
 

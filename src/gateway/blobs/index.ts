@@ -7,7 +7,7 @@ import type { BlobStore } from './types.js';
 // Contract
 export type { BlobMeta, BlobStore, PutBlobInput, StagedBlob } from './types.js';
 // Backends
-export { LocalBlobStore } from './local.js';
+export { LocalBlobStore, defaultHashThreads, type LocalBlobStoreOptions } from './local.js';
 // Local layout (paths relative to the store directory)
 export {
   blobContentPath,
@@ -24,6 +24,7 @@ export {
 export type { S3BlobStore, S3BlobStoreOptions } from './s3.js';
 // Building blocks
 export { HashMeter } from './meter.js';
+export { HashPool, type FileHash } from './hash-pool.js';
 export { newBlobId, isBlobId } from './ids.js';
 export { manifestLines, parseManifestLine, type ManifestLine } from './manifest.js';
 // Operations
@@ -37,5 +38,5 @@ export async function createBlobStore(env: EnvSettings, logger: Logger): Promise
     await store.ensureBucket();
     return store;
   }
-  return LocalBlobStore.open({ dir: env.CONDUIT_BLOB_LOCAL_DIR, logger });
+  return LocalBlobStore.open({ dir: env.CONDUIT_BLOB_LOCAL_DIR, logger, hashThreads: env.CONDUIT_BLOB_HASH_THREADS });
 }

@@ -4,8 +4,10 @@
 // the manifest is only appended to. The process holds O(uploads in flight), whatever the
 // number of stored blobs.
 //
-// stage: the part streams through a HashingFileSink (sha256, byte count, size cap,
-//   writev, fsync) into tmp/<random>.part. Then dedup: link(2) it to its content address
+// stage: the part streams through a HashingFileSink (byte count, size cap, writev,
+//   fsync) into tmp/<random>.part. sha256: with a HashPool (hashThreads > 0) a worker
+//   thread hashes the finished file (read back from the page cache), off the main thread;
+//   with hashThreads 0 the sink hashes inline while writing. Then dedup: link(2) it to its content address
 //   objects/ab/cd/<sha256>. If that name exists already, the same content is stored: we
 //   take our own hard link to that inode (tmp/<random>.part.dedup) and drop our copy.
 // commit: per blob, the record (tmp + fsync + rename) and a rename of the held link to
@@ -21,12 +23,14 @@
 // (the next identical upload stores a fresh copy), never data. No lock, no refcount file.
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { fsyncDir, isErrno, unlinkIfExists, writeFileAtomic } from './durable.js';
 import { HashingFileSink } from './file-sink.js';
+import { HashPool } from './hash-pool.js';
 import { newBlobId, isBlobId } from './ids.js';
 import {
   blobContentPath,
@@ -47,6 +51,20 @@ import type { BlobMeta, BlobStore, PutBlobInput, StagedBlob } from './types.js';
 export interface LocalBlobStoreOptions {
   dir: string;
   logger?: Logger;
+  /**
+   * Worker threads hashing finished parts (CONDUIT_BLOB_HASH_THREADS): 0 hashes inline on
+   * the main thread while writing; default: defaultHashThreads().
+   */
+  hashThreads?: number;
+}
+
+/**
+ * Default size of the hashing pool: 1 when there is a core to spare, else 0 (inline).
+ * One worker hashes ~1.5 GB/s, far more than the uploads reach; a second one only added
+ * ~11 MiB of RSS (its isolate), which pushed the bench's peak over 200 MiB (docs/blobs.md).
+ */
+export function defaultHashThreads(): number {
+  return availableParallelism() > 1 ? 1 : 0;
 }
 
 /** A staged local blob: `held` is the path of its own hard link to the content. */
@@ -71,11 +89,21 @@ export class LocalBlobStore implements BlobStore {
   readonly dir: string;
   private readonly manifest: ManifestLog;
   private readonly logger: Logger | undefined;
+  /** undefined: hash inline (hashThreads 0). */
+  private readonly hashPool: HashPool | undefined;
 
   private constructor(opts: LocalBlobStoreOptions) {
     this.dir = opts.dir;
     this.logger = opts.logger;
+    const threads = opts.hashThreads ?? defaultHashThreads();
+    this.hashPool = threads > 0 ? new HashPool(threads) : undefined;
     this.manifest = new ManifestLog(join(opts.dir, MANIFEST_FILE));
+  }
+
+  /** The hashing pool's state (threads 0: hashing inline). */
+  get hashing(): { threads: number; workers: number; busy: number; queued: number } {
+    const p = this.hashPool;
+    return p ? { threads: p.size, workers: p.workers, busy: p.busy, queued: p.queued } : { threads: 0, workers: 0, busy: 0, queued: 0 };
   }
 
   static async open(opts: LocalBlobStoreOptions): Promise<LocalBlobStore> {
@@ -102,18 +130,25 @@ export class LocalBlobStore implements BlobStore {
 
   async stage(input: PutBlobInput): Promise<StagedBlob> {
     const tmp = join(this.dir, TMP_DIR, `${randomBytes(12).toString('hex')}.part`);
-    const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes });
+    const pool = this.hashPool;
+    const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes, hash: !pool });
+    let sha256: string;
     try {
       await pipeline(input.body, sink, input.signal ? { signal: input.signal } : {});
+      sha256 = pool ? await this.hashOnPool(pool, tmp, sink.bytes, input.signal) : sink.sha256;
     } catch (err) {
       input.body.destroy();
+      // pipeline can reject before the sink has even opened its file (a body failing at
+      // once): wait until the sink is closed, so the file cannot appear after the unlink.
+      sink.destroy();
+      if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
       await unlinkIfExists(tmp).catch(() => undefined);
       throw err;
     }
     const meta: BlobMeta = {
       id: newBlobId(),
       tenant: input.tenant,
-      sha256: sink.sha256,
+      sha256,
       size: sink.bytes,
       mime: input.mime,
       filename: input.filename,
@@ -125,6 +160,13 @@ export class LocalBlobStore implements BlobStore {
       await unlinkIfExists(tmp).catch(() => undefined);
       throw err;
     }
+  }
+
+  /** sha256 of the finished temp file, by a pool worker; it must have read every byte written. */
+  private async hashOnPool(pool: HashPool, tmp: string, written: number, signal: AbortSignal | undefined): Promise<string> {
+    const { sha256, size } = await pool.hashFile(tmp, signal);
+    if (size !== written) throw new Error(`blob temp file ${tmp}: hashed ${size} bytes, wrote ${written}`);
+    return sha256;
   }
 
   /**
@@ -247,6 +289,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {
+    await this.hashPool?.close();
     await this.manifest.close();
   }
 }
