@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { createGateway, type Gateway } from '../../src/gateway/app.js';
+import type { BlobStore } from '../../src/gateway/blobs/types.js';
 import { envDefaults, type EnvSettings } from '../../src/gateway/config/env.js';
 import { startS3rver, type S3rverFixture } from '../blobs/s3rver-fixture.js';
 
@@ -47,7 +48,18 @@ tenants:
     limits: { maxUploadSize: 1000, maxConcurrentUploads: 1 }
 `;
 
-export async function startUploadGateway(backend: BackendName, overrides: Partial<EnvSettings> = {}): Promise<UploadGateway> {
+export interface UploadGatewayOptions {
+  /** Destination of the app log (default: dropped). */
+  appLog?: Writable;
+  /** A store to use instead of the one CONDUIT_BLOB_BACKEND selects. */
+  blobs?: BlobStore;
+}
+
+export async function startUploadGateway(
+  backend: BackendName,
+  overrides: Partial<EnvSettings> = {},
+  opts: UploadGatewayOptions = {},
+): Promise<UploadGateway> {
   const root = await mkdtemp(join(tmpdir(), 'conduit-upl-'));
   let s3: S3rverFixture | undefined;
   let gw: Gateway | undefined;
@@ -73,7 +85,7 @@ export async function startUploadGateway(backend: BackendName, overrides: Partia
       env = envDefaults({ ...base, ...overrides });
     }
     const silent = new Writable({ write: (_c, _e, cb) => cb() });
-    gw = await createGateway({ env, appLog: silent });
+    gw = await createGateway({ env, appLog: opts.appLog ?? silent, ...(opts.blobs ? { blobs: opts.blobs } : {}) });
     const { httpUrl } = await gw.listen();
     const getJson = async (path: string) => {
       const res = await request(`${httpUrl}${path}`, { headers: { authorization: 'Bearer acme-token' } });
