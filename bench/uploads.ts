@@ -3,6 +3,7 @@
 //
 //   npx tsx bench/uploads.ts            # 100 concurrent × 10 MiB, 3 rounds each
 //   BENCH_UPLOADS=50 BENCH_SIZE_MB=5 BENCH_ROUNDS=5 npx tsx bench/uploads.ts
+//   CONDUIT_BLOB_HASH_THREADS=0 npx tsx bench/uploads.ts   # gateway hashing inline (the environment is passed on)
 //
 // Fairness:
 // - The gateway runs as production does, `node dist/gateway/cli.js` (no tsx loader in
@@ -329,7 +330,7 @@ async function main(): Promise<number> {
     await new Promise((r) => setTimeout(r, 100));
     const idleRss = idle();
     console.log(
-      `uploads bench: ${N} concurrent × ${mib(SIZE)} MiB, ${ROUNDS} rounds each; gateway = node dist/gateway/cli.js (pid ${gateway.pid}, idle RSS ${mib(idleRss)} MiB), raw pid ${raw.pid}`,
+      `uploads bench: ${N} concurrent × ${mib(SIZE)} MiB, ${ROUNDS} rounds each; gateway = node dist/gateway/cli.js (pid ${gateway.pid}, idle RSS ${mib(idleRss)} MiB), raw pid ${raw.pid}; CONDUIT_BLOB_HASH_THREADS=${process.env.CONDUIT_BLOB_HASH_THREADS ?? '(unset)'}`,
     );
     // Warm-up, not measured: the first requests pay for JIT compilation and lazy setup
     // in either server; a long-running service does not.
