@@ -1,6 +1,7 @@
 // HTML renderer (pure): reports/load/report.html, ONE self-contained file — inline CSS,
 // inline SVG charts, no script and no network, so it opens offline and as a CI artifact.
 
+import { median } from '../../src/load/index.js';
 import type { IntervalPoint, MemoryReport } from '../../src/load/result.js';
 import type { MergedScenario, RunReport } from '../model.js';
 import { fittedTrend, memoryVerdictText } from '../metrics.js';
@@ -34,12 +35,6 @@ function ratePoints(series: readonly IntervalPoint[]): Array<[number, number]> {
     const dt = p.t - (i === 0 ? 0 : series[i - 1]!.t);
     return [p.t, dt > 0 ? p.requests / dt : 0];
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**

@@ -2,6 +2,7 @@
 // post-GC heap and the fitted trend line (MiB) over time, the slope in the title.
 // xychart has no legend, so the caption names the lines.
 
+import { median } from '../../src/load/index.js';
 import type { MemoryReport } from '../../src/load/result.js';
 import { fittedTrend } from '../metrics.js';
 import { downsample, mib } from './format.js';
@@ -51,12 +52,6 @@ export function renderMemoryXyChart(title: string, memory: MemoryReport): string
   if (fit.length > 0) lines.push(`    line [${fit.join(', ')}]`);
   lines.push('```');
   return lines.join('\n');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Whole seconds, or tenths when whole seconds would repeat a label (short runs). */

@@ -84,7 +84,7 @@ export type { GeneratorMonitorOptions } from './memory/generator.js';
 export { analyzeMemory } from './memory/report.js';
 export { defaultWarmupS, judgeTrend, overallVerdict, seriesOf } from './trend.js';
 export type { TrendOptions, TrendPoint } from './trend.js';
-export { mannKendall, theilSen } from './internal/stats.js';
+export { mannKendall, median, theilSen } from './internal/stats.js';
 
 // --- Thresholds as Vitest matchers ---
 export { conduitMatchers, installMatchers } from './matchers.js';
