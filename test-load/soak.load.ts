@@ -24,7 +24,7 @@ import {
   runScenario,
   seedFrom,
   uploadGenerated,
-  WsSubscriber,
+  createSubscriberFleet,
 } from '../src/load/index.js';
 import type { CloseInfo, Workload } from '../src/load/index.js';
 
@@ -77,21 +77,17 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
       const clock = new DeliveryClock(metrics);
       let producerDone!: () => void;
       const producerFinished = new Promise<void>((resolve) => (producerDone = resolve));
-      const subscribers = Array.from(
-        { length: knobs.wsSubscribers },
-        (_, i) =>
-          new WsSubscriber({
-            url: target.wsUrl,
-            token: target.token,
-            stream: streams[i % streams.length],
-            metrics,
-            ledger,
-            clock,
-            seed: i + 1,
-            credit: { window: 10 },
-            ack: { nackRate: knobs.nackRate, nackDelayMs: 100 },
-          }),
-      );
+      const subscribers = createSubscriberFleet({
+        count: knobs.wsSubscribers,
+        streams,
+        url: target.wsUrl,
+        token: target.token,
+        metrics,
+        ledger,
+        clock,
+        credit: { window: 10 },
+        ack: { nackRate: knobs.nackRate, nackDelayMs: 100 },
+      });
       const rngs = Array.from({ length: knobs.uploadClients }, (_, vu) => createRng(seedFrom(`soak:${vu}`)));
 
       const httpLoad: Workload = async (ctx) => {

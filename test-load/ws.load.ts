@@ -16,7 +16,7 @@ import {
   loadDurationS,
   openModel,
   runScenario,
-  WsSubscriber,
+  createSubscriberFleet,
 } from '../src/load/index.js';
 import type { Workload } from '../src/load/index.js';
 
@@ -59,21 +59,17 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
       const clock = new DeliveryClock(metrics);
       let producerDone!: () => void;
       const producerFinished = new Promise<void>((resolve) => (producerDone = resolve));
-      const subscribers = Array.from(
-        { length: knobs.subscribers },
-        (_, i) =>
-          new WsSubscriber({
-            url: target.wsUrl,
-            token: target.token,
-            stream: streams[i % streams.length],
-            metrics,
-            ledger,
-            clock,
-            seed: i + 1,
-            credit: { window: knobs.creditWindow },
-            ack: { nackRate: knobs.nackRate, nackDelayMs: knobs.nackDelayMs },
-          }),
-      );
+      const subscribers = createSubscriberFleet({
+        count: knobs.subscribers,
+        streams,
+        url: target.wsUrl,
+        token: target.token,
+        metrics,
+        ledger,
+        clock,
+        credit: { window: knobs.creditWindow },
+        ack: { nackRate: knobs.nackRate, nackDelayMs: knobs.nackDelayMs },
+      });
       const subscribe: Workload = async (ctx) => {
         await Promise.allSettled(subscribers.map((s) => s.connect(ctx.stopping)));
         await untilAborted(ctx.stopping);

@@ -50,10 +50,10 @@ export { generatedBody, uploadGenerated } from './drivers/upload.js';
 export type { UploadedFile, UploadOptions, UploadOutcome } from './drivers/upload.js';
 export { CreditWindow } from './drivers/credit.js';
 export type { CreditPolicy } from './drivers/credit.js';
-export { WsSubscriber } from './drivers/ws.js';
+export { createSubscriberFleet, WsSubscriber } from './drivers/ws.js';
 export { DeliveryClock } from './delivery-clock.js';
 export type { DeliveryClockOptions } from './delivery-clock.js';
-export type { AckPolicy, CloseInfo, WsSubscriberOptions } from './drivers/ws.js';
+export type { AckPolicy, CloseInfo, SubscriberFleetOptions, WsSubscriberOptions } from './drivers/ws.js';
 
 // --- Scenarios: the shared runner and env knobs ---
 export { formatProgress, runScenario } from './scenario.js';

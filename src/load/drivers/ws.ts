@@ -202,3 +202,17 @@ export class WsSubscriber {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
   }
 }
+
+export interface SubscriberFleetOptions extends Omit<WsSubscriberOptions, 'stream' | 'seed'> {
+  /** How many subscribers. */
+  count: number;
+  /** Streams to spread them over, round robin (subscriber i takes streams[i % length]). */
+  streams: readonly string[];
+}
+
+/** `count` subscribers spread over `streams`, each with its own ack/nack seed (i + 1). */
+export function createSubscriberFleet(options: SubscriberFleetOptions): WsSubscriber[] {
+  const { count, streams, ...shared } = options;
+  if (streams.length === 0) throw new Error('createSubscriberFleet: at least one stream is needed');
+  return Array.from({ length: count }, (_, i) => new WsSubscriber({ ...shared, stream: streams[i % streams.length], seed: i + 1 }));
+}
