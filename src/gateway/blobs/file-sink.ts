@@ -1,19 +1,19 @@
 // HashingFileSink: the local store's single stream stage between a part and the disk.
-// It counts and (unless `hash: false`, when the store hashes the finished file on its
-// HashPool instead) hashes (sha256) every byte, refuses the part with UPLOAD_TOO_LARGE as
-// soon as the count passes the cap, writes to a new file (O_CREAT|O_EXCL) and fsyncs
-// it before it finishes; the descriptor is closed before 'close', so `pipeline`
-// resolves only once the bytes are durable and the file is released.
+// It counts every byte, feeds it to a StreamHash (sha256 on the way: a HashPool worker, or
+// inline), refuses the part with UPLOAD_TOO_LARGE as soon as the count passes the cap,
+// writes to a new file (O_CREAT|O_EXCL) and, before it finishes, fsyncs the file and
+// collects the digest; the descriptor is closed before 'close', so `pipeline` resolves
+// only once the bytes are durable, the digest known and the file released.
 //
 // Why not HashMeter → fs.createWriteStream: one stage instead of two halves the stream
 // bookkeeping per chunk, and `_writev` sends every chunk that queued up while the
 // previous write was in flight in one writev(2) — fewer syscalls and thread-pool round
 // trips, with no copying. The queue is bounded by `highWaterMark`: beyond it
-// backpressure pauses the part, and so the socket.
-import { createHash, type Hash } from 'node:crypto';
+// backpressure pauses the part, and so the socket; a full hash ring does the same.
 import { close, fsync, open, writev } from 'node:fs';
 import { Writable } from 'node:stream';
 import { gatewayError } from '../errors.js';
+import { inlineHash, type StreamHash } from './hash-pool.js';
 
 /**
  * Default queue bound per sink: about one socket read (≤ 64 KiB) may wait while the
@@ -26,11 +26,8 @@ export interface HashingFileSinkOptions {
   /** Hard cap in bytes. */
   maxBytes: number;
   highWaterMark?: number;
-  /**
-   * Hash while writing (default true). false when the caller hashes the finished file
-   * itself (the local store's HashPool, off the main thread); `sha256` then throws.
-   */
-  hash?: boolean;
+  /** Where the bytes are hashed (default: inlineHash(), on the main thread). */
+  hasher?: StreamHash;
 }
 
 type Callback = (error?: Error | null) => void;
@@ -38,7 +35,7 @@ type Callback = (error?: Error | null) => void;
 export class HashingFileSink extends Writable {
   readonly path: string;
   readonly maxBytes: number;
-  private readonly hash: Hash | undefined;
+  private readonly hasher: StreamHash;
   private fd: number | undefined;
   private count = 0;
   private digest: string | undefined;
@@ -50,7 +47,7 @@ export class HashingFileSink extends Writable {
     super({ highWaterMark: opts.highWaterMark ?? SINK_HIGH_WATER_MARK });
     this.path = path;
     this.maxBytes = opts.maxBytes;
-    this.hash = opts.hash === false ? undefined : createHash('sha256');
+    this.hasher = opts.hasher ?? inlineHash();
   }
 
   /** Bytes accepted so far. */
@@ -60,8 +57,7 @@ export class HashingFileSink extends Writable {
 
   /** Hex sha256 of every byte written; only valid after 'finish'. */
   get sha256(): string {
-    if (!this.hash) throw new Error('this HashingFileSink does not hash (hash: false)');
-    this.digest ??= this.hash.digest('hex');
+    if (this.digest === undefined) throw new Error('the sink has not finished: no sha256 yet');
     return this.digest;
   }
 
@@ -84,12 +80,19 @@ export class HashingFileSink extends Writable {
   }
 
   override _final(callback: Callback): void {
-    fsync(this.fd!, this.track(callback));
+    const synced = new Promise<void>((resolve, reject) => fsync(this.fd!, this.track((err) => (err ? reject(err) : resolve()))));
+    const hashed = this.hasher.end();
+    Promise.all([synced, hashed]).then(([, hash]) => {
+      if (hash.size !== this.count) throw new Error(`hashed ${hash.size} bytes of ${this.count} written`);
+      this.digest = hash.sha256;
+      callback();
+    }, callback);
   }
 
   override _destroy(error: Error | null, callback: Callback): void {
     // destroy() does not wait for a write in flight: closing the descriptor under it could
     // let the write land in another file that reused the number. Close once it is done.
+    if (this.digest === undefined) this.hasher.abort();
     const closeFd = () => {
       const fd = this.fd;
       this.fd = undefined;
@@ -112,8 +115,21 @@ export class HashingFileSink extends Writable {
       );
       return;
     }
-    if (this.hash) for (const b of buffers) this.hash.update(b);
-    writeAll(this.fd!, buffers, total, this.track(callback));
+    const hashed = this.hasher.update(buffers);
+    if (!hashed) return writeAll(this.fd!, buffers, total, this.track(callback));
+    // The hash ring is full: finish when both the write and the hand-over are done.
+    let pending = 2;
+    let failed = false;
+    const both = (err?: Error | null) => {
+      if (failed) return;
+      if (err) {
+        failed = true;
+        return callback(err);
+      }
+      if (--pending === 0) callback();
+    };
+    writeAll(this.fd!, buffers, total, this.track(both));
+    hashed.then(() => both(), both);
   }
 
   /** Mark I/O on the descriptor in flight until the returned callback runs. */

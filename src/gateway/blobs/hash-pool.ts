@@ -1,44 +1,52 @@
-// HashPool: sha256 of complete files on worker threads, so the main thread (which parses
-// multipart bodies and writes them) does not spend ~0.65 CPU-s/GB hashing.
+// HashPool: sha256 on the way, off the main thread. Each upload part gets a StreamHash;
+// its chunks are copied (one memcpy) into a worker's shared HashRing as they stream to
+// disk, and the worker hashes them from there, so the digest is of the bytes received and
+// is ready as soon as the last chunk is. The main thread's hashing cost (~1 CPU-s/GB)
+// becomes a copy (~0.05 CPU-s/GB); memory is the ring (DEFAULT_RING_BYTES) per worker.
 //
-// The local store hands a part's temp file here once it is written and fsynced; a worker
-// reads it back (page cache) into one reused 1 MiB buffer and answers with the hex digest
-// and the byte count. Only paths and digests cross threads: memory stays flat (one buffer
-// per worker), unlike handing over the chunk buffers themselves, which the worker's
-// isolate frees only when it collects them.
+// Backpressure: when a ring is full, update() returns a promise that settles once the
+// worker has made room (Atomics.waitAsync on TAIL); the file sink holds its write callback
+// until then, so the part — and its socket — pause. Frames of all jobs of a worker leave
+// in one FIFO, so each job's bytes stay in order.
 //
-// Jobs wait in a FIFO queue while every worker is busy; a job whose signal aborts while it
-// is queued leaves the queue at once and rejects with the signal's reason (the caller
-// removes its file). A worker that dies fails its current job and is replaced on demand.
-// Workers start lazily (up to `size`) and are terminated by close().
+// A worker that dies fails every job it holds (their update/end promises reject) and is
+// replaced for the next job; close() fails the rest and stops the workers.
+// inlineHash() is the same interface on the main thread (CONDUIT_BLOB_HASH_THREADS=0).
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-
-export interface HashJobMessage {
-  id: number;
-  path: string;
-}
-
-export type HashResultMessage =
-  | { id: number; sha256: string; size: number; error?: undefined }
-  | { id: number; error: { message: string; code?: string } };
+import { closeRing, createRing, FRAME_ABORT, FRAME_END, maxPayload, TAIL, tryWriteFrame, type RingBuffers } from './hash-ring.js';
+import type { HashDoneMessage, HashWorkerData } from './hash-worker.js';
 
 export interface FileHash {
   sha256: string;
   size: number;
 }
 
-interface Job {
-  id: number;
-  path: string;
-  resolve: (hash: FileHash) => void;
-  reject: (err: Error) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+/** sha256 of one stream of bytes, fed in order. */
+export interface StreamHash {
+  /** Hash these bytes next. undefined when taken at once; a promise when it had to wait for room. */
+  update(chunks: readonly Uint8Array[]): Promise<void> | undefined;
+  /** Every byte was given: the digest and the byte count. */
+  end(): Promise<FileHash>;
+  /** The bytes are abandoned: forget the job (end() is not called after this). */
+  abort(): void;
 }
 
-interface Slot {
-  worker: Worker;
-  job: Job | undefined;
+/** The main-thread StreamHash. */
+export function inlineHash(): StreamHash {
+  const hash = createHash('sha256');
+  let size = 0;
+  return {
+    update(chunks) {
+      for (const c of chunks) {
+        hash.update(c);
+        size += c.length;
+      }
+      return undefined;
+    },
+    end: () => Promise.resolve({ sha256: hash.digest('hex'), size }),
+    abort() {},
+  };
 }
 
 /**
@@ -56,117 +64,219 @@ export function hashWorkerEntry(moduleUrl: string = import.meta.url): { entry: U
   };
 }
 
+interface Pending {
+  job: number;
+  word: number;
+  payload: Uint8Array | undefined;
+  /** Set on the last frame of an update(): settles its promise. */
+  done?: { resolve: () => void; reject: (err: Error) => void };
+}
+
+interface Ending {
+  resolve: (hash: FileHash) => void;
+  reject: (err: Error) => void;
+}
+
+/** One worker, its ring, and the frames waiting for room in it. */
+interface Lane {
+  worker: Worker;
+  ring: RingBuffers;
+  queue: Pending[];
+  waiting: boolean;
+  /** Jobs started and not yet ended/aborted; the value is set once end() was called. */
+  jobs: Map<number, Ending | undefined>;
+  nextJob: number;
+  failed: Error | undefined;
+}
+
+/** Atomics.waitAsync (ES2024, in Node ≥ 16; the project's TypeScript lib is ES2022). */
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs?: number,
+) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/**
+ * The worker allocates almost nothing (a hash per job, a view per frame): a small heap
+ * keeps its isolate's resident memory small too.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
+
+/** How long one Atomics.waitAsync may sleep before the lane looks again (worker gone?). */
+const WAIT_MS = 1000;
+
+export interface HashPoolOptions {
+  /** Ring bytes per worker (a power of two); default DEFAULT_RING_BYTES. */
+  ringBytes?: number;
+}
+
 export class HashPool {
   readonly size: number;
-  private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
-  private nextId = 1;
+  private readonly ringBytes: number | undefined;
+  private readonly lanes: Lane[] = [];
   private closed = false;
 
-  constructor(size: number) {
+  constructor(size: number, opts: HashPoolOptions = {}) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`hash pool size must be a positive integer, got ${size}`);
     this.size = size;
+    this.ringBytes = opts.ringBytes;
   }
 
-  /** Jobs waiting for a worker (not counting the ones being hashed). */
-  get queued(): number {
-    return this.queue.length;
-  }
-
-  /** Jobs being hashed by a worker now. */
-  get busy(): number {
-    return this.slots.filter((s) => s.job !== undefined).length;
-  }
-
-  /** Workers started (≤ size). */
+  /** Workers running (≤ size). */
   get workers(): number {
-    return this.slots.length;
+    return this.lanes.length;
   }
 
-  /** sha256 and size of the file at `path`, as read by a worker. */
-  hashFile(path: string, signal?: AbortSignal): Promise<FileHash> {
-    if (this.closed) return Promise.reject(new Error('hash pool is closed'));
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    return new Promise<FileHash>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, path, resolve, reject, signal };
-      if (signal) {
-        job.onAbort = () => {
-          const i = this.queue.indexOf(job);
-          if (i === -1) return; // already with a worker: it finishes (it only reads)
-          this.queue.splice(i, 1);
-          reject(abortError(signal));
-        };
-        signal.addEventListener('abort', job.onAbort, { once: true });
-      }
-      this.queue.push(job);
-      this.dispatch();
-    });
+  /** Jobs in progress over all workers. */
+  get jobs(): number {
+    return this.lanes.reduce((n, l) => n + l.jobs.size, 0);
+  }
+
+  /** Frames waiting for room in a ring (backpressure in effect when > 0). */
+  get queued(): number {
+    return this.lanes.reduce((n, l) => n + l.queue.length, 0);
+  }
+
+  /** A new job on the least busy worker (starting one while fewer than `size` run and all are busy). */
+  start(): StreamHash {
+    if (this.closed) throw new Error('hash pool is closed');
+    const lane = this.pickLane();
+    const id = lane.nextJob;
+    lane.nextJob = id >= 0x7fffffff ? 1 : id + 1;
+    lane.jobs.set(id, undefined);
+    if (lane.jobs.size === 1) lane.worker.ref(); // work in progress keeps the process alive
+    let finished = false;
+    return {
+      update: (chunks) => {
+        if (lane.failed) return Promise.reject(lane.failed);
+        if (finished) throw new Error('update() after end() or abort()');
+        return this.send(lane, id, chunks);
+      },
+      end: () => {
+        if (lane.failed) return Promise.reject(lane.failed);
+        if (finished) throw new Error('end() after end() or abort()');
+        finished = true;
+        return new Promise<FileHash>((resolve, reject) => {
+          lane.jobs.set(id, { resolve, reject });
+          this.push(lane, { job: id, word: FRAME_END, payload: undefined });
+        });
+      },
+      abort: () => {
+        if (finished || lane.failed) return;
+        finished = true;
+        // Frames of this job still waiting need not reach the worker.
+        for (const p of lane.queue) if (p.job === id) p.done?.resolve();
+        lane.queue = lane.queue.filter((p) => p.job !== id);
+        this.push(lane, { job: id, word: FRAME_ABORT, payload: undefined });
+        this.forget(lane, id);
+      },
+    };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const gone = new Error('hash pool closed');
-    for (const job of this.queue.splice(0)) this.settle(job, gone);
-    const slots = this.slots.splice(0);
-    for (const slot of slots) if (slot.job) this.settle(slot.job, gone);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-  }
-
-  private dispatch(): void {
-    while (this.queue.length > 0) {
-      const slot = this.slots.find((s) => s.job === undefined) ?? this.spawn();
-      if (!slot) return;
-      const job = this.queue.shift()!;
-      slot.job = job;
-      slot.worker.ref(); // a job in progress keeps the process alive
-      const msg: HashJobMessage = { id: job.id, path: job.path };
-      slot.worker.postMessage(msg);
+    const lanes = this.lanes.splice(0);
+    for (const lane of lanes) {
+      this.fail(lane, new Error('hash pool closed'));
+      closeRing(lane.ring);
     }
+    await Promise.all(lanes.map((l) => l.worker.terminate()));
   }
 
-  private spawn(): Slot | undefined {
-    if (this.slots.length >= this.size) return undefined;
-    const { entry, eval: isCode } = hashWorkerEntry();
-    const slot: Slot = { worker: new Worker(entry, { eval: isCode }), job: undefined };
-    slot.worker.on('message', (msg: HashResultMessage) => {
-      const job = slot.job;
-      if (!job || job.id !== msg.id) return;
-      slot.job = undefined;
-      slot.worker.unref();
-      if (msg.error) {
-        const err = new Error(`hashing ${job.path}: ${msg.error.message}`) as NodeJS.ErrnoException;
-        if (msg.error.code) err.code = msg.error.code;
-        this.settle(job, err);
-      } else {
-        this.settle(job, undefined, { sha256: msg.sha256, size: msg.size });
+  private pickLane(): Lane {
+    let best: Lane | undefined;
+    for (const lane of this.lanes) if (!best || lane.jobs.size < best.jobs.size) best = lane;
+    if (best && (best.jobs.size === 0 || this.lanes.length >= this.size)) return best;
+    return this.spawn();
+  }
+
+  /** Queue the chunks as DATA frames (split to the ring's frame size) and flush. */
+  private send(lane: Lane, job: number, chunks: readonly Uint8Array[]): Promise<void> | undefined {
+    const max = maxPayload(lane.ring);
+    const before = lane.queue.length;
+    for (const chunk of chunks) {
+      for (let off = 0; off < chunk.length; off += max) {
+        const payload = off === 0 && chunk.length <= max ? chunk : chunk.subarray(off, off + max);
+        // The fast path: nothing waits ahead of us and the frame fits.
+        if (lane.queue.length === 0 && tryWriteFrame(lane.ring, job, 0, payload)) continue;
+        lane.queue.push({ job, word: 0, payload });
       }
-      this.dispatch();
+    }
+    if (lane.queue.length === before) return undefined;
+    return new Promise<void>((resolve, reject) => {
+      lane.queue[lane.queue.length - 1].done = { resolve, reject };
+      this.waitForRoom(lane);
     });
-    const fail = (err: Error) => {
-      const i = this.slots.indexOf(slot);
-      if (i === -1) return; // closed, or already handled ('error' is followed by 'exit')
-      this.slots.splice(i, 1);
-      if (slot.job) this.settle(slot.job, err);
-      slot.job = undefined;
-      if (!this.closed) this.dispatch();
+  }
+
+  private push(lane: Lane, frame: Pending): void {
+    if (lane.queue.length === 0 && tryWriteFrame(lane.ring, frame.job, frame.word, frame.payload)) return;
+    lane.queue.push(frame);
+    this.waitForRoom(lane);
+  }
+
+  /** Write queued frames while they fit; when one does not, sleep until the worker frees space. */
+  private flush(lane: Lane): void {
+    let i = 0;
+    for (; i < lane.queue.length; i++) {
+      const f = lane.queue[i];
+      if (!tryWriteFrame(lane.ring, f.job, f.word, f.payload)) break;
+      f.done?.resolve();
+    }
+    if (i > 0) lane.queue.splice(0, i);
+    if (lane.queue.length > 0) this.waitForRoom(lane);
+  }
+
+  private waitForRoom(lane: Lane): void {
+    if (lane.waiting || lane.failed) return;
+    lane.waiting = true;
+    const wait = waitAsync(lane.ring.ctrl, TAIL, Atomics.load(lane.ring.ctrl, TAIL), WAIT_MS);
+    const wake = () => {
+      lane.waiting = false;
+      if (!lane.failed) this.flush(lane);
     };
-    slot.worker.on('error', fail);
-    slot.worker.on('exit', (code) => fail(new Error(`hash worker exited (code ${code})`)));
-    // An idle worker must not keep the process alive (ref'd while it has a job).
-    slot.worker.unref();
-    this.slots.push(slot);
-    return slot;
+    if (wait.async) void wait.value.then(wake);
+    else queueMicrotask(wake); // TAIL moved between the failed write and now
   }
 
-  private settle(job: Job, err: Error | undefined, hash?: FileHash): void {
-    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
-    if (err) job.reject(err);
-    else job.resolve(hash!);
+  private spawn(): Lane {
+    const ring = createRing(this.ringBytes);
+    const { entry, eval: isCode } = hashWorkerEntry();
+    const workerData: HashWorkerData = { ctrl: ring.ctrl.buffer as SharedArrayBuffer, data: ring.data.buffer as SharedArrayBuffer };
+    const lane: Lane = { worker: new Worker(entry, { eval: isCode, workerData, resourceLimits: WORKER_LIMITS }), ring, queue: [], waiting: false, jobs: new Map(), nextJob: 1, failed: undefined };
+    lane.worker.on('message', (msg: HashDoneMessage) => {
+      const ending = lane.jobs.get(msg.id);
+      if (!ending) return;
+      this.forget(lane, msg.id);
+      ending.resolve({ sha256: msg.sha256, size: msg.size });
+    });
+    const gone = (err: Error) => {
+      const i = this.lanes.indexOf(lane);
+      if (i !== -1) this.lanes.splice(i, 1);
+      this.fail(lane, err);
+    };
+    lane.worker.on('error', gone);
+    lane.worker.on('exit', (code) => gone(new Error(`hash worker exited (code ${code})`)));
+    lane.worker.unref(); // an idle worker must not keep the process alive
+    this.lanes.push(lane);
+    return lane;
   }
-}
 
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : Object.assign(new Error('the operation was aborted'), { name: 'AbortError' });
+  private forget(lane: Lane, job: number): void {
+    lane.jobs.delete(job);
+    if (lane.jobs.size === 0) lane.worker.unref();
+  }
+
+  /** The lane can no longer hash: reject everything it holds. */
+  private fail(lane: Lane, err: Error): void {
+    if (lane.failed) return;
+    lane.failed = err;
+    for (const p of lane.queue.splice(0)) p.done?.reject(err);
+    for (const ending of lane.jobs.values()) ending?.reject(err);
+    lane.jobs.clear();
+    lane.worker.unref();
+  }
 }

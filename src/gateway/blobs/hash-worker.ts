@@ -1,43 +1,54 @@
-// Worker thread of the HashPool: hashes files it is told about and answers with their
-// sha256 and size. It reads each file back (from the page cache, it was just written)
-// into one reused buffer, so its memory stays flat whatever the file sizes, and no
-// buffer ever crosses threads: only paths and hex digests are posted.
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
-import type { HashJobMessage, HashResultMessage } from './hash-pool.js';
+// Worker thread of the HashPool: consumes its HashRing and keeps one sha256 per job in
+// progress. DATA frames are hashed straight from the shared ring (no copy); END answers
+// { id, sha256, size } on the port; ABORT forgets the job. The thread sleeps in
+// Atomics.wait until the producer wakes it (see hash-ring.ts) and leaves its loop when
+// the ring is closed.
+import { createHash, type Hash } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { drainFrames, isClosed, ringOf, sleepUntilFrames, type RingFrame } from './hash-ring.js';
 
-/** Read size per call; one buffer per worker, allocated once. */
-const READ_BYTES = 1024 * 1024;
+export interface HashWorkerData {
+  ctrl: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+}
+
+export interface HashDoneMessage {
+  id: number;
+  sha256: string;
+  size: number;
+}
+
+/** Wake up at least this often (to look at CLOSED, or frames below the wake threshold). */
+const WAIT_MS = 1000;
 
 const port = parentPort;
-if (!port) throw new Error('hash-worker.ts runs as a worker thread (HashPool) only');
-const buffer = Buffer.allocUnsafe(READ_BYTES);
+if (!port) throw new Error('hash-worker runs as a worker thread of a HashPool only');
+const { ctrl, data } = workerData as HashWorkerData;
+const ring = ringOf(ctrl, data);
+const jobs = new Map<number, { hash: Hash; size: number }>();
 
-port.on('message', (job: HashJobMessage) => {
-  let answer: HashResultMessage;
-  try {
-    answer = { id: job.id, ...hashFile(job.path) };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    answer = { id: job.id, error: { message: e?.message ?? String(err), code: e?.code } };
+const onFrame = (frame: RingFrame): void => {
+  if (frame.kind === 'abort') {
+    jobs.delete(frame.job);
+    return;
   }
-  port.postMessage(answer);
-});
-
-function hashFile(path: string): { sha256: string; size: number } {
-  const hash = createHash('sha256');
-  const fd = openSync(path, 'r');
-  let size = 0;
-  try {
-    for (;;) {
-      const n = readSync(fd, buffer, 0, READ_BYTES, null);
-      if (n === 0) break;
-      hash.update(buffer.subarray(0, n));
-      size += n;
+  let job = jobs.get(frame.job);
+  if (!job) {
+    job = { hash: createHash('sha256'), size: 0 };
+    jobs.set(frame.job, job);
+  }
+  if (frame.kind === 'data') {
+    for (const piece of frame.pieces) {
+      job.hash.update(piece);
+      job.size += piece.length;
     }
-  } finally {
-    closeSync(fd);
+    return;
   }
-  return { sha256: hash.digest('hex'), size };
+  jobs.delete(frame.job);
+  const done: HashDoneMessage = { id: frame.job, sha256: job.hash.digest('hex'), size: job.size };
+  port.postMessage(done);
+};
+
+while (!isClosed(ring)) {
+  if (drainFrames(ring, onFrame) === 0) sleepUntilFrames(ring, WAIT_MS);
 }

@@ -4,10 +4,10 @@
 // the manifest is only appended to. The process holds O(uploads in flight), whatever the
 // number of stored blobs.
 //
-// stage: the part streams through a HashingFileSink (byte count, size cap, writev,
-//   fsync) into tmp/<random>.part. sha256: with a HashPool (hashThreads > 0) a worker
-//   thread hashes the finished file (read back from the page cache), off the main thread;
-//   with hashThreads 0 the sink hashes inline while writing. Then dedup: link(2) it to its content address
+// stage: the part streams through a HashingFileSink (byte count, size cap, sha256 on the
+//   way, writev, fsync) into tmp/<random>.part. The sha256 is computed by a HashPool
+//   worker fed through a shared ring as the bytes stream (hashThreads > 0), or inline on
+//   the main thread (hashThreads 0). Then dedup: link(2) it to its content address
 //   objects/ab/cd/<sha256>. If that name exists already, the same content is stored: we
 //   take our own hard link to that inode (tmp/<random>.part.dedup) and drop our copy.
 // commit: per blob, the record (tmp + fsync + rename) and a rename of the held link to
@@ -30,7 +30,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { fsyncDir, isErrno, unlinkIfExists, writeFileAtomic } from './durable.js';
 import { HashingFileSink } from './file-sink.js';
-import { HashPool } from './hash-pool.js';
+import { HashPool, inlineHash } from './hash-pool.js';
 import { newBlobId, isBlobId } from './ids.js';
 import {
   blobContentPath,
@@ -52,16 +52,16 @@ export interface LocalBlobStoreOptions {
   dir: string;
   logger?: Logger;
   /**
-   * Worker threads hashing finished parts (CONDUIT_BLOB_HASH_THREADS): 0 hashes inline on
-   * the main thread while writing; default: defaultHashThreads().
+   * Worker threads hashing parts as they stream (CONDUIT_BLOB_HASH_THREADS): 0 hashes
+   * inline on the main thread; default: defaultHashThreads().
    */
   hashThreads?: number;
 }
 
 /**
  * Default size of the hashing pool: 1 when there is a core to spare, else 0 (inline).
- * One worker hashes ~1.5 GB/s, far more than the uploads reach; a second one only added
- * ~11 MiB of RSS (its isolate), which pushed the bench's peak over 200 MiB (docs/blobs.md).
+ * One worker hashes ~1 GB/s, more than the uploads reach; each one costs its isolate and
+ * its ring in RSS (docs/blobs.md).
  */
 export function defaultHashThreads(): number {
   return availableParallelism() > 1 ? 1 : 0;
@@ -101,9 +101,9 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /** The hashing pool's state (threads 0: hashing inline). */
-  get hashing(): { threads: number; workers: number; busy: number; queued: number } {
+  get hashing(): { threads: number; workers: number; jobs: number; queued: number } {
     const p = this.hashPool;
-    return p ? { threads: p.size, workers: p.workers, busy: p.busy, queued: p.queued } : { threads: 0, workers: 0, busy: 0, queued: 0 };
+    return p ? { threads: p.size, workers: p.workers, jobs: p.jobs, queued: p.queued } : { threads: 0, workers: 0, jobs: 0, queued: 0 };
   }
 
   static async open(opts: LocalBlobStoreOptions): Promise<LocalBlobStore> {
@@ -130,12 +130,9 @@ export class LocalBlobStore implements BlobStore {
 
   async stage(input: PutBlobInput): Promise<StagedBlob> {
     const tmp = join(this.dir, TMP_DIR, `${randomBytes(12).toString('hex')}.part`);
-    const pool = this.hashPool;
-    const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes, hash: !pool });
-    let sha256: string;
+    const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes, hasher: this.hashPool?.start() ?? inlineHash() });
     try {
       await pipeline(input.body, sink, input.signal ? { signal: input.signal } : {});
-      sha256 = pool ? await this.hashOnPool(pool, tmp, sink.bytes, input.signal) : sink.sha256;
     } catch (err) {
       input.body.destroy();
       // pipeline can reject before the sink has even opened its file (a body failing at
@@ -148,7 +145,7 @@ export class LocalBlobStore implements BlobStore {
     const meta: BlobMeta = {
       id: newBlobId(),
       tenant: input.tenant,
-      sha256,
+      sha256: sink.sha256,
       size: sink.bytes,
       mime: input.mime,
       filename: input.filename,
@@ -160,13 +157,6 @@ export class LocalBlobStore implements BlobStore {
       await unlinkIfExists(tmp).catch(() => undefined);
       throw err;
     }
-  }
-
-  /** sha256 of the finished temp file, by a pool worker; it must have read every byte written. */
-  private async hashOnPool(pool: HashPool, tmp: string, written: number, signal: AbortSignal | undefined): Promise<string> {
-    const { sha256, size } = await pool.hashFile(tmp, signal);
-    if (size !== written) throw new Error(`blob temp file ${tmp}: hashed ${size} bytes, wrote ${written}`);
-    return sha256;
   }
 
   /**
