@@ -1,10 +1,10 @@
-// HashPool: sha256 on the way on worker threads — digests and sizes of many interleaved
-// jobs through a small ring (so backpressure is exercised), jobs spread over the workers,
-// abort, a worker that dies, close; and the worker entry of the built JavaScript (dist/)
-// as well as the TypeScript source vitest runs.
+// HashPool: sha256 computed while files are written, by workers that read back what has
+// landed — digests and sizes of many interleaved files written in steps, jobs spread over
+// the workers, abort, errors, a worker that dies, close; and the worker entry of the built
+// JavaScript (dist/) as well as the TypeScript source vitest runs.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,8 +14,8 @@ import { HashPool, hashWorkerEntry, inlineHash, type StreamHash } from '../../sr
 
 let dir: string;
 const pools: HashPool[] = [];
-const newPool = (size: number, ringBytes?: number) => {
-  const pool = new HashPool(size, ringBytes ? { ringBytes } : {});
+const newPool = (size: number) => {
+  const pool = new HashPool(size);
   pools.push(pool);
   return pool;
 };
@@ -34,86 +34,121 @@ function chunk(n: number, seed: number): Buffer {
   return buf;
 }
 
-/** Feed `chunks` to `h` as a stream would (waiting when update asks to), then end it. */
-async function feed(h: StreamHash, chunks: Buffer[]) {
-  for (let i = 0; i < chunks.length; i += 3) await h.update(chunks.slice(i, i + 3));
-  return h.end();
+/** Write `chunks` to a new file at `path` one by one as a sink would, telling `h` after each; then end it. */
+async function writeThrough(h: StreamHash, path: string, chunks: Buffer[]) {
+  await writeFile(path, '');
+  let total = 0;
+  for (const c of chunks) {
+    h.update([c]);
+    await appendFile(path, c);
+    total += c.length;
+    h.written(total);
+  }
+  return h.end(total);
 }
 
+const digest = (chunks: Buffer[]) => {
+  const h = createHash('sha256');
+  for (const c of chunks) h.update(c);
+  return { sha256: h.digest('hex'), size: chunks.reduce((n, c) => n + c.length, 0) };
+};
+
 describe('HashPool', () => {
-  it('hashes 20 interleaved streams of any size exactly, through a ring far smaller than the data', async () => {
-    const pool = newPool(2, 64 * 1024);
-    const streams = Array.from({ length: 20 }, (_, s) => Array.from({ length: (s * 7) % 23 }, (_, i) => chunk((s * 9973 + i * 4099) % 70_000, s + i)));
-    const got = await Promise.all(streams.map((chunks) => feed(pool.start(), chunks)));
-    for (const [s, chunks] of streams.entries()) {
-      const h = createHash('sha256');
-      for (const c of chunks) h.update(c);
-      expect(got[s]).toEqual({ sha256: h.digest('hex'), size: chunks.reduce((n, c) => n + c.length, 0) });
-    }
+  it('hashes 20 files written at once in steps of any size, exactly', async () => {
+    const pool = newPool(2);
+    // Sizes around the worker's read sizes (256 KiB minimum, 1 MiB buffer), and empty ones.
+    const files = Array.from({ length: 20 }, (_, s) => Array.from({ length: (s * 7) % 9 }, (_, i) => chunk((s * 99_991 + i * 140_009) % 700_000, s + i)));
+    const got = await Promise.all(files.map((chunks, s) => {
+      const path = join(dir, `f${s}`);
+      return writeThrough(pool.start(path), path, chunks);
+    }));
+    for (const [s, chunks] of files.entries()) expect(got[s]).toEqual(digest(chunks));
     expect(pool.workers).toBe(2);
     expect(pool.jobs).toBe(0);
-    expect(pool.queued).toBe(0);
   });
 
   it('starts a second worker only when the first is busy', async () => {
     const pool = newPool(2);
-    expect(await pool.start().end()).toEqual({ sha256: createHash('sha256').digest('hex'), size: 0 });
-    const a = pool.start();
+    const path = join(dir, 'empty');
+    expect(await writeThrough(pool.start(path), path, [])).toEqual(digest([]));
+    const a = pool.start(join(dir, 'a'));
     expect(pool.workers).toBe(1);
-    const b = pool.start();
+    const b = pool.start(join(dir, 'b'));
     expect(pool.workers).toBe(2);
     expect(pool.jobs).toBe(2);
     a.abort();
     expect(pool.jobs).toBe(1);
-    expect((await feed(b, [chunk(10, 1)])).size).toBe(10);
+    expect(await writeThrough(b, join(dir, 'b'), [chunk(10, 1)])).toEqual(digest([chunk(10, 1)]));
   });
 
-  it('waits for room when the ring is full, and an aborted job drops its waiting bytes', async () => {
-    const pool = newPool(1, 1024);
-    const slow = pool.start();
-    const big = Array.from({ length: 64 }, (_, i) => chunk(200, i));
-    const pending = slow.update(big); // 64 × 208 bytes through a 1 KiB ring
-    expect(pending).toBeInstanceOf(Promise);
-    expect(pool.queued).toBeGreaterThan(0);
-    const other = pool.start();
-    slow.abort();
-    await pending; // settled, not left hanging
-    expect(await feed(other, [chunk(5000, 3)])).toEqual({ sha256: createHash('sha256').update(chunk(5000, 3)).digest('hex'), size: 5000 });
+  it('forgets an aborted job, even when its file is gone, and keeps hashing others', async () => {
+    const pool = newPool(1);
+    const path = join(dir, 'gone');
+    const job = pool.start(path);
+    await writeFile(path, chunk(300_000, 1));
+    job.written(300_000);
+    await rm(path);
+    job.abort();
     expect(pool.jobs).toBe(0);
+    const other = join(dir, 'other');
+    expect(await writeThrough(pool.start(other), other, [chunk(5000, 3)])).toEqual(digest([chunk(5000, 3)]));
+  });
+
+  it('rejects end() with the errno of a file it cannot read', async () => {
+    const pool = newPool(1);
+    const job = pool.start(join(dir, 'missing'));
+    job.written(10);
+    await expect(job.end(10)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(pool.jobs).toBe(0);
+  });
+
+  it('rejects end() when the file holds fewer bytes than were reported', async () => {
+    const pool = newPool(1);
+    const path = join(dir, 'short');
+    await writeFile(path, chunk(100, 1));
+    const job = pool.start(path);
+    job.written(100);
+    await expect(job.end(200)).rejects.toThrow(/ended at 100 bytes/);
   });
 
   it('fails the jobs of a worker that dies, and a new job gets a new worker', async () => {
     const pool = newPool(1);
-    const job = pool.start();
-    const ended = job.end();
+    const path = join(dir, 'f');
+    await writeFile(path, chunk(10, 1));
+    const job = pool.start(path);
     // Kill the worker the way a crash would (terminate() emits 'exit').
     await (pool as unknown as { lanes: Array<{ worker: { terminate(): Promise<number> } }> }).lanes[0].worker.terminate();
-    await expect(ended).rejects.toThrow(/hash worker exited/);
+    await expect(job.end(10)).rejects.toThrow(/hash worker exited/);
     expect(pool.workers).toBe(0);
-    expect((await feed(pool.start(), [chunk(100, 9)])).size).toBe(100);
+    const next = join(dir, 'next');
+    expect((await writeThrough(pool.start(next), next, [chunk(100, 9)])).size).toBe(100);
     expect(pool.workers).toBe(1);
   });
 
-  it('close() rejects jobs in progress, stops the workers and refuses new jobs', async () => {
+  it('close() settles jobs in progress, stops the workers and refuses new jobs', async () => {
     const pool = newPool(1);
-    const job = pool.start();
-    expect(job.update([chunk(1000, 4)])).toBeUndefined();
-    const ended = job.end();
+    const path = join(dir, 'c');
+    await writeFile(path, chunk(1000, 4));
+    const job = pool.start(path);
+    job.written(1000);
+    const ended = job.end(1000);
     const [result] = await Promise.allSettled([ended, pool.close()]);
     // The digest may win the race with close(); if not, the job is failed, never left hanging.
     if (result.status === 'rejected') expect(String(result.reason)).toMatch(/closed/);
+    else expect(result.value).toEqual(digest([chunk(1000, 4)]));
     expect(pool.workers).toBe(0);
-    expect(() => pool.start()).toThrow(/closed/);
+    expect(() => pool.start(path)).toThrow(/closed/);
   });
 
   it('refuses a size below 1', () => {
     expect(() => new HashPool(0)).toThrow(RangeError);
   });
 
-  it('inlineHash gives the same digest on the main thread', async () => {
+  it('inlineHash hashes on the main thread what update() is given', async () => {
     const h = inlineHash();
-    expect(h.update([chunk(10, 1), chunk(20, 2)])).toBeUndefined();
-    expect(await h.end()).toEqual({ sha256: createHash('sha256').update(chunk(10, 1)).update(chunk(20, 2)).digest('hex'), size: 30 });
+    h.update([chunk(10, 1), chunk(20, 2)]);
+    h.written(30);
+    expect(await h.end(30)).toEqual(digest([chunk(10, 1), chunk(20, 2)]));
   });
 });
 
@@ -131,7 +166,7 @@ describe('hash worker entry', () => {
     const out = join(dir, 'dist');
     await mkdir(out);
     const src = new URL('../../src/gateway/blobs/', import.meta.url);
-    for (const name of ['hash-pool', 'hash-worker', 'hash-ring']) {
+    for (const name of ['hash-pool', 'hash-worker', 'hash-shared']) {
       const text = await readFile(new URL(`${name}.ts`, src), 'utf8');
       const js = ts.transpileModule(text, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
@@ -141,13 +176,13 @@ describe('hash worker entry', () => {
     }
     await writeFile(join(out, 'package.json'), '{"type":"module"}');
     const size = 2 * 1024 * 1024 + 3;
+    const file = join(dir, 'data');
+    await writeFile(file, chunk(size, 5));
     const script = `import { HashPool } from ${JSON.stringify(new URL('hash-pool.js', `file://${out}/`).href)};
       const pool = new HashPool(1);
-      const job = pool.start();
-      const data = Buffer.alloc(${size});
-      for (let i = 0; i < data.length; i++) data[i] = (i * 31 + 5) & 0xff;
-      await job.update([data]);
-      const h = await job.end();
+      const job = pool.start(${JSON.stringify(file)});
+      job.written(${size});
+      const h = await job.end(${size});
       await pool.close();
       console.log(JSON.stringify(h));`;
     await writeFile(join(out, 'main.js'), script);

@@ -1,6 +1,7 @@
 // HashingFileSink: the local store's single stream stage between a part and the disk.
-// It counts every byte, feeds it to a StreamHash (sha256 on the way: a HashPool worker, or
-// inline), refuses the part with UPLOAD_TOO_LARGE as soon as the count passes the cap,
+// It counts every byte and has it hashed while the part streams (a StreamHash: inline, or
+// a HashPool worker told after each write how many bytes have landed), refuses the part
+// with UPLOAD_TOO_LARGE as soon as the count passes the cap,
 // writes to a new file (O_CREAT|O_EXCL) and, before it finishes, fsyncs the file and
 // collects the digest; the descriptor is closed before 'close', so `pipeline` resolves
 // only once the bytes are durable, the digest known and the file released.
@@ -9,7 +10,7 @@
 // bookkeeping per chunk, and `_writev` sends every chunk that queued up while the
 // previous write was in flight in one writev(2) — fewer syscalls and thread-pool round
 // trips, with no copying. The queue is bounded by `highWaterMark`: beyond it
-// backpressure pauses the part, and so the socket; a full hash ring does the same.
+// backpressure pauses the part, and so the socket.
 import { close, fsync, open, writev } from 'node:fs';
 import { Writable } from 'node:stream';
 import { gatewayError } from '../errors.js';
@@ -81,7 +82,7 @@ export class HashingFileSink extends Writable {
 
   override _final(callback: Callback): void {
     const synced = new Promise<void>((resolve, reject) => fsync(this.fd!, this.track((err) => (err ? reject(err) : resolve()))));
-    const hashed = this.hasher.end();
+    const hashed = this.hasher.end(this.count);
     Promise.all([synced, hashed]).then(([, hash]) => {
       if (hash.size !== this.count) throw new Error(`hashed ${hash.size} bytes of ${this.count} written`);
       this.digest = hash.sha256;
@@ -115,21 +116,17 @@ export class HashingFileSink extends Writable {
       );
       return;
     }
-    const hashed = this.hasher.update(buffers);
-    if (!hashed) return writeAll(this.fd!, buffers, total, this.track(callback));
-    // The hash ring is full: finish when both the write and the hand-over are done.
-    let pending = 2;
-    let failed = false;
-    const both = (err?: Error | null) => {
-      if (failed) return;
-      if (err) {
-        failed = true;
-        return callback(err);
-      }
-      if (--pending === 0) callback();
-    };
-    writeAll(this.fd!, buffers, total, this.track(both));
-    hashed.then(() => both(), both);
+    this.hasher.update(buffers);
+    const landed = this.count;
+    writeAll(
+      this.fd!,
+      buffers,
+      total,
+      this.track((err) => {
+        if (!err) this.hasher.written(landed);
+        callback(err);
+      }),
+    );
   }
 
   /** Mark I/O on the descriptor in flight until the returned callback runs. */

@@ -1,33 +1,32 @@
-// HashPool: sha256 on the way, off the main thread. Each upload part gets a StreamHash;
-// its chunks are copied (one memcpy) into a worker's shared HashRing as they stream to
-// disk, and the worker hashes them from there, so the digest is of the bytes received and
-// is ready as soon as the last chunk is. The main thread's hashing cost (~1 CPU-s/GB)
-// becomes a copy (~0.05 CPU-s/GB); memory is the ring (DEFAULT_RING_BYTES) per worker.
+// HashPool: sha256 computed while the upload streams, off the main thread. Each part
+// being written gets a job on a worker: after every write to the part's temp file lands,
+// the sink publishes the byte count (one Atomics.store), and the worker reads those bytes
+// back from the page cache and hashes them as they come (hash-worker.ts). The main thread
+// pays nothing per byte for hashing (~1 CPU-s/GB inline); nothing is copied between
+// threads and neither waits for the other, so a busy worker never stalls an upload; at
+// the end the worker hashes the last bytes and answers with the digest of exactly the
+// bytes the file holds. Memory: one read buffer per worker.
 //
-// Backpressure: when a ring is full, update() returns a promise that settles once the
-// worker has made room (Atomics.waitAsync on TAIL); the file sink holds its write callback
-// until then, so the part — and its socket — pause. Frames of all jobs of a worker leave
-// in one FIFO, so each job's bytes stay in order.
-//
-// A worker that dies fails every job it holds (their update/end promises reject) and is
+// A worker that dies fails every job it holds (their end() promises reject) and is
 // replaced for the next job; close() fails the rest and stops the workers.
 // inlineHash() is the same interface on the main thread (CONDUIT_BLOB_HASH_THREADS=0).
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
-import { closeRing, createRing, FRAME_ABORT, FRAME_END, maxPayload, TAIL, tryWriteFrame, type RingBuffers } from './hash-ring.js';
-import type { HashDoneMessage, HashWorkerData } from './hash-worker.js';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { CLOSED, createShared, SLOTS, viewsOf, wake, type HashJobMessage, type HashResultMessage, type HashWorkerData, type SharedViews } from './hash-shared.js';
 
 export interface FileHash {
   sha256: string;
   size: number;
 }
 
-/** sha256 of one stream of bytes, fed in order. */
+/** sha256 of a stream of bytes written, in order, to one file. */
 export interface StreamHash {
-  /** Hash these bytes next. undefined when taken at once; a promise when it had to wait for room. */
-  update(chunks: readonly Uint8Array[]): Promise<void> | undefined;
-  /** Every byte was given: the digest and the byte count. */
-  end(): Promise<FileHash>;
+  /** These bytes are about to be written (inline hashing hashes them here). */
+  update(chunks: readonly Uint8Array[]): void;
+  /** `total` bytes of the file have landed (been written); a worker may read up to there. */
+  written(total: number): void;
+  /** Every byte was written (`total` in all): the digest and the byte count. */
+  end(total: number): Promise<FileHash>;
   /** The bytes are abandoned: forget the job (end() is not called after this). */
   abort(): void;
 }
@@ -42,8 +41,8 @@ export function inlineHash(): StreamHash {
         hash.update(c);
         size += c.length;
       }
-      return undefined;
     },
+    written() {},
     end: () => Promise.resolve({ sha256: hash.digest('hex'), size }),
     abort() {},
   };
@@ -64,64 +63,47 @@ export function hashWorkerEntry(moduleUrl: string = import.meta.url): { entry: U
   };
 }
 
-interface Pending {
-  job: number;
-  word: number;
-  payload: Uint8Array | undefined;
-  /** Set on the last frame of an update(): settles its promise. */
-  done?: { resolve: () => void; reject: (err: Error) => void };
-}
-
 interface Ending {
   resolve: (hash: FileHash) => void;
   reject: (err: Error) => void;
 }
 
-/** One worker, its ring, and the frames waiting for room in it. */
+interface Job {
+  id: number;
+  slot: number;
+  /** Set once end() was called. */
+  ending: Ending | undefined;
+  /** The worker reported an error before end() was called. */
+  error: Error | undefined;
+}
+
+/** One worker, its shared words and its job port. */
 interface Lane {
   worker: Worker;
-  ring: RingBuffers;
-  queue: Pending[];
-  waiting: boolean;
-  /** Jobs started and not yet ended/aborted; the value is set once end() was called. */
-  jobs: Map<number, Ending | undefined>;
-  nextJob: number;
+  views: SharedViews;
+  port: MessagePort;
+  /** Free progress slots. */
+  free: number[];
+  /** Jobs by id. */
+  jobs: Map<number, Job>;
   failed: Error | undefined;
 }
 
-/** Atomics.waitAsync (ES2024, in Node ≥ 16; the project's TypeScript lib is ES2022). */
-type WaitAsync = (
-  array: Int32Array,
-  index: number,
-  value: number,
-  timeoutMs?: number,
-) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
-
 /**
- * The worker allocates almost nothing (a hash per job, a view per frame): a small heap
- * keeps its isolate's resident memory small too.
+ * The worker allocates almost nothing (a hash and a descriptor per job, one read
+ * buffer): a small heap keeps its isolate's resident memory small too.
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
 
-/** How long one Atomics.waitAsync may sleep before the lane looks again (worker gone?). */
-const WAIT_MS = 1000;
-
-export interface HashPoolOptions {
-  /** Ring bytes per worker (a power of two); default DEFAULT_RING_BYTES. */
-  ringBytes?: number;
-}
-
 export class HashPool {
   readonly size: number;
-  private readonly ringBytes: number | undefined;
   private readonly lanes: Lane[] = [];
+  private nextId = 1;
   private closed = false;
 
-  constructor(size: number, opts: HashPoolOptions = {}) {
+  constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`hash pool size must be a positive integer, got ${size}`);
     this.size = size;
-    this.ringBytes = opts.ringBytes;
   }
 
   /** Workers running (≤ size). */
@@ -134,43 +116,57 @@ export class HashPool {
     return this.lanes.reduce((n, l) => n + l.jobs.size, 0);
   }
 
-  /** Frames waiting for room in a ring (backpressure in effect when > 0). */
-  get queued(): number {
-    return this.lanes.reduce((n, l) => n + l.queue.length, 0);
-  }
-
-  /** A new job on the least busy worker (starting one while fewer than `size` run and all are busy). */
-  start(): StreamHash {
+  /**
+   * A job following the file at `path` (which must exist before written() is first
+   * called), on the least busy worker — starting one while fewer than `size` run and all
+   * are busy. Falls back to inlineHash() when every worker follows SLOTS jobs already.
+   */
+  start(path: string): StreamHash {
     if (this.closed) throw new Error('hash pool is closed');
     const lane = this.pickLane();
-    const id = lane.nextJob;
-    lane.nextJob = id >= 0x7fffffff ? 1 : id + 1;
-    lane.jobs.set(id, undefined);
+    const slot = lane?.free.pop();
+    if (!lane || slot === undefined) return inlineHash();
+    const job: Job = { id: this.nextId++, slot, ending: undefined, error: undefined };
+    lane.jobs.set(job.id, job);
     if (lane.jobs.size === 1) lane.worker.ref(); // work in progress keeps the process alive
+    Atomics.store(lane.views.progress, slot, 0n);
+    let started = false;
     let finished = false;
+    const post = (msg: HashJobMessage) => {
+      lane.port.postMessage(msg);
+      wake(lane.views);
+    };
+    const begin = () => {
+      if (started) return;
+      started = true;
+      post({ type: 'start', slot, id: job.id, path });
+    };
     return {
-      update: (chunks) => {
-        if (lane.failed) return Promise.reject(lane.failed);
-        if (finished) throw new Error('update() after end() or abort()');
-        return this.send(lane, id, chunks);
+      update() {},
+      written(total) {
+        if (finished || lane.failed) return;
+        begin();
+        Atomics.store(lane.views.progress, slot, BigInt(total));
       },
-      end: () => {
-        if (lane.failed) return Promise.reject(lane.failed);
-        if (finished) throw new Error('end() after end() or abort()');
+      end: (total) => {
+        if (finished) return Promise.reject(new Error('end() after end() or abort()'));
         finished = true;
+        if (lane.failed) return Promise.reject(lane.failed);
+        if (job.error) {
+          this.forget(lane, job);
+          return Promise.reject(job.error);
+        }
         return new Promise<FileHash>((resolve, reject) => {
-          lane.jobs.set(id, { resolve, reject });
-          this.push(lane, { job: id, word: FRAME_END, payload: undefined });
+          job.ending = { resolve, reject };
+          begin();
+          post({ type: 'end', slot, size: total });
         });
       },
       abort: () => {
-        if (finished || lane.failed) return;
+        if (finished) return;
         finished = true;
-        // Frames of this job still waiting need not reach the worker.
-        for (const p of lane.queue) if (p.job === id) p.done?.resolve();
-        lane.queue = lane.queue.filter((p) => p.job !== id);
-        this.push(lane, { job: id, word: FRAME_ABORT, payload: undefined });
-        this.forget(lane, id);
+        if (!lane.failed && started) post({ type: 'abort', slot });
+        this.forget(lane, job);
       },
     };
   }
@@ -181,77 +177,50 @@ export class HashPool {
     const lanes = this.lanes.splice(0);
     for (const lane of lanes) {
       this.fail(lane, new Error('hash pool closed'));
-      closeRing(lane.ring);
+      Atomics.store(lane.views.ctrl, CLOSED, 1);
+      wake(lane.views);
     }
     await Promise.all(lanes.map((l) => l.worker.terminate()));
   }
 
-  private pickLane(): Lane {
+  private pickLane(): Lane | undefined {
     let best: Lane | undefined;
-    for (const lane of this.lanes) if (!best || lane.jobs.size < best.jobs.size) best = lane;
+    for (const lane of this.lanes) if (lane.free.length > 0 && (!best || lane.jobs.size < best.jobs.size)) best = lane;
     if (best && (best.jobs.size === 0 || this.lanes.length >= this.size)) return best;
-    return this.spawn();
-  }
-
-  /** Queue the chunks as DATA frames (split to the ring's frame size) and flush. */
-  private send(lane: Lane, job: number, chunks: readonly Uint8Array[]): Promise<void> | undefined {
-    const max = maxPayload(lane.ring);
-    const before = lane.queue.length;
-    for (const chunk of chunks) {
-      for (let off = 0; off < chunk.length; off += max) {
-        const payload = off === 0 && chunk.length <= max ? chunk : chunk.subarray(off, off + max);
-        // The fast path: nothing waits ahead of us and the frame fits.
-        if (lane.queue.length === 0 && tryWriteFrame(lane.ring, job, 0, payload)) continue;
-        lane.queue.push({ job, word: 0, payload });
-      }
-    }
-    if (lane.queue.length === before) return undefined;
-    return new Promise<void>((resolve, reject) => {
-      lane.queue[lane.queue.length - 1].done = { resolve, reject };
-      this.waitForRoom(lane);
-    });
-  }
-
-  private push(lane: Lane, frame: Pending): void {
-    if (lane.queue.length === 0 && tryWriteFrame(lane.ring, frame.job, frame.word, frame.payload)) return;
-    lane.queue.push(frame);
-    this.waitForRoom(lane);
-  }
-
-  /** Write queued frames while they fit; when one does not, sleep until the worker frees space. */
-  private flush(lane: Lane): void {
-    let i = 0;
-    for (; i < lane.queue.length; i++) {
-      const f = lane.queue[i];
-      if (!tryWriteFrame(lane.ring, f.job, f.word, f.payload)) break;
-      f.done?.resolve();
-    }
-    if (i > 0) lane.queue.splice(0, i);
-    if (lane.queue.length > 0) this.waitForRoom(lane);
-  }
-
-  private waitForRoom(lane: Lane): void {
-    if (lane.waiting || lane.failed) return;
-    lane.waiting = true;
-    const wait = waitAsync(lane.ring.ctrl, TAIL, Atomics.load(lane.ring.ctrl, TAIL), WAIT_MS);
-    const wake = () => {
-      lane.waiting = false;
-      if (!lane.failed) this.flush(lane);
-    };
-    if (wait.async) void wait.value.then(wake);
-    else queueMicrotask(wake); // TAIL moved between the failed write and now
+    return this.lanes.length < this.size ? this.spawn() : best;
   }
 
   private spawn(): Lane {
-    const ring = createRing(this.ringBytes);
+    const shared = createShared();
+    const channel = new MessageChannel();
     const { entry, eval: isCode } = hashWorkerEntry();
-    const workerData: HashWorkerData = { ctrl: ring.ctrl.buffer as SharedArrayBuffer, data: ring.data.buffer as SharedArrayBuffer };
-    const lane: Lane = { worker: new Worker(entry, { eval: isCode, workerData, resourceLimits: WORKER_LIMITS }), ring, queue: [], waiting: false, jobs: new Map(), nextJob: 1, failed: undefined };
-    lane.worker.on('message', (msg: HashDoneMessage) => {
-      const ending = lane.jobs.get(msg.id);
-      if (!ending) return;
-      this.forget(lane, msg.id);
-      ending.resolve({ sha256: msg.sha256, size: msg.size });
+    const workerData: HashWorkerData = { ...shared, jobs: channel.port2 };
+    const lane: Lane = {
+      worker: new Worker(entry, { eval: isCode, workerData, transferList: [channel.port2], resourceLimits: WORKER_LIMITS }),
+      views: viewsOf(shared.ctrl, shared.progress),
+      port: channel.port1,
+      free: Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i),
+      jobs: new Map(),
+      failed: undefined,
+    };
+    lane.port.unref();
+    lane.worker.on('message', (msg: HashResultMessage) => {
+      const job = lane.jobs.get(msg.id);
+      if (!job) return; // aborted meanwhile
+      if (msg.error === undefined && job.ending) {
+        this.forget(lane, job);
+        job.ending.resolve({ sha256: msg.sha256, size: msg.size });
+        return;
+      }
+      const err = msg.error
+        ? Object.assign(new Error(`hashing a blob temp file: ${msg.error.message}`), { code: msg.error.code })
+        : new Error('hash worker answered before the job ended');
+      if (!job.ending) {
+        job.error = err; // end() rejects with it
+        return;
+      }
+      this.forget(lane, job);
+      job.ending.reject(err);
     });
     const gone = (err: Error) => {
       const i = this.lanes.indexOf(lane);
@@ -265,8 +234,9 @@ export class HashPool {
     return lane;
   }
 
-  private forget(lane: Lane, job: number): void {
-    lane.jobs.delete(job);
+  private forget(lane: Lane, job: Job): void {
+    if (!lane.jobs.delete(job.id)) return;
+    lane.free.push(job.slot);
     if (lane.jobs.size === 0) lane.worker.unref();
   }
 
@@ -274,9 +244,9 @@ export class HashPool {
   private fail(lane: Lane, err: Error): void {
     if (lane.failed) return;
     lane.failed = err;
-    for (const p of lane.queue.splice(0)) p.done?.reject(err);
-    for (const ending of lane.jobs.values()) ending?.reject(err);
+    for (const job of lane.jobs.values()) job.ending?.reject(err);
     lane.jobs.clear();
     lane.worker.unref();
+    lane.port.close();
   }
 }

@@ -24,7 +24,7 @@ export {
 export type { S3BlobStore, S3BlobStoreOptions } from './s3.js';
 // Building blocks
 export { HashMeter } from './meter.js';
-export { HashPool, type FileHash } from './hash-pool.js';
+export { HashPool, inlineHash, type FileHash, type StreamHash } from './hash-pool.js';
 export { newBlobId, isBlobId } from './ids.js';
 export { manifestLines, parseManifestLine, type ManifestLine } from './manifest.js';
 // Operations

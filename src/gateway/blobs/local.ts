@@ -4,10 +4,10 @@
 // the manifest is only appended to. The process holds O(uploads in flight), whatever the
 // number of stored blobs.
 //
-// stage: the part streams through a HashingFileSink (byte count, size cap, sha256 on the
-//   way, writev, fsync) into tmp/<random>.part. The sha256 is computed by a HashPool
-//   worker fed through a shared ring as the bytes stream (hashThreads > 0), or inline on
-//   the main thread (hashThreads 0). Then dedup: link(2) it to its content address
+// stage: the part streams through a HashingFileSink (byte count, size cap, writev, fsync)
+//   into tmp/<random>.part, hashed while it streams: by a HashPool worker that reads each
+//   write back from the page cache as it lands (hashThreads > 0), or inline on the main
+//   thread (hashThreads 0). Then dedup: link(2) it to its content address
 //   objects/ab/cd/<sha256>. If that name exists already, the same content is stored: we
 //   take our own hard link to that inode (tmp/<random>.part.dedup) and drop our copy.
 // commit: per blob, the record (tmp + fsync + rename) and a rename of the held link to
@@ -101,9 +101,9 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /** The hashing pool's state (threads 0: hashing inline). */
-  get hashing(): { threads: number; workers: number; jobs: number; queued: number } {
+  get hashing(): { threads: number; workers: number; jobs: number } {
     const p = this.hashPool;
-    return p ? { threads: p.size, workers: p.workers, jobs: p.jobs, queued: p.queued } : { threads: 0, workers: 0, jobs: 0, queued: 0 };
+    return p ? { threads: p.size, workers: p.workers, jobs: p.jobs } : { threads: 0, workers: 0, jobs: 0 };
   }
 
   static async open(opts: LocalBlobStoreOptions): Promise<LocalBlobStore> {
@@ -130,7 +130,7 @@ export class LocalBlobStore implements BlobStore {
 
   async stage(input: PutBlobInput): Promise<StagedBlob> {
     const tmp = join(this.dir, TMP_DIR, `${randomBytes(12).toString('hex')}.part`);
-    const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes, hasher: this.hashPool?.start() ?? inlineHash() });
+    const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes, hasher: this.hashPool?.start(tmp) ?? inlineHash() });
     try {
       await pipeline(input.body, sink, input.signal ? { signal: input.signal } : {});
     } catch (err) {
