@@ -17,6 +17,7 @@ import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { createGateway } from '../src/gateway/app.js';
 import { envDefaults } from '../src/gateway/config/env.js';
+import { median } from './lib/proc.js';
 
 const DURATION_MS = Math.min(60, Math.max(1, Number(process.env.BENCH_DURATION_S ?? 3))) * 1000;
 const CONNECTIONS = Math.min(256, Math.max(1, Number(process.env.BENCH_CONNECTIONS ?? 32)));
@@ -93,7 +94,6 @@ async function round(url: string, label: string): Promise<RoundResult> {
   return { rps: ok / elapsedS, p99Ms: histogram.getValueAtPercentile(99) / 1000, errors };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'conduit-bench-'));

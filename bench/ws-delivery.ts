@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
+import { median } from './lib/proc.js';
 
 interface Job {
   url: string;
@@ -214,7 +215,6 @@ function runRound(child: ChildProcess, job: Job): Promise<JobResult> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
 
 async function main(): Promise<void> {

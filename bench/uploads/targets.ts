@@ -1,0 +1,118 @@
+// The servers the uploads bench measures, each a child process: the gateway as production
+// runs it (`node dist/gateway/cli.js`), the raw stream-to-disk baseline, and the raw
+// server plus sha256 of every byte — the reference for what the hashing requirement alone
+// costs on this machine.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitMessage } from '../lib/proc.js';
+
+export type TargetName = 'gateway' | 'raw' | 'raw+sha256';
+
+export interface Target {
+  name: TargetName;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'gateway', 'cli.js');
+
+// Both raw servers write each request body, unparsed, to its own file with the blob
+// store's durability (fs write stream with flush: fsync before close), and answer 201.
+// RAW_HASH also hashes (sha256, inline) every byte on the way, as a Transform.
+const rawServer = (hash: boolean) => `
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
+let n = 0;
+const dir = process.env.RAW_DIR;
+const server = createServer(async (req, res) => {
+  try {
+    const file = createWriteStream(join(dir, 'u' + (n++)), { flush: true });
+    let sha256 = '';
+    if (${hash}) {
+      const h = createHash('sha256');
+      await pipeline(req, new Transform({ transform(c, _e, cb) { h.update(c); cb(null, c); } }), file);
+      sha256 = h.digest('hex');
+    } else {
+      await pipeline(req, file);
+    }
+    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, sha256 }));
+  } catch { res.destroy(); }
+});
+server.listen(0, '127.0.0.1', () => process.send({ type: 'raw:ready', port: server.address().port, pid: process.pid }));
+process.on('disconnect', () => process.exit(0));
+`;
+
+/** Newest mtime (ms) of the .ts files under `dir`. */
+function newestTs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Build dist/ when it is missing or older than src/ (unless BENCH_NO_BUILD=1). */
+export async function ensureBuilt(): Promise<void> {
+  const stale = !existsSync(CLI) || statSync(CLI).mtimeMs < newestTs(join(ROOT, 'src', 'gateway'));
+  if (!stale) return;
+  if (process.env.BENCH_NO_BUILD === '1') {
+    if (!existsSync(CLI)) throw new Error('dist/gateway/cli.js is missing: run `npm run build`');
+    console.error('warning: dist/ is older than src/ (BENCH_NO_BUILD=1: benchmarking it anyway)');
+    return;
+  }
+  console.error('dist/ is older than src/: running `npm run build`');
+  const child = spawn('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  // tsc emits even when it reports type errors (possibly in files outside the gateway).
+  if (code !== 0 && !(existsSync(CLI) && statSync(CLI).mtimeMs >= newestTs(join(ROOT, 'src', 'gateway')))) {
+    throw new Error(`npm run build failed (exit ${code})`);
+  }
+  if (code !== 0) console.error('warning: `npm run build` reported errors; dist/gateway was emitted and is used');
+}
+
+/** The gateway on the local blob store under `root`, its limits opened to `uploads` × `size`. */
+export async function startGateway(root: string, uploads: number, size: number): Promise<Target> {
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI], {
+    cwd: root,
+    // BENCH_GATEWAY_STDOUT=1 shows the gateway's stdout (e.g. with BENCH_GATEWAY_NODE_ARGS=--trace-gc).
+    stdio: ['ignore', process.env.BENCH_GATEWAY_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      CONDUIT_HTTP_PORT: '0',
+      CONDUIT_WS_PORT: '0',
+      CONDUIT_BIND: '127.0.0.1',
+      CONDUIT_CONFIG: join(root, 'conduit.yaml'),
+      CONDUIT_BLOB_BACKEND: 'local',
+      CONDUIT_BLOB_LOCAL_DIR: join(root, 'blobs'),
+      CONDUIT_HTTP_LOG: join(root, 'http.jsonl'),
+      CONDUIT_WS_LOG: join(root, 'ws.jsonl'),
+      CONDUIT_LOG_LEVEL: 'warn',
+      CONDUIT_MAX_CONCURRENT_UPLOADS: String(uploads),
+      CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: String(uploads),
+      CONDUIT_MAX_CONCURRENT_UPLOADS_PER_TENANT: String(uploads),
+      CONDUIT_MULTIPART_MAX_PART_SIZE: String(size + 1024),
+      CONDUIT_MAX_UPLOAD_SIZE: String(size + 1024),
+    },
+  });
+  const ready = await waitMessage<{ type: string; httpUrl: string; pid: number }>(child, 'conduit:ready');
+  return { name: 'gateway', url: `${ready.httpUrl}/v1/upload`, pid: ready.pid, child };
+}
+
+/** A raw server writing into `dir` (which must exist); `hash` adds sha256 of every byte. */
+export async function startRaw(dir: string, hash: boolean): Promise<Target> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', rawServer(hash)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, RAW_DIR: dir },
+  });
+  const ready = await waitMessage<{ type: string; port: number; pid: number }>(child, 'raw:ready');
+  return { name: hash ? 'raw+sha256' : 'raw', url: `http://127.0.0.1:${ready.port}/upload`, pid: ready.pid, child };
+}
