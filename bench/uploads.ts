@@ -7,7 +7,8 @@
 //   CONDUIT_BLOB_HASH_THREADS=0 npx tsx bench/uploads.ts   # gateway hashing inline (the environment is passed on)
 //
 // Fairness:
-// - The gateway runs as production does, `node dist/gateway/cli.js` (no tsx loader in
+// - The gateway runs as production does, `npm start`'s command line (node with the
+//   gateway's flags, src/gateway/node-flags.ts, and dist/gateway/cli.js: no tsx loader in
 //   its memory or CPU). When dist/ is older than src/ the bench runs `npm run build`
 //   first (BENCH_NO_BUILD=1 skips that and uses dist/ as it is).
 // - Every server receives the same multipart bodies from the same client code (same data
@@ -190,7 +191,7 @@ async function main(): Promise<number> {
     await new Promise((r) => setTimeout(r, 100));
     const idleRss = idle();
     console.log(
-      `uploads bench: ${N} concurrent × ${mib(SIZE)} MiB, ${ROUNDS} rounds each; gateway = node dist/gateway/cli.js (pid ${gateway.pid}, idle RSS ${mib(idleRss)} MiB); CONDUIT_BLOB_HASH_THREADS=${process.env.CONDUIT_BLOB_HASH_THREADS ?? '(unset)'}`,
+      `uploads bench: ${N} concurrent × ${mib(SIZE)} MiB, ${ROUNDS} rounds each; gateway = ${gateway.command} (pid ${gateway.pid}, idle RSS ${mib(idleRss)} MiB); CONDUIT_BLOB_HASH_THREADS=${process.env.CONDUIT_BLOB_HASH_THREADS ?? '(unset)'}`,
     );
     // Warm-up, not measured: the first requests pay for JIT compilation and lazy setup
     // in every server; a long-running service does not.

@@ -1,17 +1,20 @@
 // The servers the uploads bench measures, each a child process: the gateway as production
-// runs it (`node dist/gateway/cli.js`), the raw stream-to-disk baseline, and the raw
+// runs it (`npm start`: `node <GATEWAY_NODE_FLAGS> dist/gateway/cli.js`), the raw stream-to-disk baseline, and the raw
 // server plus sha256 of every byte — the reference for what the hashing requirement alone
 // costs on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../src/gateway/node-flags.js';
 import { waitMessage } from '../lib/proc.js';
 
 export type TargetName = 'gateway' | 'raw' | 'raw+sha256';
 
 export interface Target {
   name: TargetName;
+  /** The command line, for the report. */
+  command: string;
   url: string;
   pid: number;
   child: ChildProcess;
@@ -80,7 +83,9 @@ export async function ensureBuilt(): Promise<void> {
 
 /** The gateway on the local blob store under `root`, its limits opened to `uploads` × `size`. */
 export async function startGateway(root: string, uploads: number, size: number): Promise<Target> {
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_GATEWAY_NODE_ARGS adds flags (e.g. --trace-gc); BENCH_GATEWAY_PLAIN_NODE=1 drops the gateway's own.
+  const own = process.env.BENCH_GATEWAY_PLAIN_NODE === '1' ? [] : GATEWAY_NODE_FLAGS;
+  const nodeArgs = [...own, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(process.execPath, [...nodeArgs, CLI], {
     cwd: root,
     // BENCH_GATEWAY_STDOUT=1 shows the gateway's stdout (e.g. with BENCH_GATEWAY_NODE_ARGS=--trace-gc).
@@ -104,7 +109,7 @@ export async function startGateway(root: string, uploads: number, size: number):
     },
   });
   const ready = await waitMessage<{ type: string; httpUrl: string; pid: number }>(child, 'conduit:ready');
-  return { name: 'gateway', url: `${ready.httpUrl}/v1/upload`, pid: ready.pid, child };
+  return { name: 'gateway', command: ['node', ...nodeArgs, 'dist/gateway/cli.js'].join(' '), url: `${ready.httpUrl}/v1/upload`, pid: ready.pid, child };
 }
 
 /** A raw server writing into `dir` (which must exist); `hash` adds sha256 of every byte. */
@@ -114,5 +119,5 @@ export async function startRaw(dir: string, hash: boolean): Promise<Target> {
     env: { ...process.env, RAW_DIR: dir },
   });
   const ready = await waitMessage<{ type: string; port: number; pid: number }>(child, 'raw:ready');
-  return { name: hash ? 'raw+sha256' : 'raw', url: `http://127.0.0.1:${ready.port}/upload`, pid: ready.pid, child };
+  return { name: hash ? 'raw+sha256' : 'raw', command: 'node -e <raw server>', url: `http://127.0.0.1:${ready.port}/upload`, pid: ready.pid, child };
 }

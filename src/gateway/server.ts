@@ -10,6 +10,7 @@
 // Startup failures print the reason on stderr (and IPC `conduit:error`) and exit 1.
 import { createGateway, type Gateway } from './app.js';
 import { parseEnv } from './config/env.js';
+import { missingNodeFlags } from './node-flags.js';
 
 export const READY_PREFIX = 'conduit ready ';
 
@@ -60,6 +61,13 @@ export async function serve(environment: NodeJS.ProcessEnv = process.env): Promi
     return fail(err instanceof Error ? err.message : String(err));
   }
   const { ctx } = gateway;
+  const missing = missingNodeFlags();
+  if (missing.length > 0) {
+    ctx.logs.app.warn(
+      { event: 'node-flags', missing },
+      `started without ${missing.join(' ')} (npm start passes it): expect a higher peak RSS under upload load; see docs/SRE-RUNBOOK.md`,
+    );
+  }
   let addresses;
   try {
     addresses = await gateway.listen();

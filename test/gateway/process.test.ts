@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, TWO_TENANTS, until } from './helpers.js';
+import { GATEWAY_NODE_FLAGS } from '../../src/gateway/node-flags.js';
 
 const CLI = ['--import', 'tsx', 'src/gateway/cli.ts'];
 let dir: string;
@@ -30,8 +31,8 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function start(env: Record<string, string>, args: string[] = []): Started {
-  const child = spawn(process.execPath, [...CLI, ...args], {
+function start(env: Record<string, string>, args: string[] = [], nodeFlags: readonly string[] = []): Started {
+  const child = spawn(process.execPath, [...nodeFlags, ...CLI, ...args], {
     env: {
       ...process.env,
       CONDUIT_HTTP_PORT: '0',
@@ -69,6 +70,20 @@ function ready(s: Started): Promise<{ type: string; httpUrl: string; wsUrl: stri
 }
 
 describe('conduit serve (child process)', () => {
+  it('warns once when started without the gateway\'s Node flags, and not with them', async () => {
+    const plain = start({});
+    const tuned = start({}, [], GATEWAY_NODE_FLAGS);
+    await Promise.all([ready(plain), ready(tuned)]);
+    const warnings = (s: Started) => s.stdout().split('\n').filter((l) => l.includes('"event":"node-flags"'));
+    expect(warnings(plain)).toHaveLength(1);
+    expect(JSON.parse(warnings(plain)[0])).toMatchObject({ level: 'warn', missing: [...GATEWAY_NODE_FLAGS] });
+    expect(warnings(tuned)).toEqual([]);
+    plain.child.kill('SIGTERM');
+    tuned.child.kill('SIGTERM');
+    expect(await plain.exited).toBe(0);
+    expect(await tuned.exited).toBe(0);
+  });
+
   it('announces its addresses, reloads on SIGHUP, drains and exits 0 on SIGTERM', async () => {
     const config = join(dir, 'serve.yaml');
     await writeFile(config, TWO_TENANTS);

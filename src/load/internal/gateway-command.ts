@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../gateway/node-flags.js';
 
 export type GatewayRunner = 'auto' | 'dist' | 'tsx';
 
@@ -35,8 +36,9 @@ export function distIsFresh(root: string): boolean {
 
 export function gatewayCommand(root: string, runner: GatewayRunner = 'auto'): GatewayCommand {
   const node = process.execPath;
-  const dist = { command: node, args: [join(root, 'dist', 'gateway', 'cli.js'), 'serve'] };
-  const tsx = { command: node, args: ['--import', 'tsx', join(root, 'src', 'gateway', 'cli.ts'), 'serve'] };
+  // The gateway's own Node flags, as `npm start` passes them.
+  const dist = { command: node, args: [...GATEWAY_NODE_FLAGS, join(root, 'dist', 'gateway', 'cli.js'), 'serve'] };
+  const tsx = { command: node, args: [...GATEWAY_NODE_FLAGS, '--import', 'tsx', join(root, 'src', 'gateway', 'cli.ts'), 'serve'] };
   if (runner === 'tsx') return { ...tsx, note: 'tsx (forced)' };
   if (runner === 'dist') return { ...dist, note: 'dist (forced)' };
   if (distIsFresh(root)) return { ...dist, note: 'dist (up to date)' };
