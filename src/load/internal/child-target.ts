@@ -58,6 +58,9 @@ export interface ChildTarget {
 
 const STDERR_TAIL = 16 * 1024;
 
+/** How long after the child's exit its stdout/stderr may take to end. */
+const STDIO_GRACE_MS = 1000;
+
 export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarget> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const child = spawn(options.command, options.args, {
@@ -76,11 +79,22 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     log?.write(chunk);
   });
   let forced = false;
+  // 'close' comes after 'exit' once the child's stdout and stderr have ended, so every line
+  // it printed is in the log; the log file is flushed and closed before `exited` resolves.
+  // (A grandchild holding the pipes open must not hold the stop: at most STDIO_GRACE_MS.)
   const exited = new Promise<ExitInfo>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal, forced }));
-    child.once('error', () => resolve({ code: null, signal: null, forced }));
+    let settled = false;
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      const info = { code, signal, forced };
+      if (log) log.end(() => resolve(info));
+      else resolve(info);
+    };
+    child.once('exit', (code, signal) => setTimeout(() => settle(code, signal), STDIO_GRACE_MS).unref());
+    child.once('close', settle);
+    child.once('error', () => settle(null, null));
   });
-  void exited.then(() => log?.end());
 
   let stopping: Promise<ExitInfo> | undefined;
   const stop = (deadlineMs = 15_000): Promise<ExitInfo> => {
