@@ -154,6 +154,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         metrics,
       });
     cleanup.push(() => streams.close());
+    // A backend that must be reached (redis) is reached before the gateway listens.
+    await streams.ready?.();
     metrics.attachStreams(() => streams.totals());
     const blobs = opts.blobs ?? (await createBlobStore(env, logs.app.child({ part: 'blobs' })));
     cleanup.push(() => blobs.close());

@@ -1,7 +1,9 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envDefaults } from '../../src/gateway/config/env.js';
 import { GatewayError } from '../../src/gateway/errors.js';
-import { createStreamsEngine, MemoryStreamsEngine } from '../../src/gateway/streams/index.js';
+import { createStreamsEngine, MemoryStreamsEngine, RedisStreamsEngine } from '../../src/gateway/streams/index.js';
 import type { StreamsEngine } from '../../src/gateway/streams/index.js';
 import pino from 'pino';
 import { makeEngine, recordingSink } from './helpers.js';
@@ -272,13 +274,21 @@ describe('memory streams engine', () => {
     expect(sink.got[0]!.attempt).toBe(2);
   });
 
-  it('throws a clear error for the redis backend (not implemented yet)', () => {
-    expect(() =>
-      createStreamsEngine({
-        env: envDefaults({ CONDUIT_STREAMS_BACKEND: 'redis' }),
-        policy: () => ({ maxAttempts: 1, ackTimeoutMs: 100, maxDepth: 1 }),
-        logger: pino({ level: 'silent' }),
+  it('builds the redis engine for CONDUIT_STREAMS_BACKEND=redis; ready() names an unreachable Redis', async () => {
+    const e = createStreamsEngine({
+      env: envDefaults({
+        CONDUIT_STREAMS_BACKEND: 'redis',
+        CONDUIT_REDIS_URL: join(tmpdir(), `conduit-no-redis-${process.pid}.sock`),
+        CONDUIT_REDIS_CONNECT_TIMEOUT_MS: 200,
       }),
-    ).toThrow(/redis is not implemented yet/);
+      policy: () => ({ maxAttempts: 1, ackTimeoutMs: 100, maxDepth: 1 }),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      expect(e).toBeInstanceOf(RedisStreamsEngine);
+      await expect(e.ready?.()).rejects.toThrow(/cannot reach Redis at .*conduit-no-redis/);
+    } finally {
+      await e.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EnvSettings } from '../config/env.js';
 import type { StreamPolicy } from '../config/resolved.js';
 import { MemoryStreamsEngine } from './memory/engine.js';
+import { RedisStreamsEngine } from './redis/engine.js';
 import type { StreamsEngine } from './types.js';
 
 export interface StreamsEngineDeps {
@@ -24,9 +25,14 @@ export function createStreamsEngine(deps: StreamsEngineDeps): StreamsEngine {
         nackMaxDelayMs: deps.env.CONDUIT_NACK_MAX_DELAY_MS,
       });
     case 'redis':
-      throw new Error(
-        'CONDUIT_STREAMS_BACKEND=redis is not implemented yet; use CONDUIT_STREAMS_BACKEND=memory (the default)',
-      );
+      // Connects in the background; the app factory awaits ready() before listening.
+      return new RedisStreamsEngine({
+        url: deps.env.CONDUIT_REDIS_URL,
+        policy: deps.policy,
+        logger: deps.logger,
+        nackMaxDelayMs: deps.env.CONDUIT_NACK_MAX_DELAY_MS,
+        connectTimeoutMs: deps.env.CONDUIT_REDIS_CONNECT_TIMEOUT_MS,
+      });
     default:
       throw new Error(`unknown CONDUIT_STREAMS_BACKEND: ${String(deps.env.CONDUIT_STREAMS_BACKEND)}`);
   }
@@ -39,6 +45,7 @@ export {
   type EngineInternals,
   type MemoryEngineOptions,
 } from './memory/engine.js';
+export { RedisStreamsEngine, type RedisEngineOptions } from './redis/index.js';
 export { TimerHeap, type TimerEntry } from './timer-heap.js';
 export { Fifo } from './fifo.js';
 export { createIdGenerator, type IdGenerator } from './ids.js';

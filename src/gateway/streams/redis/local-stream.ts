@@ -1,0 +1,216 @@
+// This gateway's side of one (tenant, stream) of the redis engine: its local consumers,
+// the credit they can use, and the delivery rules that happen here — strict credit,
+// the in-flight cap, round robin between local consumers, ack timeouts. Messages are
+// read from Redis by the engine's reader (never more than `capacity`), handed to
+// `deliverEntries`, and settled or returned through the engine's scripts.
+import type { Logger } from 'pino';
+import type { StreamPolicy } from '../../config/resolved.js';
+import type { TimerHeap } from '../timer-heap.js';
+import type { StreamMessage } from '../types.js';
+import type { HeldDelivery, RedisConsumer } from './consumer.js';
+import { DLQ_SUFFIX, streamKeys, type DecodedEntry, type StreamKeys } from './keys.js';
+import type { ReleaseMode } from './scripts.js';
+
+/** Engine-wide counters of this gateway instance. */
+export interface RedisEngineCounters {
+  enqueued: number;
+  delivered: number;
+  acked: number;
+  nacked: number;
+  redelivered: number;
+  deadLettered: number;
+  timedOut: number;
+  reclaimed: number;
+  creditStalls: number;
+  inflight: number;
+  subscribers: number;
+}
+
+/** What a LocalStream needs from its engine. */
+export interface RedisStreamHost {
+  readonly timers: TimerHeap;
+  readonly logger: Logger;
+  readonly counters: RedisEngineCounters;
+  readonly nackMaxDelayMs: number;
+  /** True once delivery stopped for good (drain/close). */
+  readonly stopped: boolean;
+  policy(tenant: string, stream: string): StreamPolicy;
+  /** XACK + XDEL in Redis (asynchronous, tracked by the engine). */
+  ackInRedis(stream: LocalStream, held: HeldDelivery): void;
+  /** Return a delivered (or read and undelivered) entry to Redis. */
+  releaseInRedis(stream: LocalStream, held: HeldDelivery, mode: ReleaseMode, delayMs: number): void;
+  /** Record deliveries in the stream's Redis counters. */
+  countInRedis(stream: LocalStream, delivered: number, redelivered: number): void;
+  /** The stream's usable capacity may have changed: wake the reader. */
+  wake(stream: LocalStream): void;
+  /** The last local consumer left. */
+  unused(stream: LocalStream): void;
+}
+
+export class LocalStream {
+  readonly keys: StreamKeys;
+  readonly isDlq: boolean;
+  readonly consumers: RedisConsumer[] = [];
+  /** Messages may be waiting in Redis that this gateway has not read yet. */
+  dirty = true;
+  /** The consumer group exists (created on first use). */
+  prepared = false;
+  /** Last depth seen in Redis (by a sweep), for totals(). */
+  lastDepth = 0;
+  private next = 0;
+
+  constructor(
+    readonly tenant: string,
+    readonly name: string,
+    private readonly host: RedisStreamHost,
+  ) {
+    this.keys = streamKeys(tenant, name);
+    this.isDlq = name.endsWith(DLQ_SUFFIX);
+  }
+
+  get dlqName(): string {
+    return this.name + DLQ_SUFFIX;
+  }
+
+  /** Messages the local consumers can take now: what the reader may read, and no more. */
+  get capacity(): number {
+    let sum = 0;
+    for (const c of this.consumers) sum += c.capacity;
+    return sum;
+  }
+
+  get inflight(): number {
+    let sum = 0;
+    for (const c of this.consumers) sum += c.held.size;
+    return sum;
+  }
+
+  /** maxAttempts for the scripts: 0 = never dead-letter (a .dlq stream). */
+  maxAttempts(): number {
+    return this.isDlq ? 0 : this.host.policy(this.tenant, this.name).maxAttempts;
+  }
+
+  attach(consumer: RedisConsumer): void {
+    this.consumers.push(consumer);
+    this.host.counters.subscribers++;
+  }
+
+  changed(): void {
+    this.dirty = true;
+    this.host.wake(this);
+  }
+
+  /** Deliver entries the reader read for this stream, in order, round robin over consumers with capacity. */
+  deliverEntries(entries: DecodedEntry[], more: boolean): void {
+    let delivered = 0;
+    let redelivered = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const consumer = this.host.stopped ? undefined : this.pick();
+      const held: HeldDelivery = {
+        entryId: entry.entryId,
+        message: { id: entry.id, stream: this.name, envelope: entry.envelope, attempt: entry.n + 1, enqueuedAt: entry.enqueuedAt },
+        timer: undefined,
+      };
+      if (!consumer) {
+        // Capacity shrank while the read was in flight (a consumer closed or paused):
+        // the entry was never delivered, so it goes back with its attempt count unchanged.
+        this.host.releaseInRedis(this, held, 'requeue', 0);
+        continue;
+      }
+      delivered++;
+      if (held.message.attempt > 1) redelivered++;
+      if (consumer.creditLeft === 1 && (more || i < entries.length - 1)) this.host.counters.creditStalls++;
+      this.deliver(consumer, held);
+    }
+    if (delivered > 0) this.host.countInRedis(this, delivered, redelivered);
+  }
+
+  private pick(): RedisConsumer | undefined {
+    const n = this.consumers.length;
+    for (let k = 0; k < n; k++) {
+      const c = this.consumers[(this.next + k) % n]!;
+      if (c.capacity > 0) {
+        this.next = (this.next + k + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
+  }
+
+  private deliver(consumer: RedisConsumer, held: HeldDelivery): void {
+    const c = this.host.counters;
+    consumer.held.set(held.message.id, held);
+    consumer.creditLeft--;
+    c.inflight++;
+    c.delivered++;
+    if (held.message.attempt > 1) c.redelivered++;
+    const { ackTimeoutMs } = this.host.policy(this.tenant, this.name);
+    held.timer = this.host.timers.schedule(ackTimeoutMs, () => this.ackTimedOut(consumer, held));
+    try {
+      consumer.sink.deliver(held.message);
+    } catch (err) {
+      // A sink that throws is a dead transport: treat it like a disconnect.
+      this.host.logger.warn({ err, tenant: this.tenant, stream: this.name, consumer: consumer.id }, 'delivery sink failed; closing consumer');
+      consumer.close();
+    }
+  }
+
+  ack(consumer: RedisConsumer, id: string): 'ok' | 'unknown' {
+    const held = this.unhold(consumer, id);
+    if (!held) return 'unknown';
+    this.host.counters.acked++;
+    this.host.ackInRedis(this, held);
+    this.changed();
+    return 'ok';
+  }
+
+  nack(consumer: RedisConsumer, id: string, delayMs: number): 'ok' | 'unknown' {
+    const held = this.unhold(consumer, id);
+    if (!held) return 'unknown';
+    this.host.counters.nacked++;
+    const delay = Number.isFinite(delayMs) ? Math.min(Math.max(0, Math.trunc(delayMs)), this.host.nackMaxDelayMs) : 0;
+    this.host.releaseInRedis(this, held, 'nack', delay);
+    this.changed();
+    return 'ok';
+  }
+
+  /** Unsubscribe (or drain): every held message returns to the stream in Redis. */
+  detach(consumer: RedisConsumer, mode: 'disconnect' | 'drain'): void {
+    const i = this.consumers.indexOf(consumer);
+    if (i >= 0) {
+      this.consumers.splice(i, 1);
+      this.host.counters.subscribers--;
+      if (this.next > i) this.next--;
+    }
+    const held = [...consumer.held.values()];
+    consumer.held.clear();
+    for (const h of held) {
+      this.host.timers.cancel(h.timer);
+      h.timer = undefined;
+      this.host.counters.inflight--;
+      this.host.releaseInRedis(this, h, mode, 0);
+    }
+    if (this.consumers.length === 0) this.host.unused(this);
+    else this.changed();
+  }
+
+  private ackTimedOut(consumer: RedisConsumer, held: HeldDelivery): void {
+    if (consumer.held.get(held.message.id) !== held) return;
+    held.timer = undefined;
+    this.unhold(consumer, held.message.id);
+    this.host.counters.timedOut++;
+    this.host.releaseInRedis(this, held, 'timeout', 0);
+    this.changed();
+  }
+
+  private unhold(consumer: RedisConsumer, id: string): HeldDelivery | undefined {
+    const held = consumer.held.get(id);
+    if (!held) return undefined;
+    consumer.held.delete(id);
+    this.host.timers.cancel(held.timer);
+    held.timer = undefined;
+    this.host.counters.inflight--;
+    return held;
+  }
+}
