@@ -45,7 +45,7 @@ export {
   type EngineInternals,
   type MemoryEngineOptions,
 } from './memory/engine.js';
-export { RedisStreamsEngine, type RedisEngineOptions } from './redis/index.js';
+export { RedisStreamsEngine, streamKeys, type RedisEngineOptions, type StreamKeys } from './redis/index.js';
 export { TimerHeap, type TimerEntry } from './timer-heap.js';
 export { Fifo } from './fifo.js';
 export { createIdGenerator, type IdGenerator } from './ids.js';

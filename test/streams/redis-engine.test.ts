@@ -1,0 +1,291 @@
+// The redis streams engine against a real redis-server (started here): the delivery
+// rules of docs/protocol-ws.md, checked on the engine and in Redis itself (what is
+// pending in the group is what was read), across two engines sharing one Redis.
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamPolicy } from '../../src/gateway/config/resolved.js';
+import { GatewayError } from '../../src/gateway/errors.js';
+import { RedisStreamsEngine, streamKeys, type RedisEngineOptions } from '../../src/gateway/streams/index.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { poll } from '../ws/client.js';
+import { recordingSink } from './helpers.js';
+
+const T = 'acme';
+const opts = { maxInflight: 1000 };
+const policy: StreamPolicy = { maxAttempts: 3, ackTimeoutMs: 10_000, maxDepth: 1000 };
+
+describe('redis streams engine', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  const engines: RedisStreamsEngine[] = [];
+  let n = 0;
+  const fresh = (prefix = 's') => `${prefix}-${++n}`;
+
+  const engine = async (p: Partial<StreamPolicy> = {}, o: Partial<RedisEngineOptions> = {}) => {
+    const e = new RedisStreamsEngine({
+      url: redis.url,
+      policy: () => ({ ...policy, ...p }),
+      logger: pino({ level: 'silent' }),
+      nackMaxDelayMs: 5000,
+      ...o,
+    });
+    engines.push(e);
+    await e.ready();
+    return e;
+  };
+  const fill = async (e: RedisStreamsEngine, stream: string, count: number) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push((await e.enqueue(T, stream, { i })).id);
+    return ids;
+  };
+  /** Entries pending in the stream's group: read by some instance and not settled. */
+  const pendingInRedis = async (stream: string) => Number(((await admin.xpending(streamKeys(T, stream).stream, 'conduit')) as [number])[0]);
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    admin = new Redis(redis.url);
+  });
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  it('delivers FIFO, acks delete the entries, stats come from Redis', async () => {
+    const e = await engine();
+    const s = fresh();
+    const ids = await fill(e, s, 3);
+    expect(await e.stats(T, s)).toMatchObject({ depth: 3, inflight: 0 });
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(10);
+    const got = await sink.waitFor(3);
+    expect(got.map((m) => m.id)).toEqual(ids);
+    expect(got.map((m) => [m.attempt, m.stream, m.envelope])).toEqual([[1, s, { i: 0 }], [1, s, { i: 1 }], [1, s, { i: 2 }]]);
+    for (const id of ids) expect(c.ack(id)).toBe('ok');
+    expect(c.ack(ids[0]!)).toBe('unknown');
+    await poll(async () => (await admin.xlen(streamKeys(T, s).stream)) === 0 || undefined);
+    expect(await e.stats(T, s)).toEqual({ stream: s, depth: 0, inflight: 0, delivered: 3, acked: 3, nacked: 0, redelivered: 0, deadLettered: 0, subscribers: 1 });
+    expect(e.totals()).toMatchObject({ enqueued: 3, delivered: 3, acked: 3, inflight: 0, subscribers: 1, streams: 1 });
+  });
+
+  it('never reads beyond credit or the in-flight cap: what is pending in Redis is what was delivered', async () => {
+    const e = await engine();
+    const s = fresh();
+    const ids = await fill(e, s, 10);
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, { maxInflight: 4 });
+    c.grant(3);
+    await sink.waitFor(3);
+    expect(await pendingInRedis(s)).toBe(3);
+    expect(await e.stats(T, s)).toMatchObject({ depth: 7, inflight: 3 });
+    c.grant(5); // credit 5, but only 1 place left below the cap of 4
+    await sink.waitFor(4);
+    expect(await pendingInRedis(s)).toBe(4);
+    expect(c).toMatchObject({ credit: 4, inflight: 4 });
+    c.ack(sink.got[0]!.id);
+    c.ack(sink.got[1]!.id);
+    await sink.waitFor(6);
+    expect(await pendingInRedis(s)).toBe(4);
+    expect(sink.got).toHaveLength(6);
+    expect(c).toMatchObject({ credit: 2, inflight: 4 });
+    // An over-read would have been put back at the tail: the order would show it.
+    expect(sink.got.map((m) => m.id)).toEqual(ids.slice(0, 6));
+    expect(await e.stats(T, s)).toMatchObject({ depth: 4, inflight: 4, delivered: 6, redelivered: 0 });
+  });
+
+  it('two engines on one Redis share a stream: each reads only what its subscriber can take', async () => {
+    const a = await engine();
+    const b = await engine();
+    const s = fresh();
+    const ids = await fill(a, s, 6);
+    const sa = recordingSink();
+    const sb = recordingSink();
+    a.subscribe(T, s, sa, opts).grant(2);
+    await sa.waitFor(2);
+    b.subscribe(T, s, sb, opts).grant(10);
+    await sb.waitFor(4);
+    expect(sa.got).toHaveLength(2);
+    expect([...sa.got, ...sb.got].map((m) => m.id).sort()).toEqual([...ids].sort());
+    expect(sa.got.map((m) => m.id)).toEqual(ids.slice(0, 2)); // FIFO
+    expect(sb.got.map((m) => m.id)).toEqual(ids.slice(2));
+  });
+
+  it('a nack with a delay redelivers after the delay with attempt 2; delayed messages count in depth', async () => {
+    const e = await engine();
+    const s = fresh();
+    const [id] = await fill(e, s, 1);
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(5);
+    const [first] = await sink.waitFor(1);
+    const t0 = Date.now();
+    expect(c.nack(id!, 300)).toBe('ok');
+    await poll(async () => ((await e.stats(T, s)).depth === 1 ? true : undefined), 250, 10);
+    const got = await sink.waitFor(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(295);
+    expect(got[1]).toEqual({ ...first, attempt: 2 });
+    expect(await e.stats(T, s)).toMatchObject({ depth: 0, inflight: 1, delivered: 2, nacked: 1, redelivered: 1 });
+  });
+
+  it('an ack timeout redelivers with attempt 2; the late ack is unknown', async () => {
+    const e = await engine({ ackTimeoutMs: 200 });
+    const s = fresh();
+    const [id] = await fill(e, s, 1);
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(2);
+    await sink.waitFor(1);
+    const got = await sink.waitFor(2);
+    expect(got.map((m) => [m.id, m.attempt])).toEqual([[id, 1], [id, 2]]);
+    expect(e.totals().timedOut).toBe(1);
+    expect(c.ack(id!)).toBe('ok'); // the redelivery is in flight again on this consumer
+    expect(c.ack(id!)).toBe('unknown');
+  });
+
+  it('after maxAttempts the message moves to NAME.dlq with its id, envelope and enqueuedAt; NAME.dlq never dead-letters', async () => {
+    const e = await engine({ maxAttempts: 2 });
+    const s = fresh('orders');
+    const [id] = await fill(e, s, 1);
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(5);
+    const [m1] = await sink.waitFor(1);
+    c.nack(id!);
+    await sink.waitFor(2);
+    c.nack(id!);
+    await poll(async () => ((await e.stats(T, s)).deadLettered === 1 ? true : undefined));
+    expect(await e.stats(T, s)).toMatchObject({ depth: 0, inflight: 0, deadLettered: 1, nacked: 2 });
+    expect(e.totals().deadLettered).toBe(1);
+    const dlqSink = recordingSink();
+    const d = e.subscribe(T, `${s}.dlq`, dlqSink, opts);
+    d.grant(5);
+    const [dead] = await dlqSink.waitFor(1);
+    expect(dead).toEqual({ id, stream: `${s}.dlq`, envelope: m1!.envelope, attempt: 1, enqueuedAt: m1!.enqueuedAt });
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect(dlqSink.got[attempt - 1]!.attempt).toBe(attempt);
+      d.nack(id!);
+      await dlqSink.waitFor(attempt + 1);
+    }
+    expect((await e.stats(T, `${s}.dlq`)).deadLettered).toBe(0);
+  });
+
+  it('maxDepth: enqueue beyond it is STREAM_FULL (503, Retry-After); delayed messages count, in-flight ones do not', async () => {
+    const e = await engine({ maxDepth: 2 });
+    const s = fresh();
+    await fill(e, s, 2);
+    const full = await e.enqueue(T, s, {}).catch((err: unknown) => err);
+    expect(full).toBeInstanceOf(GatewayError);
+    expect(full).toMatchObject({ code: 'STREAM_FULL', status: 503, retryAfterS: 1 });
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(1);
+    const [m] = await sink.waitFor(1);
+    await e.enqueue(T, s, {}); // one left the depth by being in flight
+    c.nack(m!.id, 5000);
+    await poll(async () => ((await e.stats(T, s)).depth === 3 ? true : undefined));
+    await expect(e.enqueue(T, s, {})).rejects.toMatchObject({ code: 'STREAM_FULL' });
+  });
+
+  it('stopDelivery returns unsettled messages (even on their last attempt) for another instance to deliver', async () => {
+    const a = await engine({ maxAttempts: 1 });
+    const b = await engine({ maxAttempts: 1 });
+    const s = fresh();
+    const ids = await fill(a, s, 2);
+    const sa = recordingSink();
+    a.subscribe(T, s, sa, opts).grant(2);
+    await sa.waitFor(2);
+    await a.stopDelivery();
+    expect(a.totals().inflight).toBe(0);
+    const sb = recordingSink();
+    b.subscribe(T, s, sb, opts).grant(5);
+    const got = await sb.waitFor(2);
+    expect(got.map((m) => [m.id, m.attempt])).toEqual(ids.map((id) => [id, 2]));
+    expect((await b.stats(T, s)).deadLettered).toBe(0);
+  });
+
+  it('a disconnected consumer returns its messages at once to a consumer of another engine', async () => {
+    const a = await engine();
+    const b = await engine();
+    const s = fresh();
+    const ids = await fill(a, s, 2);
+    const sa = recordingSink();
+    const ca = a.subscribe(T, s, sa, opts);
+    ca.grant(2);
+    await sa.waitFor(2);
+    const sb = recordingSink();
+    b.subscribe(T, s, sb, opts).grant(5);
+    ca.close();
+    const got = await sb.waitFor(2);
+    expect(got.map((m) => [m.id, m.attempt])).toEqual(ids.map((id) => [id, 2]));
+  });
+
+  it('deliveries of a crashed instance are reclaimed after the ack timeout and redelivered elsewhere', async () => {
+    const fast = { sweepIntervalMs: 50, reclaimGraceMs: 100 };
+    const a = await engine({ ackTimeoutMs: 300 }, fast);
+    const b = await engine({ ackTimeoutMs: 300 }, fast);
+    const s = fresh();
+    const [id] = await fill(a, s, 1);
+    const sa = recordingSink();
+    a.subscribe(T, s, sa, opts).grant(1);
+    await sa.waitFor(1);
+    // A crash: its connections drop without returning anything; its timers die with it.
+    a.timers.clear();
+    const conns = (a as unknown as { redis: { command: Redis; reader: Redis } }).redis;
+    conns.command.disconnect();
+    conns.reader.disconnect();
+    const t0 = Date.now();
+    const sb = recordingSink();
+    b.subscribe(T, s, sb, opts).grant(1);
+    const [m] = await sb.waitFor(1, 5000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250); // not before ackTimeoutMs + grace (measured by Redis)
+    expect([m!.id, m!.attempt]).toEqual([id, 2]);
+    expect(await pendingInRedis(s)).toBe(1); // in flight on b now, nothing left on a
+  });
+
+  it('survives a restart: messages enqueued before close are delivered by a new engine, in order', async () => {
+    const a = await engine();
+    const s = fresh();
+    const ids = await fill(a, s, 3);
+    await a.close();
+    const b = await engine();
+    const sink = recordingSink();
+    b.subscribe(T, s, sink, opts).grant(10);
+    expect((await sink.waitFor(3)).map((m) => m.id)).toEqual(ids);
+  });
+});
+
+describe('redis streams engine when Redis goes away', () => {
+  let redis: RedisServer;
+  let e: RedisStreamsEngine | undefined;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await e?.close();
+    await redis?.stop();
+  });
+
+  it('enqueue and stats answer BACKEND_UNAVAILABLE (503) while it is down; delivery resumes once it is back', async () => {
+    e = new RedisStreamsEngine({ url: redis.url, policy: () => policy, logger: pino({ level: 'silent' }), nackMaxDelayMs: 0, commandTimeoutMs: 500 });
+    await e.ready();
+    const sink = recordingSink();
+    e.subscribe(T, 'x', sink, opts).grant(5);
+    await e.enqueue(T, 'x', 1);
+    await sink.waitFor(1);
+    await redis.kill();
+    const down = await poll(async () => {
+      const err = await e!.enqueue(T, 'x', 2).then(() => undefined, (err: unknown) => err);
+      return err === undefined ? undefined : err;
+    });
+    expect(down).toMatchObject({ code: 'BACKEND_UNAVAILABLE', status: 503, retryAfterS: 1 });
+    await expect(e.stats(T, 'x')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    await redis.restart(); // empty: no persistence
+    await poll(() => e!.enqueue(T, 'x', 3).then(() => true, () => undefined), 8000, 50);
+    const got = await sink.waitFor(2, 8000);
+    expect(got.map((m) => m.envelope)).toEqual([1, 3]);
+  });
+});
