@@ -38,12 +38,18 @@ export function openRedis(url: string, logger: Logger, commandTimeoutMs: number)
     autoResendUnfulfilledCommands: false,
     connectionName: 'conduit-reader',
   });
+  let closing = false;
   for (const [name, conn] of [['command', command], ['reader', reader]] as const) {
     let down = false;
     conn.on('error', (err: Error & { code?: string }) => {
-      if (down) return;
+      if (down || closing) return;
       down = true;
       logger.error({ err, redis: where, connection: name }, `redis connection failed (${err.code ?? err.message}); retrying`);
+    });
+    conn.on('close', () => {
+      if (down || closing) return;
+      down = true;
+      logger.error({ redis: where, connection: name }, 'redis connection lost; reconnecting');
     });
     conn.on('ready', () => {
       if (!down) return;
@@ -73,6 +79,7 @@ export function openRedis(url: string, logger: Logger, commandTimeoutMs: number)
       await Promise.all([ready(command, timeoutMs), ready(reader, timeoutMs)]);
     },
     async close() {
+      closing = true;
       await Promise.all(
         [command, reader].map(async (conn) => {
           if (conn.status !== 'ready') {
