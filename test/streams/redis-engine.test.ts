@@ -114,6 +114,81 @@ describe('redis streams engine', () => {
     expect(sb.got.map((m) => m.id)).toEqual(ids.slice(2));
   });
 
+  it('a grant on another stream wakes the reader blocked on the first at once (CLIENT UNBLOCK)', async () => {
+    const e = await engine();
+    const s1 = fresh();
+    const s2 = fresh();
+    e.subscribe(T, s1, recordingSink(), opts).grant(5); // nothing there: the reader blocks on s1
+    await poll(async () => ((await admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup') || undefined);
+    await fill(e, s2, 1);
+    const sink = recordingSink();
+    const t0 = Date.now();
+    e.subscribe(T, s2, sink, opts).grant(1);
+    await sink.waitFor(1);
+    expect(Date.now() - t0).toBeLessThan(1000); // a blocking read lasts up to 5 s
+  });
+
+  it('local competing consumers share a stream round robin; a paused one receives nothing until resumed', async () => {
+    const e = await engine();
+    const s = fresh();
+    const ids = await fill(e, s, 6);
+    const x = recordingSink();
+    const y = recordingSink();
+    const cx = e.subscribe(T, s, x, opts);
+    const cy = e.subscribe(T, s, y, opts);
+    cy.pause();
+    cx.grant(2);
+    cy.grant(10);
+    await x.waitFor(2);
+    expect(await pendingInRedis(s)).toBe(2);
+    expect(y.got).toHaveLength(0);
+    cy.resume();
+    await y.waitFor(4);
+    expect([...x.got, ...y.got].map((m) => m.id).sort()).toEqual([...ids].sort());
+    expect(x.got.map((m) => m.id)).toEqual(ids.slice(0, 2));
+  });
+
+  it('two engines, random acks and nacks: every message is acked once and Redis ends empty', async () => {
+    const a = await engine({ maxAttempts: 100 });
+    const b = await engine({ maxAttempts: 100 });
+    const s = fresh();
+    const total = 200;
+    const acked = new Set<string>();
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const settle = (c: { ack(id: string): unknown; nack(id: string): unknown; grant(n: number): void }) => ({
+      deliver(m: { id: string }) {
+        // Settle on a later tick, as a client would; grant one more per settled message.
+        setImmediate(() => {
+          if (random() < 0.3) c.nack(m.id);
+          else {
+            expect(acked.has(m.id)).toBe(false);
+            acked.add(m.id);
+            c.ack(m.id);
+          }
+          c.grant(1);
+        });
+      },
+    });
+    const consumers = [a, b, a].map((e) => {
+      const holder: { c?: ReturnType<RedisStreamsEngine['subscribe']> } = {};
+      const sink = settle({ ack: (id) => holder.c!.ack(id), nack: (id) => holder.c!.nack(id), grant: (k) => holder.c!.grant(k) });
+      holder.c = e.subscribe(T, s, sink, { maxInflight: 5 });
+      holder.c.grant(5);
+      return holder.c;
+    });
+    const ids = new Set<string>();
+    for (let i = 0; i < total; i++) ids.add((await (i % 2 ? a : b).enqueue(T, s, i)).id);
+    await poll(() => acked.size === total || undefined, 10_000);
+    expect([...acked].sort()).toEqual([...ids].sort());
+    await poll(async () => ((await a.stats(T, s)).acked === total ? true : undefined));
+    expect(await a.stats(T, s)).toMatchObject({ depth: 0, inflight: 0, acked: total, deadLettered: 0 });
+    const st = await a.stats(T, s);
+    expect(st.delivered).toBe(total + st.redelivered);
+    expect(await admin.xlen(streamKeys(T, s).stream)).toBe(0);
+    expect(consumers.every((c) => c.inflight === 0)).toBe(true);
+  });
+
   it('a nack with a delay redelivers after the delay with attempt 2; delayed messages count in depth', async () => {
     const e = await engine();
     const s = fresh();
