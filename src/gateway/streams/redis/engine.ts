@@ -329,8 +329,10 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
         maxAttempts: s.maxAttempts(),
         batch: SWEEP_BATCH,
         consumerIdleMs: this.o.consumerIdleMs,
+        cursor: s.reclaimCursor,
       });
       s.lastDepth = r.depth;
+      s.reclaimCursor = r.cursor;
       if (r.reclaimed > 0) {
         this.counters.reclaimed += r.reclaimed;
         this.logger.warn({ tenant: s.tenant, stream: s.name, reclaimed: r.reclaimed }, 'reclaimed unsettled deliveries of a lost gateway instance');

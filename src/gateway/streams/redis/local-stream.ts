@@ -57,6 +57,8 @@ export class LocalStream {
   prepared = false;
   /** Last depth seen in Redis (by a sweep), for totals(). */
   lastDepth = 0;
+  /** Where the sweeper's next XAUTOCLAIM continues. */
+  reclaimCursor = '0-0';
   private next = 0;
 
   constructor(

@@ -90,8 +90,10 @@ return put_back(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], entry[1][2], ARGV[3
  * to the stream, then reclaims (XAUTOCLAIM) deliveries unsettled for minIdleMs — their
  * gateway died or lost its connection — and returns them as ack timeouts; last, it
  * forgets consumer names idle for consumerIdleMs with nothing pending (every gateway
- * start reads under a new name). ARGV[6]: consumerIdleMs.
- * → {promoted, reclaimed, dead-lettered ids, depth}.
+ * start reads under a new name). ARGV[6]: consumerIdleMs. ARGV[7]: the XAUTOCLAIM cursor
+ * (0-0 to start; each sweep continues where the last one stopped, so entries behind
+ * many live deliveries are reached too).
+ * → {promoted, reclaimed, dead-lettered ids, depth, next cursor}.
  */
 const SWEEP = `${COMMON}
 local now = now_ms()
@@ -103,10 +105,11 @@ for _, m in ipairs(due) do
   redis.call('XADD', KEYS[1], '*', 'id', r[1], 'n', tostring(r[2]), 'at', r[3], 'e', r[4])
   redis.call('ZREM', KEYS[2], m)
 end
-local reclaimed, dead = 0, {}
+local reclaimed, dead, cursor = 0, {}, '0-0'
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local res = redis.pcall('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0', 'COUNT', batch)
+  local res = redis.pcall('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[7], 'COUNT', batch)
   if type(res) == 'table' and res.err == nil then
+    cursor = res[1]
     for _, e in ipairs(res[2]) do
       if type(e) == 'table' and type(e[2]) == 'table' then
         redis.call('XACK', KEYS[1], ARGV[1], e[1])
@@ -133,7 +136,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   end
 end
 local len, pending = pending_count(KEYS[1], ARGV[1])
-return {#due, reclaimed, dead, len - pending + redis.call('ZCARD', KEYS[2])}
+return {#due, reclaimed, dead, len - pending + redis.call('ZCARD', KEYS[2]), cursor}
 `;
 
 /** KEYS: stream, delayed, counters. ARGV: group. → {depth, pending, counters as a flat list}. */
@@ -153,6 +156,8 @@ export interface SweepResult {
   /** Ids of reclaimed messages that used their last attempt and went to NAME.dlq. */
   deadLettered: string[];
   depth: number;
+  /** Where the next sweep's XAUTOCLAIM continues ('0-0': from the start). */
+  cursor: string;
 }
 
 export interface RawStats {
@@ -198,12 +203,12 @@ export class StreamScripts {
 
   async sweep(
     k: StreamKeys,
-    o: { reclaimer: string; minIdleMs: number; maxAttempts: number; batch: number; consumerIdleMs: number },
+    o: { reclaimer: string; minIdleMs: number; maxAttempts: number; batch: number; consumerIdleMs: number; cursor: string },
   ): Promise<SweepResult> {
     const r = (await this.fn('conduitSweep')(
-      k.stream, k.delayed, k.counters, k.dlq, GROUP, o.reclaimer, o.minIdleMs, o.maxAttempts, o.batch, o.consumerIdleMs,
-    )) as [number, number, string[], number];
-    return { promoted: Number(r[0]), reclaimed: Number(r[1]), deadLettered: r[2] ?? [], depth: Number(r[3]) };
+      k.stream, k.delayed, k.counters, k.dlq, GROUP, o.reclaimer, o.minIdleMs, o.maxAttempts, o.batch, o.consumerIdleMs, o.cursor,
+    )) as [number, number, string[], number, string];
+    return { promoted: Number(r[0]), reclaimed: Number(r[1]), deadLettered: r[2] ?? [], depth: Number(r[3]), cursor: String(r[4] ?? '0-0') };
   }
 
   async stats(k: StreamKeys): Promise<RawStats> {
