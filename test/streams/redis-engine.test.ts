@@ -365,3 +365,15 @@ describe('redis streams engine when Redis goes away', () => {
     expect(got.map((m) => m.envelope)).toEqual([1, 3]);
   });
 });
+
+describe('the redis-server test helper', () => {
+  it('fails loudly, naming the fix, when redis-server is not installed', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(startRedisServer()).rejects.toThrow(/redis-server is not installed.*apt-get install -y redis-server/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
