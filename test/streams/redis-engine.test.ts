@@ -128,6 +128,35 @@ describe('redis streams engine', () => {
     expect(Date.now() - t0).toBeLessThan(2500); // a blocking read lasts up to 5 s
   });
 
+  it('a busy stream does not starve a quiet one: a message for the quiet one goes out during the backlog', async () => {
+    const e = await engine({ maxDepth: 100_000 });
+    const busy = fresh('busy');
+    const quiet = fresh('quiet');
+    await fill(e, busy, 1); // creates the stream and its group
+    const backlog = 3000;
+    const p = admin.pipeline();
+    for (let i = 0; i < backlog; i++) p.xadd(streamKeys(T, busy).stream, '*', 'id', `b-${i}`, 'n', '0', 'at', String(Date.now()), 'e', String(i));
+    await p.exec();
+    const q = recordingSink();
+    e.subscribe(T, quiet, q, opts).grant(1);
+    await poll(async () => ((await admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup') || undefined);
+    // The busy stream's subscriber settles each delivery at once and grants again, so it
+    // always has capacity and every read of it is full: it stays dirty for the whole backlog.
+    let busyGot = 0;
+    const holder: { c?: ReturnType<RedisStreamsEngine['subscribe']> } = {};
+    const settle = (id: string) => {
+      holder.c!.ack(id);
+      holder.c!.grant(1);
+    };
+    holder.c = e.subscribe(T, busy, { deliver: (m) => (busyGot++, queueMicrotask(() => settle(m.id))) }, opts);
+    holder.c.grant(10);
+    await poll(() => busyGot >= 100 || undefined);
+    await e.enqueue(T, quiet, 'hello');
+    await q.waitFor(1, 5000);
+    expect(busyGot).toBeLessThan(backlog);
+    await poll(() => busyGot === backlog + 1 || undefined, 20_000);
+  });
+
   it('local competing consumers share a stream round robin; a paused one receives nothing until resumed', async () => {
     const e = await engine();
     const s = fresh();

@@ -9,11 +9,13 @@
 //
 //  1. Streams marked dirty (credit granted, a delivery settled, more may be waiting)
 //     are read without blocking, COUNT = capacity, in one pipeline. A stream that
-//     returns fewer entries than asked is clean: nothing more is waiting for us.
+//     returns fewer entries than asked is clean: nothing more is waiting for us. The
+//     same pipeline carries one non-blocking XREADGROUP COUNT 1 over the clean streams
+//     with capacity, so a busy stream that stays dirty cannot starve the others.
 //  2. With nothing dirty, one blocking XREADGROUP over every stream with capacity,
-//     COUNT 1 each (within every capacity), wakes on the first new message; the streams
-//     that returned one are dirty again.
+//     COUNT 1 each (within every capacity), wakes on the first new message.
 //  3. With no capacity anywhere, it waits for a local event.
+// A stream that returned an entry to a COUNT 1 read is dirty (more may be waiting).
 //
 // A blocking read cannot be cancelled from its own connection, so when a stream that
 // is not in the current blocking read gains capacity (or one in it loses all of it),
@@ -50,6 +52,8 @@ export class StreamReader {
   private wakeUp: (() => void) | undefined;
   private unblocking = false;
   private failing = false;
+  /** Rotates which dirty streams a round reads when there are more than STREAMS_PER_ROUND. */
+  private rotation = 0;
 
   constructor(
     private readonly conn: Redis,
@@ -101,7 +105,7 @@ export class StreamReader {
           if (capacity <= 0) continue;
           (s.dirty ? dirty : open).push([s, capacity]);
         }
-        if (dirty.length > 0) await this.readNow(dirty.slice(0, STREAMS_PER_ROUND));
+        if (dirty.length > 0) await this.readNow(this.rotate(dirty), open.map(([s]) => s));
         else if (open.length > 0) await this.readBlocking(open.map(([s]) => s));
         else await this.idle(BLOCK_MS);
         if (this.failing) {
@@ -116,13 +120,49 @@ export class StreamReader {
     }
   }
 
-  private async readNow(batch: Array<[LocalStream, number]>): Promise<void> {
+  private rotate(dirty: Array<[LocalStream, number]>): Array<[LocalStream, number]> {
+    if (dirty.length <= STREAMS_PER_ROUND) return dirty;
+    const start = this.rotation % dirty.length;
+    this.rotation = start + STREAMS_PER_ROUND;
+    return [...dirty.slice(start), ...dirty.slice(0, start)].slice(0, STREAMS_PER_ROUND);
+  }
+
+  /** XREADGROUP COUNT 1 over several streams (each has capacity ≥ 1). */
+  private peekCommand(streams: LocalStream[], blockMs?: number): Array<string | number> {
+    const keys = streams.map((s) => s.keys.stream);
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
+    return ['GROUP', GROUP, this.consumerName, 'COUNT', 1, ...block, 'STREAMS', ...keys, ...keys.map(() => '>')];
+  }
+
+  private deliverPeeked(streams: LocalStream[], reply: RawReply): void {
+    const byKey = new Map(streams.map((s) => [s.keys.stream, s] as const));
+    for (const [key, entries] of reply ?? []) {
+      const s = byKey.get(key);
+      if (!s || entries.length === 0) continue;
+      s.dirty = true; // more may be waiting
+      s.deliverEntries(entries.map(decodeEntry), false); // COUNT 1: whether more wait is unknown
+    }
+  }
+
+  private async readNow(batch: Array<[LocalStream, number]>, clean: LocalStream[]): Promise<void> {
     const pipeline = this.conn.pipeline();
     for (const [s, count] of batch) {
       pipeline.call('XREADGROUP', 'GROUP', GROUP, this.consumerName, 'COUNT', count, 'STREAMS', s.keys.stream, '>');
     }
+    if (clean.length > 0) pipeline.call('XREADGROUP', ...this.peekCommand(clean));
     const results = (await pipeline.exec()) ?? [];
     let failed: unknown;
+    if (clean.length > 0) {
+      const [err, reply] = results[batch.length] ?? [new Error('no reply'), null];
+      if (!err) this.deliverPeeked(clean, reply as RawReply);
+      else {
+        try {
+          for (const s of clean) this.readError(s, err);
+        } catch (e) {
+          failed = e;
+        }
+      }
+    }
     batch.forEach(([s, count], i) => {
       const [err, reply] = results[i] ?? [new Error('no reply'), null];
       if (err) {
@@ -143,16 +183,10 @@ export class StreamReader {
   }
 
   private async readBlocking(streams: LocalStream[]): Promise<void> {
-    const set = new Set(streams);
-    const keys = streams.map((s) => s.keys.stream);
-    const byKey = new Map(streams.map((s) => [s.keys.stream, s] as const));
-    this.blockSet = set;
+    this.blockSet = new Set(streams);
     let reply: RawReply;
     try {
-      reply = (await this.conn.call(
-        'XREADGROUP', 'GROUP', GROUP, this.consumerName, 'COUNT', 1, 'BLOCK', BLOCK_MS,
-        'STREAMS', ...keys, ...keys.map(() => '>'),
-      )) as RawReply;
+      reply = (await this.conn.call('XREADGROUP', ...this.peekCommand(streams, BLOCK_MS))) as RawReply;
     } catch (err) {
       if (String((err as Error).message).includes('NOGROUP')) {
         for (const s of streams) this.readError(s, err as Error);
@@ -162,12 +196,7 @@ export class StreamReader {
     } finally {
       this.blockSet = undefined;
     }
-    for (const [key, entries] of reply ?? []) {
-      const s = byKey.get(key);
-      if (!s || entries.length === 0) continue;
-      s.dirty = true; // more may be waiting
-      s.deliverEntries(entries.map(decodeEntry), false); // COUNT 1: whether more wait is unknown
-    }
+    this.deliverPeeked(streams, reply);
   }
 
   private readError(s: LocalStream, err: Error): void {
