@@ -351,6 +351,26 @@ describe('redis streams engine', () => {
     expect(await pendingInRedis(s)).toBe(1); // in flight on b now, nothing left on a
   });
 
+  it("forgets a stopped instance's consumer name once it is idle with nothing pending", async () => {
+    const a = await engine();
+    const s = fresh();
+    await fill(a, s, 1);
+    const sa = recordingSink();
+    const ca = a.subscribe(T, s, sa, opts);
+    ca.grant(1);
+    ca.ack((await sa.waitFor(1))[0]!.id);
+    const names = async () => ((await admin.xinfo('CONSUMERS', streamKeys(T, s).stream, 'conduit')) as string[][]).map((c) => c[1]);
+    await poll(async () => (await admin.xlen(streamKeys(T, s).stream)) === 0 || undefined);
+    expect(await names()).toContain(a.consumerName);
+    await a.close();
+    const b = await engine({}, { sweepIntervalMs: 50, consumerIdleMs: 100 });
+    const sb = recordingSink();
+    b.subscribe(T, s, sb, opts).grant(1);
+    await poll(async () => !(await names()).includes(a.consumerName) || undefined);
+    await b.enqueue(T, s, 'after');
+    expect((await sb.waitFor(1))[0]!.envelope).toBe('after');
+  });
+
   it('survives a restart: messages enqueued before close are delivered by a new engine, in order', async () => {
     const a = await engine();
     const s = fresh();
