@@ -97,6 +97,17 @@ describe('redis streams engine', () => {
     expect(await e.stats(T, s)).toMatchObject({ depth: 4, inflight: 4, delivered: 6, redelivered: 0 });
   });
 
+  it('a window larger than one read (100 entries) is filled over several reads, in order', async () => {
+    const e = await engine();
+    const s = fresh();
+    const ids = await fill(e, s, 250);
+    const sink = recordingSink();
+    e.subscribe(T, s, sink, opts).grant(240);
+    await sink.waitFor(240);
+    expect(sink.got.map((m) => m.id)).toEqual(ids.slice(0, 240));
+    expect(await e.stats(T, s)).toMatchObject({ depth: 10, inflight: 240 });
+  });
+
   it('two engines on one Redis share a stream: each reads only what its subscriber can take', async () => {
     const a = await engine();
     const b = await engine();

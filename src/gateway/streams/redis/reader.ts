@@ -29,6 +29,13 @@ import type { LocalStream } from './local-stream.js';
 const BLOCK_MS = 5000;
 /** Streams read in one pipeline round. */
 const STREAMS_PER_ROUND = 256;
+/**
+ * Most entries read from one stream in one round, whatever the credit: bounds the
+ * memory of one reply (envelopes may be MiBs) and gives socket backpressure a chance to
+ * pause a consumer between rounds. A full read leaves the stream dirty: the next round
+ * reads on.
+ */
+const MAX_READ_COUNT = 100;
 /** Bounded retries of CLIENT UNBLOCK racing the start of a blocking read. */
 const UNBLOCK_TRIES = 50;
 const UNBLOCK_RETRY_MS = 5;
@@ -103,7 +110,7 @@ export class StreamReader {
           if (!s.prepared) continue;
           const capacity = s.capacity;
           if (capacity <= 0) continue;
-          (s.dirty ? dirty : open).push([s, capacity]);
+          (s.dirty ? dirty : open).push([s, Math.min(capacity, MAX_READ_COUNT)]);
         }
         if (dirty.length > 0) await this.readNow(this.rotate(dirty), open.map(([s]) => s));
         else if (open.length > 0) await this.readBlocking(open.map(([s]) => s));
