@@ -9,7 +9,7 @@
 //  - ack: XACK + XDEL. nack / ack timeout / disconnect / drain: the delivered entry is
 //    acked and deleted and the message is added again (tail, or the delayed set, or
 //    NAME.dlq after its last attempt) with its delivery count in the entry.
-//  - a dead instance's deliveries stay pending in the group; every instance's sweeper
+//  - a dead instance's deliveries stay pending in the group; every instance's sweeper (sweeper.ts)
 //    reclaims (XAUTOCLAIM) those unsettled for ackTimeoutMs + a grace, and returns
 //    them like ack timeouts. The sweeper also moves due nack-delayed messages back.
 import { randomBytes } from 'node:crypto';
@@ -34,6 +34,7 @@ import { GROUP, streamKeys } from './keys.js';
 import { LocalStream, type RedisEngineCounters, type RedisStreamHost } from './local-stream.js';
 import { StreamReader } from './reader.js';
 import { StreamScripts, type ReleaseMode } from './scripts.js';
+import { StreamSweeper } from './sweeper.js';
 
 export interface RedisEngineOptions {
   /** CONDUIT_REDIS_URL: redis://[user:password@]host:port[/db], rediss://..., or a unix socket path. */
@@ -55,11 +56,6 @@ export interface RedisEngineOptions {
   /** Retry-After seconds on STREAM_FULL and BACKEND_UNAVAILABLE. @default 1 */
   retryAfterS?: number;
 }
-
-/** The XAUTOCLAIM consumer name; reclaimed entries are returned at once, so it never holds any. */
-const RECLAIMER = 'conduit-reclaimer';
-/** Delayed messages moved and deliveries reclaimed per stream per sweep. */
-const SWEEP_BATCH = 100;
 
 export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
   readonly kind = 'redis' as const;
@@ -90,8 +86,7 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
   private readonly ops = new Set<Promise<unknown>>();
   private readonly nextId: IdGenerator = createIdGenerator();
   private consumerSeq = 0;
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private sweeping = false;
+  private readonly sweeper: StreamSweeper;
   private stopping: Promise<void> | undefined;
   private readonly o: Required<Omit<RedisEngineOptions, 'url' | 'policy' | 'logger' | 'nackMaxDelayMs'>>;
 
@@ -115,8 +110,20 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
       reprepare: (s) => this.prepare(s),
     });
     this.reader.start();
-    this.sweepTimer = setInterval(() => void this.sweepAll(), this.o.sweepIntervalMs);
-    this.sweepTimer.unref();
+    this.sweeper = new StreamSweeper(
+      this.scripts,
+      {
+        logger: this.logger,
+        counters: this.counters,
+        stopped: () => this.stopped,
+        connected: () => this.redis.command.status === 'ready',
+        streams: () => this.local.values(),
+        policy: (tenant, stream) => this.opts.policy(tenant, stream),
+        prepare: (s) => this.prepare(s),
+      },
+      { intervalMs: this.o.sweepIntervalMs, reclaimGraceMs: this.o.reclaimGraceMs, consumerIdleMs: this.o.consumerIdleMs },
+    );
+    this.sweeper.start();
   }
 
   /** Resolve once Redis is reachable; reject with a clear message after connectTimeoutMs. */
@@ -206,8 +213,7 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
   stopDelivery(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopped = true;
-      if (this.sweepTimer) clearInterval(this.sweepTimer);
-      this.sweepTimer = undefined;
+      this.sweeper.stop();
       await this.reader.stop();
       for (const s of [...this.local.values()]) for (const c of [...s.consumers]) c.withdraw();
       await this.settled();
@@ -252,7 +258,7 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
             this.logger.warn({ tenant: s.tenant, stream: s.name, id, attempts: attempt, reason: mode, dlq: s.dlqName }, 'message dead-lettered');
           } else if (outcome === 'delayed' && !this.stopped) {
             // The sweeper would move it back within sweepIntervalMs; a timer is on time.
-            this.timers.schedule(delayMs + 2, () => void this.sweepOne(s));
+            this.timers.schedule(delayMs + 2, () => void this.sweeper.sweepOne(s));
           }
         },
         (err) =>
@@ -294,56 +300,11 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
         () => {
           s.prepared = true;
           s.changed();
-          void this.sweepOne(s);
+          void this.sweeper.sweepOne(s);
         },
         (err) => this.logger.warn({ err, tenant: s.tenant, stream: s.name }, 'could not prepare stream in redis; retrying'),
       );
     this.track(p);
-  }
-
-  private async sweepAll(): Promise<void> {
-    if (this.sweeping || this.stopped || this.redis.command.status !== 'ready') return;
-    this.sweeping = true;
-    try {
-      await Promise.all(
-        [...this.local.values()].map((s) => {
-          if (!s.prepared) {
-            this.prepare(s);
-            return undefined;
-          }
-          return this.sweepOne(s);
-        }),
-      );
-    } finally {
-      this.sweeping = false;
-    }
-  }
-
-  private async sweepOne(s: LocalStream): Promise<void> {
-    if (this.stopped) return;
-    const { ackTimeoutMs } = this.opts.policy(s.tenant, s.name);
-    try {
-      const r = await this.scripts.sweep(s.keys, {
-        reclaimer: RECLAIMER,
-        minIdleMs: ackTimeoutMs + this.o.reclaimGraceMs,
-        maxAttempts: s.maxAttempts(),
-        batch: SWEEP_BATCH,
-        consumerIdleMs: this.o.consumerIdleMs,
-        cursor: s.reclaimCursor,
-      });
-      s.lastDepth = r.depth;
-      s.reclaimCursor = r.cursor;
-      if (r.reclaimed > 0) {
-        this.counters.reclaimed += r.reclaimed;
-        this.logger.warn({ tenant: s.tenant, stream: s.name, reclaimed: r.reclaimed }, 'reclaimed unsettled deliveries of a lost gateway instance');
-      }
-      for (const id of r.deadLettered) {
-        this.counters.deadLettered++;
-        this.logger.warn({ tenant: s.tenant, stream: s.name, id, reason: 'timeout', dlq: s.dlqName }, 'message dead-lettered');
-      }
-    } catch (err) {
-      this.logger.warn({ err, tenant: s.tenant, stream: s.name }, 'redis sweep failed');
-    }
   }
 
   private track(p: Promise<unknown>): void {
