@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamPolicy } from '../../src/gateway/config/resolved.js';
 import { GatewayError } from '../../src/gateway/errors.js';
-import { RedisStreamsEngine, streamKeys, type RedisEngineOptions } from '../../src/gateway/streams/index.js';
+import { RedisStreamsEngine, streamKeys, type RedisEngineOptions } from '../../src/gateway/streams/redis/index.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { poll } from '../ws/client.js';
 import { recordingSink } from './helpers.js';
