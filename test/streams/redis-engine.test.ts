@@ -382,6 +382,66 @@ describe('redis streams engine', () => {
     expect((await sb.waitFor(1))[0]!.envelope).toBe('after');
   });
 
+  it('a message written twice (an enqueue resent after a lost reply) is delivered once here; one ack settles both entries', async () => {
+    const e = await engine();
+    const s = fresh();
+    const key = streamKeys(T, s).stream;
+    const [id] = await fill(e, s, 1);
+    // What ioredis does when the connection drops after Redis ran the enqueue script but
+    // before the reply arrived: it sends the script again, so the same message is added twice.
+    const [[, fields]] = (await admin.xrange(key, '-', '+')) as Array<[string, string[]]>;
+    await admin.xadd(key, '*', ...fields!);
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(5);
+    await sink.waitFor(1);
+    // The copy was read in the same batch; a later message shows the read is done.
+    const [next] = await fill(e, s, 1);
+    await sink.waitFor(2);
+    expect(sink.got.map((m) => [m.id, m.attempt])).toEqual([[id, 1], [next, 1]]);
+    expect(c.ack(id!)).toBe('ok');
+    expect(c.ack(next!)).toBe('ok');
+    await poll(async () => (await admin.xlen(key)) === 0 || undefined);
+    expect(await pendingInRedis(s)).toBe(0);
+    expect(e.totals().inflight).toBe(0);
+  });
+
+  it('a delivery reclaimed from this live instance (ackTimeoutMs shortened by a reload) is not delivered again to it; the ack settles it', async () => {
+    let p: StreamPolicy = { ...policy, maxAttempts: 100, ackTimeoutMs: 10_000 };
+    const e = new RedisStreamsEngine({
+      url: redis.url,
+      policy: () => p,
+      logger: pino({ level: 'silent' }),
+      nackMaxDelayMs: 0,
+      sweepIntervalMs: 50,
+      reclaimGraceMs: 50,
+    });
+    engines.push(e);
+    await e.ready();
+    const s = fresh();
+    const key = streamKeys(T, s).stream;
+    const [id] = await fill(e, s, 1);
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(5);
+    const [first] = await sink.waitFor(1);
+    const [[entry1]] = (await admin.xrange(key, '-', '+')) as Array<[string, string[]]>;
+    p = { ...p, ackTimeoutMs: 1000 }; // the delivery above has a 10 s timer
+    // The sweeper returns the entry as a new one (n = 1), which this instance reads again.
+    await poll(async () => {
+      const entries = (await admin.xrange(key, '-', '+')) as Array<[string, string[]]>;
+      return entries.length === 1 && entries[0]![0] !== entry1 && (await pendingInRedis(s)) === 1 ? true : undefined;
+    });
+    const [next] = await fill(e, s, 1);
+    await sink.waitFor(2);
+    expect(sink.got.map((m) => [m.id, m.attempt])).toEqual([[id, 1], [next, 1]]);
+    expect(c.ack(first!.id)).toBe('ok');
+    expect(c.ack(next!)).toBe('ok');
+    await poll(async () => (await admin.xlen(key)) === 0 || undefined);
+    expect(await pendingInRedis(s)).toBe(0);
+    expect(e.totals().inflight).toBe(0);
+  });
+
   it('survives a restart: messages enqueued before close are delivered by a new engine, in order', async () => {
     const a = await engine();
     const s = fresh();

@@ -7,8 +7,8 @@ import type { LocalStream } from './local-stream.js';
 
 /** One unsettled delivery held by a consumer. */
 export interface HeldDelivery {
-  /** The Redis entry id (XACK target). */
-  readonly entryId: string;
+  /** The Redis entry id (XACK target); a second entry of the same message takes over (LocalStream.rebind). */
+  entryId: string;
   readonly message: StreamMessage;
   timer: TimerEntry | undefined;
 }

@@ -248,6 +248,15 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
     );
   }
 
+  dropInRedis(s: LocalStream, entryId: string): void {
+    const p = this.redis.command.multi().xack(s.keys.stream, GROUP, entryId).xdel(s.keys.stream, entryId).exec();
+    this.track(
+      p.catch((err) =>
+        this.logger.warn({ err, tenant: s.tenant, stream: s.name, entryId }, 'could not drop a duplicate entry in redis; it is reclaimed after its ack timeout'),
+      ),
+    );
+  }
+
   releaseInRedis(s: LocalStream, held: HeldDelivery, mode: ReleaseMode, delayMs: number): void {
     const { id, attempt } = held.message;
     this.track(

@@ -37,6 +37,8 @@ export interface RedisStreamHost {
   policy(tenant: string, stream: string): StreamPolicy;
   /** XACK + XDEL in Redis (asynchronous, tracked by the engine). */
   ackInRedis(stream: LocalStream, held: HeldDelivery): void;
+  /** XACK + XDEL an entry whose message is in flight here under another entry (no counters). */
+  dropInRedis(stream: LocalStream, entryId: string): void;
   /** Return a delivered (or read and undelivered) entry to Redis. */
   releaseInRedis(stream: LocalStream, held: HeldDelivery, mode: ReleaseMode, delayMs: number): void;
   /** Record deliveries in the stream's Redis counters. */
@@ -60,6 +62,8 @@ export class LocalStream {
   /** Where the sweeper's next XAUTOCLAIM continues. */
   reclaimCursor = '0-0';
   private next = 0;
+  /** Unsettled deliveries of every local consumer, by message id. */
+  private readonly inFlight = new Map<string, HeldDelivery>();
 
   constructor(
     readonly tenant: string,
@@ -108,6 +112,11 @@ export class LocalStream {
     let redelivered = 0;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
+      const current = this.inFlight.get(entry.id);
+      if (current) {
+        this.rebind(current, entry);
+        continue;
+      }
       const consumer = this.host.stopped ? undefined : this.pick();
       const held: HeldDelivery = {
         entryId: entry.entryId,
@@ -128,6 +137,31 @@ export class LocalStream {
     if (delivered > 0) this.host.countInRedis(this, delivered, redelivered);
   }
 
+  /**
+   * A second entry of a message that is in flight here: the enqueue script ran twice (a
+   * client resends an unanswered command after a reconnect), or a sweeper reclaimed the
+   * delivery while it was still held (ackTimeoutMs shortened by a reload). Delivering it
+   * again would put one id twice in flight (one ack could settle only one entry): the
+   * delivery keeps its consumer and attempt, the new entry backs it, the old one is
+   * dropped. Its ack timer ends no later than the current ackTimeoutMs from now, before
+   * any sweeper (which measures the new entry's idle time) would reclaim it.
+   */
+  private rebind(held: HeldDelivery, entry: DecodedEntry): void {
+    const previous = held.entryId;
+    held.entryId = entry.entryId;
+    this.host.dropInRedis(this, previous);
+    const { ackTimeoutMs } = this.host.policy(this.tenant, this.name);
+    const timer = held.timer;
+    if (timer && timer.at > Date.now() + ackTimeoutMs) {
+      this.host.timers.cancel(timer);
+      held.timer = this.host.timers.schedule(ackTimeoutMs, timer.fire);
+    }
+    this.host.logger.warn(
+      { tenant: this.tenant, stream: this.name, id: entry.id, entryId: entry.entryId, previous },
+      'a message in flight here was read again (a resent enqueue or a reclaim); the delivery continues under the new entry',
+    );
+  }
+
   private pick(): RedisConsumer | undefined {
     const n = this.consumers.length;
     for (let k = 0; k < n; k++) {
@@ -143,6 +177,7 @@ export class LocalStream {
   private deliver(consumer: RedisConsumer, held: HeldDelivery): void {
     const c = this.host.counters;
     consumer.held.set(held.message.id, held);
+    this.inFlight.set(held.message.id, held);
     consumer.creditLeft--;
     c.inflight++;
     c.delivered++;
@@ -188,6 +223,7 @@ export class LocalStream {
     const held = [...consumer.held.values()];
     consumer.held.clear();
     for (const h of held) {
+      this.inFlight.delete(h.message.id);
       this.host.timers.cancel(h.timer);
       h.timer = undefined;
       this.host.counters.inflight--;
@@ -210,6 +246,7 @@ export class LocalStream {
     const held = consumer.held.get(id);
     if (!held) return undefined;
     consumer.held.delete(id);
+    this.inFlight.delete(id);
     this.host.timers.cancel(held.timer);
     held.timer = undefined;
     this.host.counters.inflight--;
