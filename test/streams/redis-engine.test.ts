@@ -382,6 +382,56 @@ describe('redis streams engine', () => {
     expect((await sb.waitFor(1))[0]!.envelope).toBe('after');
   });
 
+  it('first deliveries stay FIFO when a consumer pauses in the middle of a read (socket backpressure)', async () => {
+    const e = await engine();
+    const s = fresh();
+    await fill(e, s, 5);
+    const got: unknown[] = [];
+    const holder: { c?: ReturnType<RedisStreamsEngine['subscribe']> } = {};
+    holder.c = e.subscribe(T, s, {
+      deliver(m) {
+        got.push(m.envelope);
+        if (got.length !== 2) return;
+        // The transport pauses after a delivery that filled the socket buffer; a producer
+        // enqueues meanwhile; the buffer drains and the consumer resumes.
+        holder.c!.pause();
+        void e.enqueue(T, s, { i: 5 }).then(() => holder.c!.resume());
+      },
+    }, opts);
+    holder.c.grant(10); // one read of all 5
+    await poll(() => got.length === 6 || undefined);
+    expect(got).toEqual([0, 1, 2, 3, 4, 5].map((i) => ({ i })));
+    expect(await pendingInRedis(s)).toBe(6);
+  });
+
+  it('entries read for a consumer paused too long, or closed, go back to the stream undelivered (attempt unchanged)', async () => {
+    const e = await engine({}, { reclaimGraceMs: 200 }); // parked at most 100 ms
+    const s = fresh();
+    const ids = await fill(e, s, 5);
+    const sink = recordingSink();
+    const holder: { c?: ReturnType<RedisStreamsEngine['subscribe']> } = {};
+    holder.c = e.subscribe(T, s, { deliver: (m) => (sink.deliver(m), sink.got.length === 2 && holder.c!.pause()) }, opts);
+    holder.c.grant(10);
+    await sink.waitFor(2);
+    await poll(async () => ((await pendingInRedis(s)) === 2 ? true : undefined)); // 3 went back
+    holder.c.resume();
+    await sink.waitFor(5);
+    expect(sink.got.map((m) => [m.id, m.attempt])).toEqual(ids.map((id) => [id, 1]));
+
+    const s2 = fresh();
+    const ids2 = await fill(e, s2, 4);
+    const other = await engine();
+    const o = recordingSink();
+    const p = recordingSink();
+    holder.c = e.subscribe(T, s2, { deliver: (m) => (p.deliver(m), p.got.length === 1 && holder.c!.pause()) }, opts);
+    holder.c.grant(10);
+    await p.waitFor(1);
+    holder.c.close(); // 1 in flight (attempt 2 next), 3 parked (attempt 1 next)
+    other.subscribe(T, s2, o, opts).grant(10);
+    const got = await o.waitFor(4);
+    expect(got.map((m) => [m.id, m.attempt]).sort()).toEqual([[ids2[0], 2], ...ids2.slice(1).map((id) => [id, 1])].sort());
+  });
+
   it('a message written twice (an enqueue resent after a lost reply) is delivered once here; one ack settles both entries', async () => {
     const e = await engine();
     const s = fresh();

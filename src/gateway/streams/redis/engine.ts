@@ -62,6 +62,7 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
   readonly timers: TimerHeap;
   readonly logger: Logger;
   readonly nackMaxDelayMs: number;
+  readonly parkMaxMs: number;
   /** This instance's consumer name in every group. */
   readonly consumerName = `gw-${randomBytes(6).toString('hex')}`;
   readonly counters: RedisEngineCounters = {
@@ -101,6 +102,9 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
       commandTimeoutMs: opts.commandTimeoutMs ?? 5000,
       retryAfterS: opts.retryAfterS ?? 1,
     };
+    // Half the reclaim grace: a parked entry is delivered (its ack timer starting then)
+    // only while a sweeper measuring its idle time from the read could not reclaim it first.
+    this.parkMaxMs = Math.floor(this.o.reclaimGraceMs / 2);
     this.timers = new TimerHeap((err) => this.logger.error({ err }, 'streams timer callback failed'));
     this.redis = openRedis(opts.url, this.logger, this.o.commandTimeoutMs);
     this.scripts = new StreamScripts(this.redis.command);

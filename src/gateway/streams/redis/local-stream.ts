@@ -5,7 +5,7 @@
 // `deliverEntries`, and settled or returned through the engine's scripts.
 import type { Logger } from 'pino';
 import type { StreamPolicy } from '../../config/resolved.js';
-import type { TimerHeap } from '../timer-heap.js';
+import type { TimerEntry, TimerHeap } from '../timer-heap.js';
 import type { StreamMessage } from '../types.js';
 import type { HeldDelivery, RedisConsumer } from './consumer.js';
 import { DLQ_SUFFIX, streamKeys, type DecodedEntry, type StreamKeys } from './keys.js';
@@ -32,6 +32,8 @@ export interface RedisStreamHost {
   readonly logger: Logger;
   readonly counters: RedisEngineCounters;
   readonly nackMaxDelayMs: number;
+  /** Longest a read entry waits here for a consumer before it goes back to the stream. */
+  readonly parkMaxMs: number;
   /** True once delivery stopped for good (drain/close). */
   readonly stopped: boolean;
   policy(tenant: string, stream: string): StreamPolicy;
@@ -64,6 +66,9 @@ export class LocalStream {
   private next = 0;
   /** Unsettled deliveries of every local consumer, by message id. */
   private readonly inFlight = new Map<string, HeldDelivery>();
+  /** Entries read for local consumers that could not take them yet, in stream order (see flush). */
+  private readonly parked: Array<{ entry: DecodedEntry; at: number }> = [];
+  private parkTimer: TimerEntry | undefined;
 
   constructor(
     readonly tenant: string,
@@ -106,35 +111,69 @@ export class LocalStream {
     this.host.wake(this);
   }
 
+  /** Entries read and not yet handed over (see flush). */
+  get parkedCount(): number {
+    return this.parked.length;
+  }
+
   /** Deliver entries the reader read for this stream, in order, round robin over consumers with capacity. */
   deliverEntries(entries: DecodedEntry[], more: boolean): void {
+    const at = Date.now();
+    for (const entry of entries) this.parked.push({ entry, at });
+    this.flush(more);
+  }
+
+  /**
+   * Hand over read entries in stream order while local consumers can take them. When
+   * capacity shrank while the read was in flight (a consumer paused by socket
+   * backpressure, or closed), the rest stays parked here, ahead of anything read later,
+   * so first deliveries keep their FIFO order; the reader flushes again once a consumer
+   * can take more. Parked entries are pending in Redis since their read, so they go back
+   * to the stream undelivered (attempt unchanged) after parkMaxMs — well before a
+   * sweeper would reclaim them — and at once when the last consumer leaves or delivery stops.
+   */
+  flush(more = false): void {
     let delivered = 0;
     let redelivered = 0;
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
+    const now = Date.now();
+    while (this.parked.length > 0) {
+      const { entry, at } = this.parked[0]!;
       const current = this.inFlight.get(entry.id);
       if (current) {
+        this.parked.shift();
         this.rebind(current, entry);
         continue;
       }
-      const consumer = this.host.stopped ? undefined : this.pick();
+      const giveBack = this.host.stopped || this.consumers.length === 0 || now - at >= this.host.parkMaxMs;
+      const consumer = giveBack ? undefined : this.pick();
+      if (!giveBack && !consumer) break;
+      this.parked.shift();
       const held: HeldDelivery = {
         entryId: entry.entryId,
         message: { id: entry.id, stream: this.name, envelope: entry.envelope, attempt: entry.n + 1, enqueuedAt: entry.enqueuedAt },
         timer: undefined,
       };
       if (!consumer) {
-        // Capacity shrank while the read was in flight (a consumer closed or paused):
-        // the entry was never delivered, so it goes back with its attempt count unchanged.
+        // Never delivered: it goes back with its attempt count unchanged.
         this.host.releaseInRedis(this, held, 'requeue', 0);
         continue;
       }
       delivered++;
       if (held.message.attempt > 1) redelivered++;
-      if (consumer.creditLeft === 1 && (more || i < entries.length - 1)) this.host.counters.creditStalls++;
+      if (consumer.creditLeft === 1 && (more || this.parked.length > 0)) this.host.counters.creditStalls++;
       this.deliver(consumer, held);
     }
     if (delivered > 0) this.host.countInRedis(this, delivered, redelivered);
+    this.armParkTimer(now);
+  }
+
+  private armParkTimer(now: number): void {
+    const head = this.parked[0];
+    if (!head || this.parkTimer) return;
+    this.parkTimer = this.host.timers.schedule(Math.max(0, head.at + this.host.parkMaxMs - now), () => {
+      this.parkTimer = undefined;
+      this.flush();
+    });
   }
 
   /**
@@ -229,8 +268,10 @@ export class LocalStream {
       this.host.counters.inflight--;
       this.host.releaseInRedis(this, h, mode, 0);
     }
-    if (this.consumers.length === 0) this.host.unused(this);
-    else this.changed();
+    if (this.consumers.length === 0) {
+      this.flush(); // nobody left to take parked entries: they go back
+      this.host.unused(this);
+    } else this.changed();
   }
 
   private ackTimedOut(consumer: RedisConsumer, held: HeldDelivery): void {

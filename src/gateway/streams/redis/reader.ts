@@ -16,6 +16,8 @@
 //     COUNT 1 each (within every capacity), wakes on the first new message.
 //  3. With no capacity anywhere, it waits for a local event.
 // A stream that returned an entry to a COUNT 1 read is dirty (more may be waiting).
+// Entries that a stream's consumers could no longer take when the read returned are
+// parked on the stream (LocalStream.flush) and go out before it is read again.
 //
 // A blocking read cannot be cancelled from its own connection, so when a stream that
 // is not in the current blocking read gains capacity (or one in it loses all of it),
@@ -108,6 +110,9 @@ export class StreamReader {
         const open: Array<[LocalStream, number]> = [];
         for (const s of this.host.streams()) {
           if (!s.prepared) continue;
+          // Entries read earlier and parked (their consumers paused) go out first.
+          if (s.parkedCount > 0 && s.capacity > 0) s.flush();
+          if (s.parkedCount > 0) continue;
           const capacity = s.capacity;
           if (capacity <= 0) continue;
           (s.dirty ? dirty : open).push([s, Math.min(capacity, MAX_READ_COUNT)]);
