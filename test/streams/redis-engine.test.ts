@@ -456,6 +456,21 @@ describe('redis streams engine', () => {
     expect(e.totals().inflight).toBe(0);
   });
 
+  it('two different messages that share an id are both delivered (only a copy of a message in flight is merged)', async () => {
+    const e = await engine();
+    const s = fresh();
+    const key = streamKeys(T, s).stream;
+    const [id] = await fill(e, s, 1);
+    const [[, fields]] = (await admin.xrange(key, '-', '+')) as Array<[string, string[]]>;
+    const other = [...fields!];
+    other[other.indexOf('e') + 1] = JSON.stringify({ other: true });
+    await admin.xadd(key, '*', ...other);
+    const sink = recordingSink();
+    e.subscribe(T, s, sink, opts).grant(5);
+    const got = await sink.waitFor(2);
+    expect(got.map((m) => [m.id, m.envelope])).toEqual([[id, { i: 0 }], [id, { other: true }]]);
+  });
+
   it('a delivery reclaimed from this live instance (ackTimeoutMs shortened by a reload) is not delivered again to it; the ack settles it', async () => {
     let p: StreamPolicy = { ...policy, maxAttempts: 100, ackTimeoutMs: 10_000 };
     const e = new RedisStreamsEngine({

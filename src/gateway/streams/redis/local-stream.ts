@@ -139,7 +139,7 @@ export class LocalStream {
     while (this.parked.length > 0) {
       const { entry, at } = this.parked[0]!;
       const current = this.inFlight.get(entry.id);
-      if (current) {
+      if (current && isCopy(current, entry)) {
         this.parked.shift();
         this.rebind(current, entry);
         continue;
@@ -293,4 +293,10 @@ export class LocalStream {
     this.host.counters.inflight--;
     return held;
   }
+}
+
+/** The entry holds the same message as the delivery (not another message that happens to share its id). */
+function isCopy(held: HeldDelivery, entry: DecodedEntry): boolean {
+  const m = held.message;
+  return m.enqueuedAt === entry.enqueuedAt && JSON.stringify(m.envelope) === JSON.stringify(entry.envelope);
 }
