@@ -147,13 +147,15 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const lifecycle = new GatewayLifecycle((err) => logs.app.error({ err }, 'drain hook failed'));
     const streams =
       opts.streams ??
-      createStreamsEngine({
+      (await createStreamsEngine({
         env,
         policy: (_tenant, stream) => config.current().streamPolicy(stream),
         logger: logs.app.child({ part: 'streams' }),
         metrics,
-      });
+      }));
     cleanup.push(() => streams.close());
+    // A backend that must be reached (redis) is reached before the gateway listens.
+    await streams.ready?.();
     metrics.attachStreams(() => streams.totals());
     const blobs = opts.blobs ?? (await createBlobStore(env, logs.app.child({ part: 'blobs' })));
     cleanup.push(() => blobs.close());

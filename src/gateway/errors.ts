@@ -46,6 +46,7 @@ export const ERRORS = {
   OVERLOADED: { status: 503, description: 'The gateway is shedding load; retry later.' },
   UPLOAD_CAPACITY: { status: 503, description: 'Too many concurrent uploads; retry later.' },
   DRAINING: { status: 503, closeCode: 1001, description: 'The gateway is draining for shutdown.' },
+  BACKEND_UNAVAILABLE: { status: 503, description: 'The streams backend (Redis) is unreachable; retry later.' },
   // WebSocket protocol
   UNKNOWN_OP: { status: 400, closeCode: 1003, description: 'The frame has no known operation.' },
   INVALID_CREDIT: { status: 400, description: 'Credit must be an integer from 1 to the maximum credit.' },

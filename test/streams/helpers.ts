@@ -10,7 +10,7 @@ export const basePolicy: StreamPolicy = { maxAttempts: 3, ackTimeoutMs: 10_000, 
 export function makeEngine(
   policy: Partial<StreamPolicy> | ((tenant: string, stream: string) => StreamPolicy) = {},
   env: Parameters<typeof envDefaults>[0] = {},
-): StreamsEngine {
+): Promise<StreamsEngine> {
   const fn = typeof policy === 'function' ? policy : () => ({ ...basePolicy, ...policy });
   return createStreamsEngine({ env: envDefaults(env), policy: fn, logger: pino({ level: 'silent' }) });
 }

@@ -1,7 +1,10 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envDefaults } from '../../src/gateway/config/env.js';
 import { GatewayError } from '../../src/gateway/errors.js';
 import { createStreamsEngine, MemoryStreamsEngine } from '../../src/gateway/streams/index.js';
+import { RedisStreamsEngine } from '../../src/gateway/streams/redis/index.js';
 import type { StreamsEngine } from '../../src/gateway/streams/index.js';
 import pino from 'pino';
 import { makeEngine, recordingSink } from './helpers.js';
@@ -11,8 +14,8 @@ const opts = { maxInflight: 1000 };
 
 describe('memory streams engine', () => {
   const engines: StreamsEngine[] = [];
-  const engine = (...args: Parameters<typeof makeEngine>) => {
-    const e = makeEngine(...args);
+  const engine = async (...args: Parameters<typeof makeEngine>) => {
+    const e = await makeEngine(...args);
     engines.push(e);
     return e;
   };
@@ -27,7 +30,7 @@ describe('memory streams engine', () => {
   }
 
   it('enqueue returns unique sortable ids and stats count the depth', async () => {
-    const e = engine();
+    const e = await engine();
     const ids = await fill(e, 'orders', 50);
     expect(new Set(ids).size).toBe(50);
     expect([...ids].sort()).toEqual(ids);
@@ -47,7 +50,7 @@ describe('memory streams engine', () => {
   });
 
   it('refuses beyond maxDepth with STREAM_FULL + retryAfterS; in-flight messages do not count', async () => {
-    const e = engine({ maxDepth: 3 });
+    const e = await engine({ maxDepth: 3 });
     await fill(e, 's', 3);
     const err = await e.enqueue(T, 's', {}).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(GatewayError);
@@ -62,7 +65,7 @@ describe('memory streams engine', () => {
   });
 
   it('delivers first deliveries FIFO and never beyond credit', async () => {
-    const e = engine();
+    const e = await engine();
     const ids = await fill(e, 's', 10);
     const sink = recordingSink();
     const c = e.subscribe(T, 's', sink, opts);
@@ -78,7 +81,7 @@ describe('memory streams engine', () => {
   });
 
   it('caps unsettled in-flight per consumer', async () => {
-    const e = engine();
+    const e = await engine();
     await fill(e, 's', 10);
     const sink = recordingSink();
     const c = e.subscribe(T, 's', sink, { maxInflight: 4 });
@@ -90,7 +93,7 @@ describe('memory streams engine', () => {
   });
 
   it('shares a stream between competing consumers round-robin', async () => {
-    const e = engine();
+    const e = await engine();
     const a = recordingSink();
     const b = recordingSink();
     e.subscribe(T, 's', a, opts).grant(100);
@@ -102,7 +105,7 @@ describe('memory streams engine', () => {
   });
 
   it('ack settles once; unknown and settled ids are "unknown"', async () => {
-    const e = engine();
+    const e = await engine();
     await fill(e, 's', 1);
     const sink = recordingSink();
     const c = e.subscribe(T, 's', sink, opts);
@@ -116,7 +119,7 @@ describe('memory streams engine', () => {
   });
 
   it('nack redelivers with the same id and attempt + 1, after the delay', async () => {
-    const e = engine();
+    const e = await engine();
     await fill(e, 's', 1);
     const sink = recordingSink();
     const c = e.subscribe(T, 's', sink, opts);
@@ -132,7 +135,7 @@ describe('memory streams engine', () => {
   });
 
   it('bounds the nack delay by CONDUIT_NACK_MAX_DELAY_MS', async () => {
-    const e = engine({}, { CONDUIT_NACK_MAX_DELAY_MS: 20 });
+    const e = await engine({}, { CONDUIT_NACK_MAX_DELAY_MS: 20 });
     await fill(e, 's', 1);
     const sink = recordingSink();
     const c = e.subscribe(T, 's', sink, opts);
@@ -143,7 +146,7 @@ describe('memory streams engine', () => {
   });
 
   it('redelivers on ack timeout, and a late ack is "unknown"', async () => {
-    const e = engine({ ackTimeoutMs: 30 });
+    const e = await engine({ ackTimeoutMs: 30 });
     await fill(e, 's', 1);
     const sink = recordingSink();
     const c = e.subscribe(T, 's', sink, opts);
@@ -157,7 +160,7 @@ describe('memory streams engine', () => {
   });
 
   it('returns unsettled messages to other consumers on close', async () => {
-    const e = engine();
+    const e = await engine();
     const ids = await fill(e, 's', 3);
     const a = recordingSink();
     const b = recordingSink();
@@ -175,7 +178,7 @@ describe('memory streams engine', () => {
   });
 
   it('dead-letters after maxAttempts to NAME.dlq with the same id; the DLQ is never dead-lettered', async () => {
-    const e = engine({ maxAttempts: 2 });
+    const e = await engine({ maxAttempts: 2 });
     const [id] = await fill(e, 'orders', 1);
     const sink = recordingSink();
     const c = e.subscribe(T, 'orders', sink, opts);
@@ -198,7 +201,7 @@ describe('memory streams engine', () => {
   });
 
   it('dead-letters on ack timeout of the last attempt too', async () => {
-    const e = engine({ maxAttempts: 1, ackTimeoutMs: 20 });
+    const e = await engine({ maxAttempts: 1, ackTimeoutMs: 20 });
     const [id] = await fill(e, 's', 1);
     const sink = recordingSink();
     e.subscribe(T, 's', sink, opts).grant(5);
@@ -210,7 +213,7 @@ describe('memory streams engine', () => {
   });
 
   it('pause stops delivery without losing credit; resume continues', async () => {
-    const e = engine();
+    const e = await engine();
     const sink = recordingSink();
     const c = e.subscribe(T, 's', sink, opts);
     c.grant(5);
@@ -223,7 +226,7 @@ describe('memory streams engine', () => {
   });
 
   it('keeps tenants apart', async () => {
-    const e = engine();
+    const e = await engine();
     await fill(e, 's', 2, 'a');
     const sink = recordingSink();
     e.subscribe('b', 's', sink, opts).grant(10);
@@ -233,7 +236,7 @@ describe('memory streams engine', () => {
   });
 
   it('stopDelivery returns unsettled messages and delivers nothing more; close clears timers', async () => {
-    const e = engine();
+    const e = await engine();
     await fill(e, 's', 4);
     const sink = recordingSink();
     const c = e.subscribe(T, 's', sink, opts);
@@ -251,7 +254,7 @@ describe('memory streams engine', () => {
   });
 
   it('leaves no timers behind once everything is settled', async () => {
-    const e = engine() as MemoryStreamsEngine;
+    const e = (await engine()) as MemoryStreamsEngine;
     const sink = recordingSink();
     const c = e.subscribe(T, 's', { deliver: (m) => (sink.deliver(m), c.ack(m.id)) }, opts);
     c.grant(5000);
@@ -262,7 +265,7 @@ describe('memory streams engine', () => {
   });
 
   it('closes a consumer whose sink throws and redelivers its messages elsewhere', async () => {
-    const e = engine();
+    const e = await engine();
     await fill(e, 's', 1);
     const c = e.subscribe(T, 's', { deliver: () => { throw new Error('socket gone'); } }, opts);
     c.grant(1);
@@ -272,13 +275,21 @@ describe('memory streams engine', () => {
     expect(sink.got[0]!.attempt).toBe(2);
   });
 
-  it('throws a clear error for the redis backend (not implemented yet)', () => {
-    expect(() =>
-      createStreamsEngine({
-        env: envDefaults({ CONDUIT_STREAMS_BACKEND: 'redis' }),
-        policy: () => ({ maxAttempts: 1, ackTimeoutMs: 100, maxDepth: 1 }),
-        logger: pino({ level: 'silent' }),
+  it('builds the redis engine for CONDUIT_STREAMS_BACKEND=redis; ready() names an unreachable Redis', async () => {
+    const e = await createStreamsEngine({
+      env: envDefaults({
+        CONDUIT_STREAMS_BACKEND: 'redis',
+        CONDUIT_REDIS_URL: join(tmpdir(), `conduit-no-redis-${process.pid}.sock`),
+        CONDUIT_REDIS_CONNECT_TIMEOUT_MS: 200,
       }),
-    ).toThrow(/redis is not implemented yet/);
+      policy: () => ({ maxAttempts: 1, ackTimeoutMs: 100, maxDepth: 1 }),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      expect(e).toBeInstanceOf(RedisStreamsEngine);
+      await expect(e.ready?.()).rejects.toThrow(/cannot reach Redis at .*conduit-no-redis/);
+    } finally {
+      await e.close();
+    }
   });
 });

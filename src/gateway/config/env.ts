@@ -43,6 +43,7 @@ export const envSchema = z.object({
 
   CONDUIT_STREAMS_BACKEND: z.enum(['memory', 'redis']).default('memory'),
   CONDUIT_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  CONDUIT_REDIS_CONNECT_TIMEOUT_MS: int(10_000, 100),
   CONDUIT_STREAM_MAX_DEPTH: int(100_000, 1),
   CONDUIT_MAX_ATTEMPTS: int(5, 1, 1000),
   CONDUIT_ACK_TIMEOUT_MS: int(30_000, 10),

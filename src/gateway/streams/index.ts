@@ -14,8 +14,11 @@ export interface StreamsEngineDeps {
   metrics?: unknown;
 }
 
-/** Build the engine selected by CONDUIT_STREAMS_BACKEND. */
-export function createStreamsEngine(deps: StreamsEngineDeps): StreamsEngine {
+/**
+ * Build the engine selected by CONDUIT_STREAMS_BACKEND. The redis engine (and ioredis)
+ * is loaded only when selected, so a gateway on the memory backend never pays its memory.
+ */
+export async function createStreamsEngine(deps: StreamsEngineDeps): Promise<StreamsEngine> {
   switch (deps.env.CONDUIT_STREAMS_BACKEND) {
     case 'memory':
       return new MemoryStreamsEngine({
@@ -23,10 +26,17 @@ export function createStreamsEngine(deps: StreamsEngineDeps): StreamsEngine {
         logger: deps.logger,
         nackMaxDelayMs: deps.env.CONDUIT_NACK_MAX_DELAY_MS,
       });
-    case 'redis':
-      throw new Error(
-        'CONDUIT_STREAMS_BACKEND=redis is not implemented yet; use CONDUIT_STREAMS_BACKEND=memory (the default)',
-      );
+    case 'redis': {
+      const { RedisStreamsEngine } = await import('./redis/index.js');
+      // Connects in the background; the app factory awaits ready() before listening.
+      return new RedisStreamsEngine({
+        url: deps.env.CONDUIT_REDIS_URL,
+        policy: deps.policy,
+        logger: deps.logger,
+        nackMaxDelayMs: deps.env.CONDUIT_NACK_MAX_DELAY_MS,
+        connectTimeoutMs: deps.env.CONDUIT_REDIS_CONNECT_TIMEOUT_MS,
+      });
+    }
     default:
       throw new Error(`unknown CONDUIT_STREAMS_BACKEND: ${String(deps.env.CONDUIT_STREAMS_BACKEND)}`);
   }
@@ -39,6 +49,9 @@ export {
   type EngineInternals,
   type MemoryEngineOptions,
 } from './memory/engine.js';
+// The redis backend is loaded on demand (ioredis and the engine cost resident memory on
+// every gateway otherwise): import './redis/index.js' directly for RedisStreamsEngine or streamKeys.
+export type { RedisStreamsEngine, RedisEngineOptions, StreamKeys } from './redis/index.js';
 export { TimerHeap, type TimerEntry } from './timer-heap.js';
 export { Fifo } from './fifo.js';
 export { createIdGenerator, type IdGenerator } from './ids.js';

@@ -1,7 +1,7 @@
 // The streams engine contract. Delivery rules (credit, FIFO, in-flight caps,
 // redelivery, dead letter) live behind this interface in one place; the HTTP routes
-// and the WebSocket transport are thin callers. `memory` implements it now; `redis`
-// (Redis Streams + consumer groups) implements the same interface later.
+// and the WebSocket transport are thin callers. `memory` (embedded) and `redis` (Redis
+// Streams + consumer groups, shared by several gateways) implement it.
 //
 // Streams are tenant-scoped: every call names the tenant, and two tenants' streams
 // with the same name never meet.
@@ -92,6 +92,12 @@ export interface StreamsEngine {
   /** Stop all delivery and return every unsettled message to its stream (drain). */
   stopDelivery(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: resolves once the engine can serve (its backend is reachable), rejects
+   * with a clear message when it cannot. The app factory awaits it before listening.
+   * Engines without a backend to reach (memory) omit it.
+   */
+  ready?(): Promise<void>;
 }
 
 // ---- additive extensions (memory engine) ----------------------------------------
