@@ -26,4 +26,11 @@ describe('createIdGenerator', () => {
     expect(new Set(ids).size).toBe(1000);
     expect([...ids].sort()).toEqual(ids);
   });
+
+  it('gives engines started together ids that differ in an 8-character random node part', () => {
+    const at = () => 1_700_000_000_000;
+    const ids = Array.from({ length: 200 }, () => createIdGenerator(at)());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-z]{9}-00000-[0-9a-z]{8}$/);
+    expect(new Set(ids).size).toBe(200);
+  });
 });
