@@ -76,10 +76,7 @@ export async function serve(environment: NodeJS.ProcessEnv = process.env): Promi
     return fail(err instanceof Error ? err.message : String(err));
   }
 
-  const ready: ReadyMessage = { type: 'conduit:ready', ...addresses, pid: process.pid };
-  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ httpUrl: ready.httpUrl, wsUrl: ready.wsUrl, pid: ready.pid })}\n`);
-  await send(ready);
-
+  // Signal handlers first: whoever reads the ready line may signal at once.
   process.on('SIGHUP', () => {
     ctx.logs.app.info({ event: 'signal', signal: 'SIGHUP' }, 'reloading configuration');
     void ctx.config.reload();
@@ -100,4 +97,8 @@ export async function serve(environment: NodeJS.ProcessEnv = process.env): Promi
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+
+  const ready: ReadyMessage = { type: 'conduit:ready', ...addresses, pid: process.pid };
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ httpUrl: ready.httpUrl, wsUrl: ready.wsUrl, pid: ready.pid })}\n`);
+  await send(ready);
 }

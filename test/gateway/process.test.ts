@@ -29,6 +29,8 @@ interface Started {
   stderr: () => string;
   messages: unknown[];
   exited: Promise<number | null>;
+  /** After exit, once stdout and stderr have ended too. */
+  closed: Promise<void>;
 }
 
 function start(env: Record<string, string>, args: string[] = [], nodeFlags: readonly string[] = []): Started {
@@ -53,7 +55,8 @@ function start(env: Record<string, string>, args: string[] = [], nodeFlags: read
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.on('message', (m) => messages.push(m));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, messages, exited };
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return { child, stdout: () => out, stderr: () => err, messages, exited, closed };
 }
 
 function ready(s: Started): Promise<{ type: string; httpUrl: string; wsUrl: string; pid: number }> {
@@ -74,14 +77,16 @@ describe('conduit serve (child process)', () => {
     const plain = start({});
     const tuned = start({}, [], GATEWAY_NODE_FLAGS);
     await Promise.all([ready(plain), ready(tuned)]);
-    const warnings = (s: Started) => s.stdout().split('\n').filter((l) => l.includes('"event":"node-flags"'));
-    expect(warnings(plain)).toHaveLength(1);
-    expect(JSON.parse(warnings(plain)[0])).toMatchObject({ level: 'warn', missing: [...GATEWAY_NODE_FLAGS] });
-    expect(warnings(tuned)).toEqual([]);
+    // The app log is written asynchronously: read stdout once both have exited.
     plain.child.kill('SIGTERM');
     tuned.child.kill('SIGTERM');
     expect(await plain.exited).toBe(0);
     expect(await tuned.exited).toBe(0);
+    await Promise.all([plain.closed, tuned.closed]);
+    const warnings = (s: Started) => s.stdout().split('\n').filter((l) => l.includes('"event":"node-flags"'));
+    expect(warnings(plain)).toHaveLength(1);
+    expect(JSON.parse(warnings(plain)[0])).toMatchObject({ level: 'warn', missing: [...GATEWAY_NODE_FLAGS] });
+    expect(warnings(tuned)).toEqual([]);
   });
 
   it('announces its addresses, reloads on SIGHUP, drains and exits 0 on SIGTERM', async () => {
