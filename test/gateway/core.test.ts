@@ -12,6 +12,7 @@ describe('health and routing', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'ok', version: expect.any(String), uptimeS: expect.any(Number) });
       expect(res.body.reload).toMatchObject({ status: 'ok', at: expect.any(String) });
+      expect(res.body.streams).toEqual({ backend: 'memory', status: 'ok' });
     }
     expect(g.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(g.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);

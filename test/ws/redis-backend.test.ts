@@ -195,8 +195,13 @@ describe('gateway with the redis backend when Redis goes away', () => {
   });
   afterAll(() => redis?.stop());
 
-  it('enqueue answers 503 BACKEND_UNAVAILABLE with Retry-After while Redis is down, 200 once it is back', async () => {
+  it('enqueue answers 503 BACKEND_UNAVAILABLE with Retry-After while Redis is down, 200 once it is back; /health shows it', async () => {
     const g = await start({ env: { CONDUIT_STREAMS_BACKEND: 'redis', CONDUIT_REDIS_URL: redis.url } });
+    const health = async () => {
+      const res = await fetch(`${g.httpUrl}/health`);
+      return { code: res.status, body: (await res.json()) as { streams: { backend: string; status: string } } };
+    };
+    expect(await health()).toMatchObject({ code: 200, body: { streams: { backend: 'redis', status: 'ok' } } });
     expect((await enqueue(g.httpUrl, 'q', 1)).status).toBe(200);
     await redis.kill();
     const res = await poll(async () => {
@@ -205,12 +210,19 @@ describe('gateway with the redis backend when Redis goes away', () => {
     });
     expectError(res, 503, 'BACKEND_UNAVAILABLE');
     expect(res.headers['retry-after']).toBe('1');
+    // Still serving (drain is what makes /health 503); the backend is shown unreachable.
+    const down = await poll(async () => {
+      const h = await health();
+      return h.body.streams.status === 'unavailable' ? h : undefined;
+    });
+    expect(down).toMatchObject({ code: 200, body: { streams: { backend: 'redis', status: 'unavailable' } } });
     const outage = g.appLines.filter((l) => /^redis connection (lost|failed)/.test(String(l.msg)));
     expect(outage.length).toBeGreaterThan(0);
     expect(outage.every((l) => l.level === 'error' && l.redis === redis.url)).toBe(true);
     await redis.restart();
     await poll(async () => ((await enqueue(g.httpUrl, 'q', 3)).status === 200 ? true : undefined), 8000, 50);
     await poll(() => (g.appLines.some((l) => l.msg === 'redis connection restored') ? true : undefined));
+    expect(await poll(async () => ((await health()).body.streams.status === 'ok' ? true : undefined))).toBe(true);
   });
 
   it('refuses to start when Redis cannot be reached, naming where it tried', async () => {

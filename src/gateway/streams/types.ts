@@ -98,6 +98,11 @@ export interface StreamsEngine {
    * Engines without a backend to reach (memory) omit it.
    */
   ready?(): Promise<void>;
+  /**
+   * Optional: false while the engine's backend cannot be reached (redis: the command
+   * connection is not ready). Shown in /health; engines without a backend omit it.
+   */
+  connected?(): boolean;
 }
 
 // ---- additive extensions (memory engine) ----------------------------------------

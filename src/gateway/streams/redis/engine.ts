@@ -120,7 +120,7 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
         logger: this.logger,
         counters: this.counters,
         stopped: () => this.stopped,
-        connected: () => this.redis.command.status === 'ready',
+        connected: () => this.connected(),
         streams: () => this.local.values(),
         policy: (tenant, stream) => this.opts.policy(tenant, stream),
         prepare: (s) => this.prepare(s),
@@ -335,8 +335,13 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
     if (this.closed) throw new GatewayError('DRAINING', 'the streams engine is closed');
   }
 
+  /** The command connection to Redis is up (false during an outage). */
+  connected(): boolean {
+    return this.redis.command.status === 'ready';
+  }
+
   private assertConnected(): void {
-    if (this.redis.command.status !== 'ready') {
+    if (!this.connected()) {
       throw new GatewayError('BACKEND_UNAVAILABLE', 'The streams backend (Redis) is unreachable; retry later', { retryAfterS: this.o.retryAfterS });
     }
   }
