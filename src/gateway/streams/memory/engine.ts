@@ -2,6 +2,7 @@
 // durable. Owns the streams of every tenant, one timer heap for all ack timeouts and
 // nack delays, and the engine-wide counters. All state lives in this object.
 import type { Logger } from 'pino';
+import { newCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import { GatewayError } from '../../errors.js';
 import { createIdGenerator, type IdGenerator } from '../ids.js';
@@ -73,20 +74,7 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
   readonly timers: TimerHeap;
   readonly logger: Logger;
   readonly nackMaxDelayMs: number;
-  readonly counters: EngineCounters = {
-    enqueued: 0,
-    delivered: 0,
-    acked: 0,
-    nacked: 0,
-    redelivered: 0,
-    deadLettered: 0,
-    timedOut: 0,
-    creditStalls: 0,
-    streamsEvicted: 0,
-    inflight: 0,
-    depth: 0,
-    subscribers: 0,
-  };
+  readonly counters: EngineCounters = newCounters({ streamsEvicted: 0, depth: 0 });
   stopped = false;
   private closed = false;
   private readonly streams = new Map<string, MemoryStream>();

@@ -1,5 +1,6 @@
 // The engine's private view of one message and of the engine services a stream uses.
 import type { Logger } from 'pino';
+import type { DeliveryCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import type { Envelope, StreamMessage } from '../types.js';
 import type { TimerEntry, TimerHeap } from '../timer-heap.js';
@@ -21,19 +22,9 @@ export interface MessageRecord {
 export type ReleaseReason = 'nack' | 'timeout' | 'disconnect';
 
 /** Engine-wide counters, updated by streams as things happen. */
-export interface EngineCounters {
-  enqueued: number;
-  delivered: number;
-  acked: number;
-  nacked: number;
-  redelivered: number;
-  deadLettered: number;
-  timedOut: number;
-  creditStalls: number;
+export interface EngineCounters extends DeliveryCounters {
   streamsEvicted: number;
-  inflight: number;
   depth: number;
-  subscribers: number;
 }
 
 /** What a stream needs from its engine. */

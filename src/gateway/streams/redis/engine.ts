@@ -14,6 +14,7 @@
 //    them like ack timeouts. The sweeper also moves due nack-delayed messages back.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { newCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import { GatewayError } from '../../errors.js';
 import { createIdGenerator, type IdGenerator } from '../ids.js';
@@ -65,19 +66,7 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
   readonly parkMaxMs: number;
   /** This instance's consumer name in every group. */
   readonly consumerName = `gw-${randomBytes(6).toString('hex')}`;
-  readonly counters: RedisEngineCounters = {
-    enqueued: 0,
-    delivered: 0,
-    acked: 0,
-    nacked: 0,
-    redelivered: 0,
-    deadLettered: 0,
-    timedOut: 0,
-    reclaimed: 0,
-    creditStalls: 0,
-    inflight: 0,
-    subscribers: 0,
-  };
+  readonly counters: RedisEngineCounters = newCounters({ reclaimed: 0 });
   stopped = false;
   private closed = false;
   private readonly redis: RedisConnections;

@@ -4,6 +4,7 @@
 // read from Redis by the engine's reader (never more than `capacity`), handed to
 // `deliverEntries`, and settled or returned through the engine's scripts.
 import type { Logger } from 'pino';
+import type { DeliveryCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import type { TimerEntry, TimerHeap } from '../timer-heap.js';
 import type { StreamMessage } from '../types.js';
@@ -12,18 +13,8 @@ import { DLQ_SUFFIX, streamKeys, type DecodedEntry, type StreamKeys } from './ke
 import type { ReleaseMode } from './scripts.js';
 
 /** Engine-wide counters of this gateway instance. */
-export interface RedisEngineCounters {
-  enqueued: number;
-  delivered: number;
-  acked: number;
-  nacked: number;
-  redelivered: number;
-  deadLettered: number;
-  timedOut: number;
+export interface RedisEngineCounters extends DeliveryCounters {
   reclaimed: number;
-  creditStalls: number;
-  inflight: number;
-  subscribers: number;
 }
 
 /** What a LocalStream needs from its engine. */
