@@ -48,7 +48,11 @@ export interface ConduitLoadReporterOptions {
    * unset). @default null
    */
   baseline: string | null;
-  /** Noise bands per metric kind, merged over DEFAULT_NOISE. @default {} */
+  /**
+   * How far a change must go to be flagged against the baseline: `z` (standard errors of
+   * both runs' noise) and a minimum effect per kind of figure, merged over DEFAULT_NOISE.
+   * @default {}
+   */
   noise: Partial<NoiseOptions>;
   /** Make regressions beyond noise fail the verdict and set a non-zero exit code. @default false */
   failOnRegression: boolean;
@@ -155,7 +159,9 @@ export class ConduitLoadReporter implements Reporter {
     try {
       const file = fromEnv ? resolve(path) : this.resolvePath(path);
       const doc = parseResultsDocument(await readFile(file, 'utf8'));
-      return { comparison: compareWithBaseline(scenarios, doc, path, resolveNoise(this.options.noise)) };
+      const comparison = compareWithBaseline(scenarios, doc, path, resolveNoise(this.options.noise));
+      for (const skipped of (comparison.skipped ?? []).filter((s) => !s.metric)) this.warn(`baseline ${path}: ${skipped.scenario} not compared: ${skipped.why}`);
+      return { comparison };
     } catch (error) {
       const warning = `${path}: ${(error as Error).message}`;
       this.warn(`baseline not used: ${warning}`);

@@ -9,9 +9,9 @@ import type {
   IntervalPoint,
   MemoryReport,
   ScenarioResult,
-  TrendVerdictKind,
 } from '../src/load/result.js';
 import { mergeHistogramRecords } from './internal/histogram.js';
+import { combineVerdicts } from './metrics.js';
 import type { MergedScenario, ScenarioSource } from './model.js';
 
 export interface LabelledResult {
@@ -104,12 +104,6 @@ export function mergeSeries(series: ReadonlyArray<readonly IntervalPoint[]>): In
   return [...byT.values()].sort((a, b) => a.t - b.t);
 }
 
-function worstVerdict(verdicts: readonly TrendVerdictKind[]): TrendVerdictKind {
-  if (verdicts.includes('growing')) return 'growing';
-  if (verdicts.length > 0 && verdicts.every((v) => v === 'stable')) return 'stable';
-  return 'inconclusive';
-}
-
 function mergeLedgers(parts: readonly MergedScenario[]): DeliveryLedgerSummary | undefined {
   const ledgers = parts.map((p) => p.ledger).filter((l): l is DeliveryLedgerSummary => l !== undefined);
   if (ledgers.length === 0) return undefined;
@@ -127,7 +121,7 @@ function mergedMemory(sources: readonly ScenarioSource[]): MemoryReport {
   const first = sources[0]!.memory;
   return {
     ...first,
-    verdict: worstVerdict(sources.filter((s) => s.memory.source !== 'none').map((s) => s.memory.verdict)),
+    verdict: combineVerdicts(sources.filter((s) => s.memory.source !== 'none').map((s) => s.memory.verdict)),
     rss: {
       minBytes: Math.min(...sources.map((s) => s.memory.rss.minBytes)),
       maxBytes: Math.max(...sources.map((s) => s.memory.rss.maxBytes)),

@@ -9,6 +9,9 @@ import type {
   ThresholdOutcome,
   TrendVerdictKind,
 } from '../src/load/result.js';
+import type { MetricDelta } from '../src/load/verdict/regression.js';
+
+export type { MetricDelta };
 
 export const RESULTS_SCHEMA = 'conduit.results/1' as const;
 
@@ -68,25 +71,6 @@ export interface CollectedRun {
   unhandledErrors: string[];
 }
 
-/** A compared metric against the baseline. */
-export interface MetricDelta {
-  scenario: string;
-  /** e.g. "http.latency p99", "throughput requestsPerS", "error rate", "memory slope" */
-  metric: string;
-  unit: string;
-  baseline: number;
-  current: number;
-  /** current − baseline */
-  delta: number;
-  /** delta / baseline (NaN-free: 0 when the baseline is 0 and so is the current). */
-  relative: number;
-  /** The noise band applied: a change inside ±allowed is noise. */
-  allowed: number;
-  /** 'worse' and 'better' are beyond noise; 'same' is within it. */
-  change: 'worse' | 'better' | 'same';
-  regression: boolean;
-}
-
 export interface BaselineComparison {
   /** The path (or label) the baseline was read from. */
   source: string;
@@ -95,6 +79,8 @@ export interface BaselineComparison {
   deltas: MetricDelta[];
   /** Scenarios present now but not in the baseline. */
   missing: string[];
+  /** Scenarios (or one figure of a scenario) present in both runs but not compared, and why. */
+  skipped?: Array<{ scenario: string; metric?: string; why: string }>;
 }
 
 /** Everything the renderers need; produced by `buildRunReport`. */

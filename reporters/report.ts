@@ -2,7 +2,7 @@
 // baseline comparison and the overall verdict. Pure: metadata and the baseline are inputs.
 
 import type { TrendVerdictKind } from '../src/load/result.js';
-import { inconclusiveWhy } from './metrics.js';
+import { combineVerdicts, formatSlope, inconclusiveWhy, stableBound } from './metrics.js';
 import type { BaselineComparison, CollectedRun, RunMeta, RunReport, RunVerdict } from './model.js';
 
 export interface VerdictOptions {
@@ -17,10 +17,7 @@ function plural(n: number, word: string): string {
 export function memoryVerdictOf(run: CollectedRun): TrendVerdictKind | 'none' {
   const measured = run.scenarios.flatMap((s) => s.sources).filter((s) => s.memory.source !== 'none');
   if (measured.length === 0) return 'none';
-  const verdicts = measured.map((s) => s.memory.verdict);
-  if (verdicts.includes('growing')) return 'growing';
-  if (verdicts.every((v) => v === 'stable')) return 'stable';
-  return 'inconclusive';
+  return combineVerdicts(measured.map((s) => s.memory.verdict));
 }
 
 const MEMORY_CHECK = /memory|heap|rss/i;
@@ -39,7 +36,9 @@ function memoryPhrase(run: CollectedRun, memory: TrendVerdictKind, failed: reado
   }
   if (memory === 'stable') {
     const notJudged = measured.filter((m) => m.verdict === 'inconclusive').length;
-    return notJudged === 0 ? 'memory stable' : `memory stable (${notJudged} of ${measured.length} not judged)`;
+    const bound = stableBound(measured);
+    const notes = [bound ? `no leak above ${formatSlope(bound)}` : '', notJudged > 0 ? `${notJudged} of ${measured.length} not judged` : ''].filter(Boolean);
+    return notes.length === 0 ? 'memory stable' : `memory stable (${notes.join('; ')})`;
   }
   const growing = run.scenarios.filter((s) => s.sources.some((src) => src.memory.verdict === 'growing')).map((s) => s.scenario);
   const asserted = failed.some((t) => MEMORY_CHECK.test(t.name));
@@ -70,7 +69,7 @@ export function decideVerdict(run: CollectedRun, baseline: BaselineComparison | 
   if (memory !== 'none') parts.push(memoryPhrase(run, memory, failed));
   if (baseline) {
     parts.push(baseline.deltas.length === 0
-      ? 'baseline not compared (it has none of these scenarios)'
+      ? `baseline not compared (${baseline.skipped?.some((s) => !s.metric) ? `other knobs in ${baseline.skipped.filter((s) => !s.metric).map((s) => s.scenario).join(', ')}` : 'it has none of these scenarios'})`
       : regressions === 0 ? 'no regression vs baseline' : `${plural(regressions, 'regression')} vs baseline`);
   }
 

@@ -1,7 +1,8 @@
 // Number and label formatting shared by the renderers (pure, locale-independent).
 
 import { formatPercent, rateUnit } from '../../src/load/format.js';
-import type { HistogramRecord, MemoryReport, TrendVerdict, TrendVerdictKind } from '../../src/load/result.js';
+import type { HeapSourceInfo, HistogramRecord, MemoryReport, TrendVerdict, TrendVerdictKind } from '../../src/load/result.js';
+import { formatSlope, trendLabel } from '../../src/load/verdict/memory.js';
 
 const MiB = 1024 * 1024;
 
@@ -70,22 +71,33 @@ export function rssRange(memory: Pick<MemoryReport, 'rss'>): string {
   return `RSS ${bytes(r.minBytes)}–${bytes(r.maxBytes)} (first → last ${signed(r.growthBytes, bytes(r.growthBytes))}, warm-up included)`;
 }
 
-const TREND_LABEL: Record<TrendVerdict['metric'], string> = { postGcHeap: 'post-GC heap', rss: 'RSS' };
-
 /**
- * "post-GC heap: growing +1.02 MiB/min (projected +61.2 MiB/h), p=0.001, 50 readings after
- * 10 s warm-up — reason"; a trend without a fitted slope shows only its reason, so no
- * made-up 0 MiB/min appears.
+ * "post-GC heap: stable, no leak above 2.0 MiB/min (+0.11 ± 0.03 MiB/min) — why; context";
+ * growing trends carry the projection per hour; a trend that was not judged shows only
+ * its reason, so no made-up 0 MiB/min appears.
  */
 export function trendLine(trend: TrendVerdict): string {
-  const label = TREND_LABEL[trend.metric] ?? trend.metric;
-  // Not judged: only the reason (it carries the slope so far), no projection per hour.
+  const label = trendLabel(trend.metric);
   if (trend.verdict === 'inconclusive') return `${label}: not judged — ${trend.reason.replace(/^not judged: /, '')}`;
-  const slope = `${signed(trend.slopeMBPerMin, trend.slopeMBPerMin.toFixed(2))} MiB/min`;
-  const projected = `projected ${signed(trend.projectedMBPerHour, trend.projectedMBPerHour.toFixed(1))} MiB/h`;
-  const p = `p=${trend.pValue < 0.001 ? trend.pValue.toExponential(1) : trend.pValue.toFixed(3)}`;
-  const unit = trend.metric === 'postGcHeap' ? 'readings' : 'samples';
-  return `${label}: ${trend.verdict} ${slope} (${projected}), ${p}, ${trend.samples} ${unit} after ${num(trend.warmupS)} s warm-up — ${trend.reason}`;
+  const se = trend.slopeStdErrMBPerMin !== undefined ? ` ± ${trend.slopeStdErrMBPerMin.toFixed(2)}` : '';
+  const slope = `${signed(trend.slopeMBPerMin, trend.slopeMBPerMin.toFixed(2))}${se} MiB/min`;
+  if (trend.verdict === 'growing') {
+    return `${label}: growing ${slope} (projected ${signed(trend.projectedMBPerHour, trend.projectedMBPerHour.toFixed(1))} MiB/h) — ${trend.reason}`;
+  }
+  const bound = trend.minDetectableMBPerMin !== undefined ? `, no leak above ${formatSlope(trend.minDetectableMBPerMin)}` : '';
+  return `${label}: stable${bound} (${slope}) — ${trend.reason}`;
+}
+
+/** "post-GC heap readings: a forced full GC every 2 s through the target's inspector (30 readings, pause median 23 ms, max 41 ms)". */
+export function heapSourceText(heap: HeapSourceInfo | undefined): string | undefined {
+  if (!heap) return undefined;
+  const note = heap.note ? ` — ${heap.note}` : '';
+  if (heap.source === 'inspector') {
+    const pause = heap.gcMsMedian !== undefined ? `, pause median ${num(heap.gcMsMedian)} ms, max ${num(heap.gcMsMax ?? heap.gcMsMedian)} ms` : '';
+    return `post-GC heap readings: a forced full GC every ${num(heap.everyS ?? 0)} s through the target's inspector (${count(heap.readings)} readings${pause})${note}`;
+  }
+  if (heap.source === 'memwatch') return `post-GC heap readings: the target's own full GCs, from its metrics URL (${count(heap.readings)} readings)${note}`;
+  return `post-GC heap readings: none${note}`;
 }
 
 /**

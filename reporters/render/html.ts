@@ -1,13 +1,12 @@
 // HTML renderer (pure): reports/load/report.html, ONE self-contained file — inline CSS,
 // inline SVG charts, no script and no network, so it opens offline and as a CI artifact.
 
-import { median } from '../../src/load/index.js';
 import type { IntervalPoint, MemoryReport } from '../../src/load/result.js';
 import type { MergedScenario, RunReport } from '../model.js';
-import { fittedTrend, memoryVerdictText } from '../metrics.js';
-import { mib, num, rssRange, trendLine } from './format.js';
+import { fittedTrend, memoryVerdictText, trendLabel } from '../metrics.js';
+import { heapSourceText, mib, num, rssRange, trendLine } from './format.js';
 import { recommendations } from './recommendations.js';
-import { baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { BASELINE_ALIGN, BASELINE_RULE, baselineNotes, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 import { escapeXml as esc, renderLineChart } from './svg.js';
 import type { ChartSeries } from './svg.js';
 
@@ -37,24 +36,13 @@ function ratePoints(series: readonly IntervalPoint[]): Array<[number, number]> {
   });
 }
 
-/**
- * The trend verdict's Theil–Sen slope drawn over the samples it was computed on (after
- * the warm-up), through the median intercept — the line the verdict describes.
- */
+/** The fitted trend line of the leading trend (verdict/trend.ts records it), labelled with its slope and verdict. */
 export function trendLinePoints(memory: MemoryReport): { name: string; points: Array<[number, number]> } | undefined {
   const trend = fittedTrend(memory.trends);
-  if (!trend || memory.samples.length < 2) return undefined;
-  const t0 = memory.samples[0]!.t + trend.warmupS;
-  const value = (s: MemoryReport['samples'][number]) => (trend.metric === 'postGcHeap' ? s.postGcHeapBytes : s.rssBytes);
-  const used = memory.samples.filter((s) => s.t >= t0 && typeof value(s) === 'number');
-  if (used.length < 2) return undefined;
-  const perS = trend.slopeMBPerMin / 60;
-  const intercept = median(used.map((s) => mib(value(s)!) - perS * s.t));
-  const first = used[0]!.t;
-  const last = used[used.length - 1]!.t;
-  const label = trend.metric === 'rss' ? 'RSS' : 'post-GC heap';
+  if (!trend?.line) return undefined;
+  const { fromS, toS, fromMB, toMB } = trend.line;
   const judged = trend.verdict === 'inconclusive' ? 'not judged' : trend.verdict;
-  return { name: `${label} trend ${trend.slopeMBPerMin > 0 ? '+' : ''}${trend.slopeMBPerMin.toFixed(2)} MiB/min (${judged})`, points: [[first, intercept + perS * first], [last, intercept + perS * last]] };
+  return { name: `${trendLabel(trend.metric)} trend ${trend.slopeMBPerMin > 0 ? '+' : ''}${trend.slopeMBPerMin.toFixed(2)} MiB/min (${judged})`, points: [[fromS, fromMB], [toS, toMB]] };
 }
 
 function memoryChart(title: string, memory: MemoryReport): string {
@@ -86,7 +74,8 @@ function scenarioSection(scenario: MergedScenario): string {
   ];
   const memory = scenario.sources.map((source) => {
     if (source.memory.source === 'none') return `<p>Memory not measured${merged ? ` (${esc(source.label)})` : ''}.</p>`;
-    const trends = source.memory.trends.map((t) => `<li>${esc(trendLine(t))}</li>`).join('');
+    const heap = heapSourceText(source.memory.heap);
+    const trends = [...source.memory.trends.map(trendLine), ...(heap ? [heap] : [])].map((t) => `<li>${esc(t)}</li>`).join('');
     const cls = source.memory.verdict === 'growing' ? 'fail' : source.memory.verdict === 'stable' ? 'pass' : '';
     return `<p><strong class="${cls}">Memory ${esc(memoryVerdictText(source.memory))}</strong>${merged ? ` — ${esc(source.label)}` : ''} · ${esc(rssRange(source.memory))} · source ${esc(source.memory.source)}</p><ul class="trend">${trends}</ul>` +
       `<div class="charts">${memoryChart(`Target memory${merged ? ` — ${source.label}` : ''}`, source.memory)}</div>`;
@@ -112,7 +101,11 @@ export function renderHtmlReport(report: RunReport): string {
     ...report.scenarios.map(scenarioSection),
   ];
   if (report.baselineWarning) parts.push(`<h2>Baseline</h2><p>⚠️ Baseline not used: ${esc(report.baselineWarning)}</p>`);
-  else if (report.baseline) parts.push(`<h2>Baseline</h2><p class="meta">Against ${esc(report.baseline.source)}</p>${htmlTable(baselineRows(report.baseline), ['l', 'l', 'l', 'r', 'r', 'r', 'r'])}`);
+  else if (report.baseline) {
+    const notes = baselineNotes(report.baseline).map((n) => `<p>⚠️ ${esc(n)}</p>`).join('');
+    const table = report.baseline.deltas.length > 0 ? htmlTable(baselineRows(report.baseline), [...BASELINE_ALIGN]) : '<p>Nothing compared.</p>';
+    parts.push(`<h2>Baseline</h2><p class="meta">Against ${esc(report.baseline.source)}. ${esc(BASELINE_RULE)}</p>${table}${notes}`);
+  }
   const failed = report.tests.filter((t) => t.state === 'failed');
   if (failed.length > 0 || report.unhandledErrors.length > 0) {
     const items = [...failed.map((t) => `${t.module} › ${t.name}: ${t.failures.join(' / ') || 'failed'}`), ...report.unhandledErrors.map((e) => `unhandled: ${e}`)];

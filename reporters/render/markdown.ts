@@ -3,12 +3,11 @@
 
 import { markdownTable } from 'markdown-table';
 import type { MergedScenario, RunReport } from '../model.js';
-import { seriesOf } from '../../src/load/trend.js';
-import { fittedTrend, memoryVerdictText } from '../metrics.js';
-import { num, rssRange, signed, trendLine } from './format.js';
+import { fittedTrend, memorySeries, memoryVerdictText, trendLabel } from '../metrics.js';
+import { heapSourceText, num, rssRange, signed, trendLine } from './format.js';
 import { renderMemoryXyChart } from './mermaid.js';
 import { recommendations } from './recommendations.js';
-import { BASELINE_ALIGN, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import { BASELINE_ALIGN, BASELINE_RULE, baselineNotes, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 
 /** Pipes and newlines would break a table cell. */
 function cell(text: string): string {
@@ -34,16 +33,15 @@ function memory(scenario: MergedScenario): string {
     }
     const icon = m.verdict === 'stable' ? '✅' : m.verdict === 'growing' ? '❌' : '❔';
     const lead = fittedTrend(m.trends);
-    const slope = lead && m.verdict !== 'inconclusive'
-      ? `: ${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min on ${lead.metric === 'rss' ? 'RSS' : 'post-GC heap'} (projected ${signed(lead.projectedMBPerHour, lead.projectedMBPerHour.toFixed(1))} MiB/h)`
-      : '';
-    out.push(`${icon} **${memoryVerdictText(m)}**${who}${slope} · ${rssRange(m)} · source ${m.source}`);
+    out.push(`${icon} **${memoryVerdictText(m)}**${who} · ${rssRange(m)} · source ${m.source}`);
     out.push('');
     for (const t of m.trends) out.push(`- ${trendLine(t)}`);
+    const heap = heapSourceText(m.heap);
+    if (heap) out.push(`- ${heap}`);
     const chart = renderMemoryXyChart(`${scenario.scenario} memory (MiB)`, m);
     if (chart) {
-      const readings = seriesOf(m.samples, 'postGcHeap').length;
-      const names = ['RSS', ...(readings > 0 ? [`post-GC heap (the last full-GC reading at each sample; ${readings} distinct reading${readings === 1 ? '' : 's'})`] : []), ...(lead ? [`the fitted ${lead.metric === 'rss' ? 'RSS' : 'post-GC heap'} trend (${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min, fitted after the ${num(lead.warmupS)} s warm-up)`] : [])];
+      const readings = memorySeries(m, 'postGcHeap').length;
+      const names = ['RSS', ...(readings > 0 ? [`post-GC heap (the latest reading at each sample; ${readings} reading${readings === 1 ? '' : 's'})`] : []), ...(lead?.line ? [`the fitted ${trendLabel(lead.metric)} trend (${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min${lead.warmupS > 0 ? `, after the ${num(lead.warmupS)} s warm-up` : ''})`] : [])];
       out.push('', chart, '', `<sub>Lines, in order: ${names.join(', ')} — MiB over seconds since the start.</sub>`);
     }
     out.push('');
@@ -67,10 +65,10 @@ function baselineSection(report: RunReport): string | undefined {
   if (report.baselineWarning) return `## Baseline\n\n⚠️ Baseline not used: ${report.baselineWarning}`;
   const b = report.baseline;
   if (!b) return undefined;
-  const head = `Against \`${b.source}\`${b.gitSha ? ` (git ${b.gitSha.slice(0, 12)})` : ''}${b.generatedAt ? `, ${b.generatedAt}` : ''}. A change inside its noise band is not flagged.`;
-  const missing = b.missing.length > 0 ? `Not in the baseline: ${b.missing.join(', ')}.` : '';
-  if (b.deltas.length === 0) return `## Baseline\n\nAgainst \`${b.source}\`: nothing to compare. ${missing}`;
-  return `## Baseline\n\n${head}\n\n${table(baselineRows(b), [...BASELINE_ALIGN])}${missing ? `\n\n${missing}` : ''}`;
+  const head = `Against \`${b.source}\`${b.gitSha ? ` (git ${b.gitSha.slice(0, 12)})` : ''}${b.generatedAt ? `, ${b.generatedAt}` : ''}. ${BASELINE_RULE}`;
+  const notes = baselineNotes(b).join(' ');
+  if (b.deltas.length === 0) return `## Baseline\n\n⚠️ Against \`${b.source}\`: nothing compared. ${notes}`.trimEnd();
+  return `## Baseline\n\n${head}\n\n${table(baselineRows(b), [...BASELINE_ALIGN])}${notes ? `\n\n⚠️ ${notes}` : ''}`;
 }
 
 export function renderMarkdownSummary(report: RunReport): string {

@@ -2,7 +2,6 @@
 // post-GC heap and the fitted trend line (MiB) over time, the slope in the title.
 // xychart has no legend, so the caption names the lines.
 
-import { median } from '../../src/load/index.js';
 import type { MemoryReport } from '../../src/load/result.js';
 import { fittedTrend } from '../metrics.js';
 import { downsample, mib } from './format.js';
@@ -23,19 +22,12 @@ export function renderMemoryXyChart(title: string, memory: MemoryReport): string
   let last = first;
   const heap = first === undefined ? [] : samples.map((s) => round1(mib((last = s.postGcHeapBytes ?? last)!)));
   const hasHeap = heap.length > 0;
-  // The fitted line: slope through the median intercept of the samples it was fitted on.
+  // The fitted line the verdict recorded, extended over the chart's samples.
   const trend = fittedTrend(memory.trends);
-  let fit: number[] = [];
-  if (trend) {
-    const key = trend.metric === 'rss' ? 'rssBytes' : 'postGcHeapBytes';
-    const t0 = memory.samples[0]!.t + trend.warmupS;
-    const used = memory.samples.filter((s) => s.t >= t0 && typeof s[key] === 'number');
-    if (used.length > 0) {
-      const perS = trend.slopeMBPerMin / 60;
-      const intercept = median(used.map((s) => mib(s[key] as number) - perS * s.t));
-      fit = samples.map((s) => round1(Math.max(0, intercept + perS * s.t)));
-    }
-  }
+  const line = trend?.line;
+  const fit = line && line.toS > line.fromS
+    ? samples.map((s) => round1(Math.max(0, line.fromMB + ((line.toMB - line.fromMB) * (s.t - line.fromS)) / (line.toS - line.fromS))))
+    : [];
   const top = Math.ceil(Math.max(...rss, ...heap, ...fit) * 1.1) || 1;
   const slope = trend
     ? ` — ${trend.metric === 'rss' ? 'RSS' : 'post-GC heap'} ${trend.slopeMBPerMin > 0 ? '+' : ''}${trend.slopeMBPerMin.toFixed(2)} MiB/min${trend.verdict === 'inconclusive' ? ' (not judged)' : `, ${trend.verdict}`}`

@@ -129,3 +129,17 @@ export function baselineRows(baseline: BaselineComparison): string[][] {
   }
   return rows;
 }
+
+/**
+ * Sentences about what a baseline comparison could not compare: scenarios missing from
+ * the baseline, and scenarios run with other knobs (named).
+ */
+export function baselineNotes(baseline: BaselineComparison): string[] {
+  const notes: string[] = [];
+  if (baseline.missing.length > 0) notes.push(`Not in the baseline: ${baseline.missing.join(', ')}.`);
+  for (const s of baseline.skipped ?? []) notes.push(`${s.scenario}${s.metric ? ` ${s.metric}` : ''} not compared: ${s.why}.`);
+  return notes;
+}
+
+/** How the band of a compared figure is set, for the table's caption. */
+export const BASELINE_RULE = 'A change is flagged only beyond its band: max(z × both runs\' noise — the histogram counts and the run\'s per-slice wobble —, a minimum effect).';

@@ -3,9 +3,9 @@
 import type { MergedScenario, RunReport } from '../model.js';
 import { errorRate, memoryVerdictText, operations } from '../metrics.js';
 import {
-  breakdown, bytes, columns, count, num, percent, rssRange, signed, thresholdValue, trendLine, verdictMark,
+  breakdown, bytes, columns, count, num, percent, heapSourceText, rssRange, signed, thresholdValue, trendLine, verdictMark,
 } from './format.js';
-import { counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows, throughputText } from './rows.js';
+import { baselineNotes, counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows, throughputText } from './rows.js';
 
 export function renderPercentileTable(scenario: Pick<MergedScenario, 'histograms'>): string {
   return columns(percentileRows(scenario), PERCENTILE_ALIGN);
@@ -26,6 +26,8 @@ function memoryLines(scenario: MergedScenario): string[] {
     }
     lines.push(`  memory: ${prefix}${verdictMark(m.verdict)} ${memoryVerdictText(m)} (${m.source}; ${rssRange(m)})`);
     for (const trend of m.trends) lines.push(`    ${trendLine(trend)}`);
+    const heap = heapSourceText(m.heap);
+    if (heap) lines.push(`    ${heap}`);
   }
   return lines;
 }
@@ -69,8 +71,9 @@ export function renderTerminalReport(report: RunReport): string {
     const flagged = report.baseline.deltas.filter((d) => d.change !== 'same');
     const lines = [`▶ baseline ${report.baseline.source}: ${report.verdict.regressions} regression(s) beyond noise`];
     for (const d of flagged) {
-      lines.push(`    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${thresholdValue(d.baseline, d.unit || undefined)} → ${thresholdValue(d.current, d.unit || undefined)} (${signed(d.relative * 100, num(d.relative * 100))}%)`);
+      lines.push(`    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${thresholdValue(d.baseline, d.unit || undefined)} → ${thresholdValue(d.current, d.unit || undefined)} (${signed(d.relative * 100, num(d.relative * 100))}%, band ± ${d.unit === 'ratio' ? `${num(d.allowed * 100)} pp` : thresholdValue(d.allowed, d.unit || undefined)})`);
     }
+    for (const note of baselineNotes(report.baseline)) lines.push(`    ⚠ ${note}`);
     blocks.push(lines.join('\n'));
   }
   if (report.baselineWarning) blocks.push(`⚠ baseline not used: ${report.baselineWarning}`);

@@ -13,6 +13,7 @@ import { startChildTarget } from './internal/child-target.js';
 import type { ExitInfo } from './internal/child-target.js';
 import { gatewayCommand } from './internal/gateway-command.js';
 import type { GatewayRunner } from './internal/gateway-command.js';
+import { envBool } from './knobs.js';
 import { externalTarget } from './target.js';
 import type { ConduitTarget } from './target.js';
 
@@ -24,6 +25,13 @@ export interface ManagedGatewayOptions {
   command?: { command: string; args: string[] };
   readyTimeoutMs?: number;
   logFile?: string;
+  /**
+   * Start the gateway with its inspector on a random loopback port (`--inspect=127.0.0.1:0`),
+   * so the harness can force post-GC heap readings on its own cadence and profile what
+   * grows. A custom command gets no flag added; its own --inspect is still picked up.
+   * @default CONDUIT_GATEWAY_INSPECT, true when unset
+   */
+  inspect?: boolean;
 }
 
 export interface ManagedGateway {
@@ -46,8 +54,15 @@ export function managedGatewayEnv(base: NodeJS.ProcessEnv, blobDir: string): Nod
     CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: keep('CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP', '1000'),
     CONDUIT_DRAIN_TIMEOUT_MS: keep('CONDUIT_DRAIN_TIMEOUT_MS', '10000'),
     CONDUIT_LOG_LEVEL: keep('CONDUIT_LOG_LEVEL', 'warn'),
+    // Node options for the gateway alone (e.g. an --import preload), never for Vitest.
+    ...(base.CONDUIT_GATEWAY_NODE_OPTIONS?.trim()
+      ? { NODE_OPTIONS: [base.NODE_OPTIONS, base.CONDUIT_GATEWAY_NODE_OPTIONS].filter((x) => x?.trim()).join(' ') }
+      : {}),
   };
 }
+
+/** Inspector flag for the managed gateway, unless turned off. */
+export const MANAGED_INSPECT_FLAG = '--inspect=127.0.0.1:0';
 
 export async function startManagedGateway(options: ManagedGatewayOptions): Promise<ManagedGateway> {
   const env = options.env ?? process.env;
@@ -55,13 +70,16 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   const chosen = options.command
     ? { ...options.command, note: 'custom command' }
     : gatewayCommand(options.root, options.runner ?? ((env.CONDUIT_GATEWAY_RUNNER as GatewayRunner) || 'auto'));
+  const inspect = options.inspect ?? envBool('CONDUIT_GATEWAY_INSPECT', true, env);
+  const addFlag = inspect && !options.command && chosen.command === process.execPath;
+  const args = addFlag ? [MANAGED_INSPECT_FLAG, ...chosen.args] : chosen.args;
   const logFile = options.logFile ?? join(options.root, 'reports', 'load-gateway.out.log');
   const cleanup = () => rmSync(blobDir, { recursive: true, force: true });
   let child;
   try {
     child = await startChildTarget({
       command: chosen.command,
-      args: chosen.args,
+      args,
       cwd: options.root,
       env: managedGatewayEnv(env, blobDir),
       readyTimeoutMs: options.readyTimeoutMs ?? Number(env.CONDUIT_GATEWAY_READY_TIMEOUT_MS || 60_000),
@@ -72,6 +90,8 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
     throw error;
   }
   const { ready } = child;
+  const asked = addFlag || args.some((a) => a.startsWith('--inspect'));
+  const inspector = asked ? await child.inspectorUrl(2000) : undefined;
 
   // Ctrl-C and abrupt exits must not leave the gateway behind.
   const onSignal = () => void child.stop(5000);
@@ -88,6 +108,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
       wsUrl: ready.wsUrl,
       pid: ready.pid,
       metricsUrl: `${ready.httpUrl}/v1/metrics`,
+      ...(inspector ? { inspector } : {}),
       managed: true,
       logFile,
     },

@@ -6,6 +6,8 @@ export { META_KEY, RESULT_SCHEMA } from './result.js';
 export type {
   DeliveryLedgerSummary,
   GeneratorHealth,
+  HeapSourceInfo,
+  RunBatches,
   HistogramRecord,
   IntervalPoint,
   MemoryReport,
@@ -33,6 +35,7 @@ export {
 } from './histogram.js';
 export type { Histogram, HistogramUnit } from './histogram.js';
 export { Metrics } from './metrics.js';
+export { BATCH_COUNTERS, BatchRecorder, batchWidthS } from './batches.js';
 export type { MetricsOptions, MetricsSnapshot } from './metrics.js';
 export { classifyClose, classifyError, classifyStatus } from './classify.js';
 export { formatPercent, rateUnit } from './format.js';
@@ -56,10 +59,10 @@ export type { DeliveryClockOptions } from './delivery-clock.js';
 export type { AckPolicy, CloseInfo, SubscriberFleetOptions, WsSubscriberOptions } from './drivers/ws.js';
 
 // --- Scenarios: the shared runner and env knobs ---
-export { formatProgress, runScenario } from './scenario.js';
+export { defaultGcEveryS, formatProgress, runScenario } from './scenario.js';
 export { watchInterrupts } from './interrupt.js';
 export type { InterruptOptions, InterruptWatch } from './interrupt.js';
-export type { ScenarioOptions, ScenarioTestContext } from './scenario.js';
+export type { ScenarioMemoryOptions, ScenarioOptions, ScenarioTestContext } from './scenario.js';
 export { envBool, envInt, envNumber, envSizes, loadDurationS, parseSize } from './knobs.js';
 
 // --- Target: what the global setup provides (inject('conduitTarget')) ---
@@ -82,9 +85,17 @@ export { readProcRss } from './memory/proc.js';
 export { GeneratorMonitor, judgeGenerator } from './memory/generator.js';
 export type { GeneratorMonitorOptions } from './memory/generator.js';
 export { analyzeMemory } from './memory/report.js';
-export { defaultWarmupS, judgeTrend, overallVerdict, seriesOf } from './trend.js';
-export type { TrendOptions, TrendPoint } from './trend.js';
+export type { AnalyzeMemoryContext } from './memory/report.js';
+export { HeapProbe } from './memory/heap-probe.js';
+export type { HeapReading } from './memory/heap-probe.js';
+export { InspectorClient, InspectorError, resolveInspectorUrl } from './memory/inspector.js';
+export type { InspectorClientOptions } from './memory/inspector.js';
+export { growthBySite, liveBySite } from './memory/heap-sites.js';
+export type { AllocationSite, SamplingProfile, SiteGrowth } from './memory/heap-sites.js';
 export { mannKendall, median, theilSen } from './internal/stats.js';
+
+// --- Verdicts: memory trend, combining, fitted growth, error rate, regressions ---
+export * from './verdict/index.js';
 
 // --- Thresholds as Vitest matchers ---
 export { conduitMatchers, installMatchers } from './matchers.js';

@@ -8,16 +8,14 @@ import { expect } from 'vitest';
 import type { MatcherState } from 'vitest';
 import { formatPercent, rateUnit } from './format.js';
 import { decodeHistogram, percentile } from './histogram.js';
-import { median } from './internal/stats.js';
 import type { ScenarioResult, ThresholdOutcome, TrendVerdict } from './result.js';
-import { seriesOf } from './trend.js';
+import { errorCount, errorRate, operations } from './verdict/errors.js';
+import type { ErrorRateOptions } from './verdict/errors.js';
+import { fittedGrowth, fittedTrend, isFitted, memoryVerdictText, trendLabel } from './verdict/memory.js';
 
 const MiB = 1024 * 1024;
 
-export interface ErrorRateOptions {
-  /** Error types not counted (e.g. ['HTTP_4XX'] when 4xx answers are part of the test). */
-  exclude?: string[];
-}
+export type { ErrorRateOptions };
 export interface SuccessRateOptions {
   /** Counter of successes. @default requests − errors */
   success?: string;
@@ -37,7 +35,7 @@ export interface MemoryGrowthLimit {
   bytes?: number;
   /** Maximum growth as a fraction of the median level (0.1 = 10 %). */
   fraction?: number;
-  /** @default postGcHeap when sampled, else rss */
+  /** @default the trend the memory verdict speaks with: post-GC heap when it was fitted, else RSS */
   metric?: TrendVerdict['metric'];
 }
 export interface LedgerOptions {
@@ -98,12 +96,6 @@ function asResult(received: unknown): ScenarioResult {
 const fmt = (x: number, digits = 2) => (Number.isInteger(x) ? String(x) : x.toFixed(digits));
 const pct = formatPercent;
 
-function errorCount(result: ScenarioResult, exclude: string[] = []): number {
-  return Object.entries(result.errors)
-    .filter(([kind]) => !exclude.includes(kind))
-    .reduce((sum, [, n]) => sum + n, 0);
-}
-
 export const conduitMatchers = {
   toHaveLatencyPercentileBelow(this: MatcherState, received: unknown, metric: string, p: number, ms: number) {
     const result = asResult(received);
@@ -129,16 +121,17 @@ export const conduitMatchers = {
 
   toHaveErrorRateBelow(this: MatcherState, received: unknown, rate: number, options: ErrorRateOptions = {}) {
     const result = asResult(received);
-    const requests = result.counters.requests ?? 0;
-    const errors = errorCount(result, options.exclude);
-    const measured = requests > 0 ? errors / requests : errors > 0 ? 1 : 0;
+    const ops = operations(result);
+    const errors = errorCount(result, options);
+    const measured = errorRate(result, options);
     const types = Object.entries(result.errors).map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
-    const name = `error rate < ${pct(rate)}`;
+    const excluded = options.exclude?.length ? ` (not counting ${options.exclude.join(', ')})` : '';
+    const name = `error rate${excluded} < ${pct(rate)}`;
     return record(this, result, {
       pass: measured < rate,
       outcome: {
         name, measured: round(measured, 6), allowed: rate, unit: 'ratio', comparator: '<',
-        message: `${name}: measured ${pct(measured)} (${errors} errors / ${requests} requests; ${types}), allowed < ${pct(rate)}`,
+        message: `${name}: measured ${pct(measured)} (${errors} errors / ${ops} operations; ${types}), allowed < ${pct(rate)}`,
       },
     });
   },
@@ -185,38 +178,40 @@ export const conduitMatchers = {
   toHaveStableMemory(this: MatcherState, received: unknown, options: StableMemoryOptions = {}) {
     const result = asResult(received);
     const allowInconclusive = options.allowInconclusive ?? true;
-    const trend = options.metric ? result.memory.trends.find((t) => t.metric === options.metric) : undefined;
-    const verdict = options.metric ? (trend?.verdict ?? 'inconclusive') : result.memory.verdict;
-    const details = (options.metric ? (trend ? [trend] : []) : result.memory.trends)
-      .map((t) => (t.fitted ?? t.verdict !== 'inconclusive')
-        ? `${t.metric}: ${t.verdict}, ${fmt(t.slopeMBPerMin, 3)} MiB/min (${fmt(t.projectedMBPerHour, 1)} MiB/h), ${t.reason}`
-        : `${t.metric}: ${t.verdict}, ${t.reason}`)
+    const trends = options.metric ? result.memory.trends.filter((t) => t.metric === options.metric) : result.memory.trends;
+    // One metric: its own verdict; all: the memory report's overall verdict (one rule, verdict/memory.ts).
+    const verdict = options.metric ? (trends[0]?.verdict ?? 'inconclusive') : result.memory.verdict;
+    const text = memoryVerdictText({ trends, verdict });
+    const details = trends
+      .map((t) => `${trendLabel(t.metric)}: ${t.verdict}${isFitted(t) ? `, ${fmt(t.slopeMBPerMin, 3)} MiB/min (${fmt(t.projectedMBPerHour, 1)} MiB/h)` : ''}, ${t.reason}`)
       .join('; ') || `no memory samples (source ${result.memory.source})`;
     const pass = verdict === 'stable' || (verdict === 'inconclusive' && allowInconclusive);
-    const name = `memory ${options.metric === 'postGcHeap' ? 'post-GC heap' : options.metric === 'rss' ? 'RSS' : 'trend'} stable`;
+    const name = `memory ${options.metric ? trendLabel(options.metric) : 'trend'} stable`;
+    const allowed = allowInconclusive ? 'stable or not judged' : 'stable';
     return record(this, result, {
       pass,
       outcome: {
-        name, measured: verdict === 'inconclusive' ? 'not judged' : verdict, allowed: allowInconclusive ? 'stable or not judged' : 'stable',
-        message: `${name}: verdict ${verdict === 'inconclusive' ? 'inconclusive (not judged)' : verdict}, allowed ${allowInconclusive ? 'stable or not judged' : 'stable'} — ${details}`,
+        name, measured: verdict === 'inconclusive' ? 'not judged' : verdict, allowed,
+        message: `${name}: ${text}, allowed ${allowed} — ${details}`,
       },
     });
   },
 
   toHaveMemoryGrowthBelow(this: MatcherState, received: unknown, limit: MemoryGrowthLimit) {
     const result = asResult(received);
-    const metric = limit.metric ?? (result.memory.trends.some((t) => t.metric === 'postGcHeap') ? 'postGcHeap' : 'rss');
+    // By default the trend the memory verdict and its chart speak with (verdict/memory.ts).
+    const metric = limit.metric ?? fittedTrend(result.memory.trends)?.metric ?? 'postGcHeap';
     const trend = result.memory.trends.find((t) => t.metric === metric);
     const limits = [
       limit.bytes !== undefined ? `${fmt(limit.bytes / MiB, 1)} MiB` : '',
       limit.fraction !== undefined ? `${pct(limit.fraction)} of its level` : '',
     ].filter(Boolean).join(' and ');
-    const label = metric === 'postGcHeap' ? 'post-GC heap' : 'RSS';
+    const label = trendLabel(metric);
     const name = `${label} growth < ${limits}`;
-    // Fitted growth over the judged window (Theil–Sen slope × window after the warm-up):
-    // robust to the GC sawtooth and to single spikes, unlike last − first or max − min.
-    const fit = fittedGrowth(result, metric, trend);
-    if (!fit) {
+    // The trend's own fitted growth over its judged window (verdict/memory.ts): the
+    // figure the memory verdict printed beside this check is the same one.
+    const fit = fittedGrowth(trend);
+    if (!fit || !trend) {
       const why = trend?.reason ?? `no ${label} samples (memory source ${result.memory.source})`;
       return record(this, result, {
         pass: true,
@@ -232,8 +227,8 @@ export const conduitMatchers = {
       pass,
       outcome: {
         name, measured: round(fit.growthBytes / MiB), allowed: round(allowedBytes / MiB), unit: 'MiB', comparator: '<',
-        message: `${name}: fitted growth ${signedMiB(fit.growthBytes)} MiB over ${fmt(fit.windowS, 0)} s after the ${fmt(trend!.warmupS, 0)} s warm-up ` +
-          `(Theil–Sen ${fmt(trend!.slopeMBPerMin, 3)} MiB/min over ${trend!.samples} ${metric === 'postGcHeap' ? 'post-GC readings' : 'samples'}; level ${fmt(fit.levelBytes / MiB)} MiB), allowed < ${fmt(allowedBytes / MiB)} MiB`,
+        message: `${name}: fitted growth ${signedMiB(fit.growthBytes)} MiB over ${fmt(fit.windowS, 0)} s after the ${fmt(trend.warmupS, 0)} s warm-up ` +
+          `(${fmt(trend.slopeMBPerMin, 3)} MiB/min over ${trend.samples} ${metric === 'postGcHeap' ? 'post-GC readings' : 'samples'}; level ${fmt(fit.levelBytes / MiB)} MiB), allowed < ${fmt(allowedBytes / MiB)} MiB`,
       },
     });
   },
@@ -263,28 +258,6 @@ export const conduitMatchers = {
 /** Register the matchers with Vitest's `expect` (safe to call more than once). */
 export function installMatchers(): void {
   expect.extend(conduitMatchers);
-}
-
-/** Theil–Sen growth over the judged window and the median level, or undefined when no slope was fitted. */
-function fittedGrowth(
-  result: ScenarioResult,
-  metric: TrendVerdict['metric'],
-  trend: TrendVerdict | undefined,
-): { growthBytes: number; windowS: number; levelBytes: number } | undefined {
-  if (!trend) return undefined;
-  const fitted = trend.fitted ?? trend.verdict !== 'inconclusive';
-  if (!fitted) return undefined;
-  let windowS = trend.windowS;
-  let levelMB = trend.levelMB;
-  if (windowS === undefined || levelMB === undefined) {
-    // Results written before windowS/levelMB existed: recompute from the samples.
-    const t0 = result.memory.samples[0]?.t ?? 0;
-    const points = seriesOf(result.memory.samples, metric).filter((p) => p.t - t0 >= trend.warmupS);
-    if (points.length < 2) return undefined;
-    windowS ??= points[points.length - 1].t - points[0].t;
-    levelMB ??= median(points.map((p) => p.value)) / MiB;
-  }
-  return { growthBytes: trend.slopeMBPerMin * (windowS / 60) * MiB, windowS, levelBytes: levelMB * MiB };
 }
 
 function signedMiB(bytes: number): string {

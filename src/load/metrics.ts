@@ -68,6 +68,11 @@ export class Metrics {
     return entry.histogram;
   }
 
+  /** Every named histogram with its unit (batch slices read them between intervals). */
+  histogramEntries(): Array<[string, Histogram, HistogramUnit]> {
+    return [...this.named].map(([name, { histogram, unit }]) => [name, histogram, unit]);
+  }
+
   /** Record a latency in ms into `name` (and the interval series when it is the main metric). */
   recordLatency(name: string, ms: number): void {
     recordMs(this.histogram(name, 'ms'), ms);

@@ -48,7 +48,11 @@ export interface MemorySample {
   t: number;
   rssBytes: number;
   heapUsedBytes?: number;
-  /** Heap after the last full GC (memwatch in the target). */
+  /**
+   * Heap used right after a full GC, on the samples that took a NEW reading (a forced GC
+   * through the inspector, or a full GC the target reported). Results written before
+   * `MemoryReport.heap` existed repeat the last reading on every sample.
+   */
   postGcHeapBytes?: number;
 }
 
@@ -59,25 +63,62 @@ export interface TrendVerdict {
   verdict: TrendVerdictKind;
   /** Theil–Sen slope in MiB (1,048,576 bytes) per minute; "MB" in names means MiB. */
   slopeMBPerMin: number;
+  /** Standard error of the slope (robust residual scale, widened for serial correlation), MiB/min. */
+  slopeStdErrMBPerMin?: number;
+  /**
+   * The smallest slope this run would have detected (80 % power), never below the
+   * practical floor, MiB/min: a `stable` verdict means "no leak above this".
+   */
+  minDetectableMBPerMin?: number;
+  /** Fitted growth over the judged window: slope × window, MiB. */
+  growthMB?: number;
   projectedMBPerHour: number;
-  /** Mann–Kendall two-sided p-value. */
+  /** One-sided p-value of "rising" (from the slope and its standard error). */
   pValue: number;
-  /** Samples used after the warm-up was discarded (post-GC heap: distinct full-GC readings). */
+  /** Readings used after the warm-up (post-GC heap: distinct post-GC readings). */
   samples: number;
   warmupS: number;
-  /** Seconds from the first to the last sample judged (after the warm-up). */
+  /** True when the warm-up end was fitted from the data (a two-segment fit), not fixed. */
+  warmupFitted?: boolean;
+  /** Seconds from the first to the last reading judged (after the warm-up). */
   windowS?: number;
-  /** True when a slope was fitted (enough samples), even if the window was too short to judge. */
+  /** True when a slope was fitted (enough readings). */
   fitted?: boolean;
-  /** Why an `inconclusive` verdict: too few samples, or a judged window too short. */
-  inconclusive?: 'samples' | 'window' | 'no-data';
+  /**
+   * Why `inconclusive`: too few readings; too noisy to rule out a leak of a size that
+   * matters (`undetectable`); no readings at all. (`window`: results of older versions,
+   * which required a fixed window length.)
+   */
+  inconclusive?: 'samples' | 'undetectable' | 'no-data' | 'window';
   /** Median of the judged values, MiB. */
   levelMB?: number;
+  /** The fitted trend over the judged window (the warm-up term left out), for charts: seconds and MiB. */
+  line?: { fromS: number; toS: number; fromMB: number; toMB: number };
   reason: string;
+}
+
+/** Where a run's post-GC heap readings came from (see src/load/memory/sampler.ts). */
+export interface HeapSourceInfo {
+  /**
+   * `inspector`: forced full GCs through the target's `--inspect` port at a steady cadence;
+   * `memwatch`: the target's own full GCs, read from its metrics URL; `none`: no readings.
+   */
+  source: 'inspector' | 'memwatch' | 'none';
+  /** Seconds between forced readings (inspector only). */
+  everyS?: number;
+  /** Post-GC readings taken. */
+  readings: number;
+  /** What a forced reading cost: median and max duration of the GC command, ms (inspector only). */
+  gcMsMedian?: number;
+  gcMsMax?: number;
+  /** Why the source is not the inspector although one was asked for, or why it changed. */
+  note?: string;
 }
 
 export interface MemoryReport {
   source: 'proc' | 'metrics-url' | 'ipc' | 'none';
+  /** Where the post-GC heap readings came from (absent in results written before it existed). */
+  heap?: HeapSourceInfo;
   samples: MemorySample[];
   trends: TrendVerdict[];
   /** Overall verdict: growing if any trend grows, inconclusive if none can decide, else stable. */
@@ -116,6 +157,21 @@ export interface ThresholdOutcome {
   message: string;
 }
 
+/**
+ * The run in ~30 equal slices of time (src/load/batches.ts): per latency histogram its
+ * count and percentiles per slice (ms), per rate counter its count per slice. What a
+ * baseline comparison knows of the run's own noise.
+ */
+export interface RunBatches {
+  /** Slice width, seconds. */
+  widthS: number;
+  /** End of each slice, seconds since the start. */
+  t: number[];
+  latency: Record<string, { count: number[]; p50: number[]; p95: number[]; p99: number[] }>;
+  /** Counter name (`bytes` = sent + received) → count per slice. */
+  counts: Record<string, number[]>;
+}
+
 export interface ScenarioResult {
   schema: typeof RESULT_SCHEMA;
   /** Scenario name (e.g. "uploads"); results with the same name merge across machines. */
@@ -133,10 +189,12 @@ export interface ScenarioResult {
   statusCodes: Record<string, number>;
   /** Error type (ECONNREFUSED, ECONNRESET, TIMEOUT, HTTP_5XX, …) → count. */
   errors: Record<string, number>;
-  /** Derived rates, e.g. requestsPerS, MBPerS, messagesPerS, connectionsPerS. */
+  /** Rates per second over the run: requestsPerS, MBPerS, messagesPerS, uploadsPerS (never totals ÷ duration). */
   throughput: Record<string, number>;
   concurrency: { max: number; mean: number };
   series: IntervalPoint[];
+  /** Per-slice figures for baseline comparisons (absent in older results and merged scenarios). */
+  batches?: RunBatches;
   memory: MemoryReport;
   ledger?: DeliveryLedgerSummary;
   generator: GeneratorHealth;

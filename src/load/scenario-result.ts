@@ -3,7 +3,7 @@
 import type { Metrics } from './metrics.js';
 import type { LedgerSummary } from './ledger.js';
 import { META_KEY, RESULT_SCHEMA } from './result.js';
-import type { GeneratorHealth, MemoryReport, ScenarioResult, ThresholdOutcome } from './result.js';
+import type { GeneratorHealth, MemoryReport, RunBatches, ScenarioResult, ThresholdOutcome } from './result.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,6 +22,8 @@ export interface BuildScenarioResultInput {
   thresholds?: ThresholdOutcome[];
   /** Extra derived rates to include (merged over the computed ones). */
   throughput?: Record<string, number>;
+  /** Per-slice figures (BatchRecorder.result()). */
+  batches?: RunBatches;
 }
 
 const NO_MEMORY: MemoryReport = {
@@ -50,7 +52,8 @@ export function buildScenarioResult(input: BuildScenarioResultInput): ScenarioRe
     MBPerS: round(((c.bytesSent ?? 0) + (c.bytesReceived ?? 0)) / MiB / d, 3),
   };
   if (c['ws.deliveries'] !== undefined) throughput.messagesPerS = rate(c['ws.deliveries']);
-  if (c['connections.opened'] !== undefined) throughput.connectionsPerS = rate(c['connections.opened']);
+  // Not connections.opened ÷ duration: connections open at the start, so that figure
+  // would only measure the run's length (and a baseline would flag it as a rate).
   if (c['upload.files'] !== undefined) throughput.uploadsPerS = rate(c['upload.files']);
   return {
     schema: RESULT_SCHEMA,
@@ -66,6 +69,7 @@ export function buildScenarioResult(input: BuildScenarioResultInput): ScenarioRe
     throughput: { ...throughput, ...input.throughput },
     concurrency: { max: snap.concurrency.max, mean: round(snap.concurrency.mean, 2) },
     series: snap.series,
+    ...(input.batches ? { batches: input.batches } : {}),
     memory: input.memory ?? NO_MEMORY,
     ...(input.ledger ? { ledger: input.ledger } : {}),
     generator: input.generator ?? NO_GENERATOR,

@@ -3,18 +3,21 @@
 // runs the engine, emits sparse progress, builds the ScenarioResult and publishes it to
 // `task.meta.conduit` before any threshold is evaluated.
 import { performance } from 'node:perf_hooks';
+import { BatchRecorder, batchWidthS } from './batches.js';
 import { LoadEngine } from './engine.js';
 import type { TickEvent, Workload } from './engine.js';
 import type { LedgerSummary } from './ledger.js';
 import { watchInterrupts } from './interrupt.js';
 import { GeneratorMonitor } from './memory/generator.js';
 import { analyzeMemory } from './memory/report.js';
+import { HeapProbe } from './memory/heap-probe.js';
 import { MemorySampler } from './memory/sampler.js';
+import { envNumber } from './knobs.js';
 import { Metrics } from './metrics.js';
 import type { ScenarioResult } from './result.js';
 import { buildScenarioResult, publishResult } from './scenario-result.js';
 import type { ConduitTarget } from './target.js';
-import type { TrendOptions } from './trend.js';
+import type { TrendOptions } from './verdict/trend.js';
 
 /** The parts of Vitest's test context runScenario uses. */
 export interface ScenarioTestContext {
@@ -43,11 +46,33 @@ export interface ScenarioOptions {
   /** Delivery ledger summary, read after the run. */
   ledger?: () => LedgerSummary | undefined;
   trend?: TrendOptions;
+  /** How the target's memory is read. */
+  memory?: ScenarioMemoryOptions;
   /**
    * Stops the run early, like an interrupt (in-flight work gets about a second). The
    * test's `context.signal` and the Vitest main process going away do the same.
    */
   signal?: AbortSignal;
+}
+
+export interface ScenarioMemoryOptions {
+  /**
+   * Seconds between forced post-GC heap readings through the target's inspector (when
+   * the target has one: the managed gateway does, an external target with
+   * CONDUIT_TARGET_INSPECT); 0 reads only the target's own full GCs (memwatch).
+   * @default CONDUIT_LOAD_GC_EVERY_S, else defaultGcEveryS(durationS)
+   */
+  gcEveryS?: number;
+}
+
+/**
+ * The forced-GC cadence for a run of `durationS`: about 15 readings, every 4 s at the
+ * most often (a 60 s run) and every 30 s at the least (soaks). Each reading pauses the
+ * target for one full GC (docs/load-testing.md, "Memory checks", has the measured cost);
+ * 15 readings already put a 60 s run's minimum detectable slope below its growth floor.
+ */
+export function defaultGcEveryS(durationS: number): number {
+  return Math.min(30, Math.max(4, Math.round(durationS / 15)));
 }
 
 export function formatProgress(name: string, tick: TickEvent, durationS: number): string {
@@ -68,21 +93,28 @@ export function formatProgress(name: string, tick: TickEvent, durationS: number)
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const { target } = options;
   const metrics = new Metrics({ mainMetric: options.mainMetric });
+  const gcEveryS = options.memory?.gcEveryS ?? envNumber('CONDUIT_LOAD_GC_EVERY_S', defaultGcEveryS(options.durationS));
+  const heap = gcEveryS > 0 && target.inspector ? await attachHeapProbe(target.inspector) : {};
   const origin = performance.now();
   const sampler = new MemorySampler({
     pid: target.pid,
     metricsUrl: target.metricsUrl,
     headers: target.token ? { authorization: `Bearer ${target.token}` } : undefined,
     origin,
+    heapProbe: heap.probe,
+    gcEveryS,
+    heapNote: heap.note,
   }).start();
   const generator = new GeneratorMonitor().start();
   const interrupts = watchInterrupts([options.signal, options.context?.signal]);
+  const batches = new BatchRecorder(metrics, batchWidthS(options.durationS), options.durationS);
   const engine = new LoadEngine(metrics, {
     durationMs: options.durationS * 1000,
     graceMs: options.graceMs,
     signal: interrupts.signal,
   });
 
+  engine.on('tick', (tick) => batches.tick(tick.elapsedS));
   const every = options.progressEveryS ?? 0;
   if (every > 0) {
     let next = every;
@@ -104,8 +136,12 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     interrupts.dispose();
     health = generator.stop();
     samples = await sampler.stop();
+    await heap.probe?.close();
   }
-  const memory = analyzeMemory(samples, sampler.source, options.trend);
+  const memory = analyzeMemory(samples, sampler.source, options.trend, {
+    heap: sampler.heapSource,
+    untilS: Math.min(done.elapsedS, options.durationS),
+  });
   const result = buildScenarioResult({
     scenario: options.name,
     startedAt: done.startedAt,
@@ -116,6 +152,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     memory,
     ledger: options.ledger?.(),
     generator: health,
+    batches: batches.result(),
   });
   if (done.failures.length > 0) result.config.workloadFailures = done.failures;
   const interrupted = done.interrupted ? String((interrupts.signal.reason as Error | undefined)?.message ?? interrupts.signal.reason ?? 'interrupted') : undefined;
@@ -124,4 +161,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   // Thresholds on a cut-short run would judge a run that did not happen.
   if (interrupted) throw new Error(`${options.name}: interrupted after ${done.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`);
   return result;
+}
+
+/** Attach to the target's inspector; when that fails, say why (the report shows it) and go on without. */
+async function attachHeapProbe(address: string): Promise<{ probe?: HeapProbe; note?: string }> {
+  try {
+    return { probe: await HeapProbe.attach(address) };
+  } catch (error) {
+    return { note: `inspector ${address} not used: ${(error as Error).message}; post-GC heap from the metrics URL` };
+  }
 }

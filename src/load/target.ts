@@ -11,6 +11,12 @@ export interface ConduitTarget {
   metricsUrl?: string;
   /** Bearer token for the target's API. */
   token?: string;
+  /**
+   * The target's Node.js inspector (`--inspect`): a ws:// debugger URL or host:port on
+   * loopback. With it the harness takes post-GC heap readings on its own cadence and
+   * can say which allocation sites grow.
+   */
+  inspector?: string;
   /** True when the global setup started (and will stop) the target. */
   managed: boolean;
   /** Where the managed target writes its stdout/stderr. */
@@ -38,6 +44,7 @@ export function externalTarget(env: NodeJS.ProcessEnv = process.env): ConduitTar
     ...(pid ? { pid } : {}),
     metricsUrl: env.CONDUIT_TARGET_METRICS_URL || `${httpUrl}/v1/metrics`,
     ...(env.CONDUIT_TARGET_TOKEN ? { token: env.CONDUIT_TARGET_TOKEN } : {}),
+    ...(env.CONDUIT_TARGET_INSPECT ? { inspector: env.CONDUIT_TARGET_INSPECT.trim() } : {}),
     managed: false,
   };
 }

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeMemory, createRng, defaultWarmupS, judgeTrend, mannKendall, theilSen } from '../../src/load/index.js';
-import type { TrendPoint } from '../../src/load/index.js';
+import { analyzeMemory, createRng, fitLeakModel, judgeTrend, mannKendall, theilSen } from '../../src/load/index.js';
+import type { HeapSourceInfo, TrendPoint } from '../../src/load/index.js';
 import { trendLine } from '../../reporters/render/format.js';
 
 const MiB = 1024 * 1024;
 
-function series(n: number, f: (t: number, i: number) => number): TrendPoint[] {
-  return Array.from({ length: n }, (_, i) => ({ t: i, value: f(i, i) }));
+/** n points every `everyS` seconds of f(t) MiB. */
+function series(n: number, everyS: number, f: (t: number) => number): TrendPoint[] {
+  return Array.from({ length: n }, (_, i) => ({ t: i * everyS, value: f(i * everyS) * MiB }));
 }
+
+/** A clean target's warm-up: rises `amplitude` MiB towards its level with time constant `tauS`. */
+const warmup = (amplitude: number, tauS: number) => (t: number) => -amplitude * Math.exp(-t / tauS);
 
 describe('Theil–Sen and Mann–Kendall', () => {
   it('Theil–Sen ignores outliers', () => {
@@ -24,102 +28,157 @@ describe('Theil–Sen and Mann–Kendall', () => {
     expect(flat.s).toBe(0);
     expect(flat.pValue).toBe(1);
   });
+});
 
-  it('Mann–Kendall corrects the variance for ties', () => {
-    const withTies = mannKendall([1, 1, 1, 2, 2, 2, 3, 3, 3, 4]);
-    const noTies = mannKendall([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(withTies.variance).toBeLessThan(noTies.variance);
-    expect(noTies.variance).toBeCloseTo((10 * 9 * 25) / 18, 9);
+describe('fitLeakModel', () => {
+  it('separates a warm-up from a straight-line leak', () => {
+    const rng = createRng(5);
+    const xs = Array.from({ length: 60 }, (_, i) => i / 60); // minutes
+    const ys = xs.map((x) => 20 + warmup(3, 3)(x * 60) + 2 * x + (rng.next() - 0.5) * 0.1);
+    const fit = fitLeakModel(xs, ys);
+    expect(fit.slope).toBeGreaterThan(1.8);
+    expect(fit.slope).toBeLessThan(2.2);
+    expect(fit.tau! * 60).toBeGreaterThan(1);
+    expect(fit.tau! * 60).toBeLessThan(8);
+    expect(fit.stdErr).toBeGreaterThan(0);
+  });
+
+  it('keeps no warm-up term for a straight line, and single spikes do not steer the slope', () => {
+    const rng = createRng(2);
+    const xs = Array.from({ length: 40 }, (_, i) => i);
+    const ys = xs.map((x) => 50 + 0.5 * x + (rng.next() - 0.5) * 0.2);
+    ys[7] = 90;
+    const fit = fitLeakModel(xs, ys);
+    expect(fit.tau).toBeUndefined();
+    expect(fit.slope).toBeGreaterThan(0.48);
+    expect(fit.slope).toBeLessThan(0.52);
   });
 });
 
 describe('judgeTrend', () => {
-  it('flat with noise and a GC sawtooth is stable', () => {
+  it('flat with noise and a GC sawtooth is stable, and says which leak it rules out', () => {
     const rng = createRng(7);
     // 10 minutes at 1 Hz: 80 MiB base, ±2 MiB noise, a sawtooth climbing 6 MiB per 20 s then collapsing.
-    const points = series(600, (t) => (80 + (t % 20) * 0.3 + (rng.next() - 0.5) * 4) * MiB);
-    const v = judgeTrend('rss', points);
+    const v = judgeTrend('rss', series(600, 1, (t) => 80 + (t % 20) * 0.3 + (rng.next() - 0.5) * 4));
     expect(v.verdict).toBe('stable');
     expect(Math.abs(v.slopeMBPerMin)).toBeLessThan(0.25);
-    expect(v.warmupS).toBeCloseTo(119.8, 1);
-    expect(v.samples).toBe(480);
+    expect(v.minDetectableMBPerMin).toBeGreaterThan(0);
+    expect(v.minDetectableMBPerMin).toBeLessThan(2);
+    expect(v.reason).toMatch(/^no significant rise \(p=[\d.]+\); a leak must add [\d.]+ MiB within the 10 min judged/);
+    expect(trendLine(v)).toMatch(/^RSS: stable, no leak above [\d.]+ MiB\/min \([+-]?[\d.]+ ± [\d.]+ MiB\/min\) — no significant rise/);
   });
 
-  it('+1 MiB/min with noise is growing, with the slope and projection', () => {
+  it('+1 MiB/min over a 5-minute soak is growing, the slope within 15 %, despite the warm-up', () => {
     const rng = createRng(11);
-    const points = series(600, (t) => (60 + t / 60 + (rng.next() - 0.5) * 1) * MiB);
-    const v = judgeTrend('postGcHeap', points);
-    expect(v.verdict).toBe('growing');
-    expect(v.slopeMBPerMin).toBeGreaterThan(0.9);
-    expect(v.slopeMBPerMin).toBeLessThan(1.1);
+    // A reading every 2 s; the heap warms up by 4 MiB (τ 5 s) while leaking 1 MiB/min.
+    const v = judgeTrend('postGcHeap', series(150, 2, (t) => 20 + warmup(4, 5)(t) + t / 60 + (rng.next() - 0.5) * 0.6));
+    expect(v.verdict, v.reason).toBe('growing');
+    expect(v.slopeMBPerMin).toBeGreaterThan(0.85);
+    expect(v.slopeMBPerMin).toBeLessThan(1.15);
     expect(v.projectedMBPerHour).toBeCloseTo(v.slopeMBPerMin * 60, 1);
     expect(v.pValue).toBeLessThan(0.01);
-    expect(v.reason).toMatch(/rising/);
+    expect(v.warmupFitted).toBe(true);
+    expect(v.reason).toMatch(/^p=[\d.e+-]+ < 0\.01, above the 0\.25 MiB\/min floor, \+[\d.]+ MiB over 5 min; median [\d.]+ MiB, 150 post-GC readings over 5 min, a fitted/);
+    expect(trendLine(v)).toMatch(/^post-GC heap: growing \+[\d.]+ ± [\d.]+ MiB\/min \(projected \+[\d.]+ MiB\/h\) — p=/);
+  });
+
+  it('a 60 s run: a slow warm-up is not a leak, 5 MiB/min is', () => {
+    // The gateway's heap under upload load: a fast jump, then a slow settle (τ ≈ 1 min) worth ~0.7 MiB/min in the first minute.
+    const clean = (t: number) => 21.8 + warmup(3.5, 1.5)(t) + warmup(1.3, 60)(t);
+    const rng = createRng(3);
+    const noise = () => (rng.next() - 0.5) * 0.6;
+    const quiet = judgeTrend('postGcHeap', series(30, 2, (t) => clean(t) + noise()));
+    expect(quiet.verdict, quiet.reason).toBe('stable');
+    expect(quiet.minDetectableMBPerMin).toBeLessThan(3);
+    const leak = judgeTrend('postGcHeap', series(30, 2, (t) => clean(t) + (5 * t) / 60 + noise()));
+    expect(leak.verdict, leak.reason).toBe('growing');
+    expect(leak.slopeMBPerMin).toBeGreaterThan(4.25);
+    expect(leak.slopeMBPerMin).toBeLessThan(6.25);
   });
 
   it('a significant but tiny slope stays stable (practical floor)', () => {
-    const points = series(600, (t) => (200 + t * 0.0001) * MiB); // 0.006 MiB/min
-    const v = judgeTrend('rss', points);
-    expect(v.pValue).toBeLessThan(0.01);
+    const v = judgeTrend('rss', series(600, 1, (t) => 200 + t * 0.0001)); // 0.006 MiB/min
     expect(v.verdict).toBe('stable');
-    expect(v.reason).toMatch(/floor/);
+    expect(v.reason).toMatch(/below the [\d.]+ MiB\/min floor/);
   });
 
-  it('a steep but tiny rise over a few seconds stays stable (minimum fitted growth)', () => {
-    // 5 s at 5 Hz rising 0.4 MiB: 4.8 MiB/min, yet only 0.4 MiB of growth — warm-up noise, not a leak.
-    const points = Array.from({ length: 25 }, (_, i) => ({ t: i * 0.2, value: (24 + i * 0.016) * MiB }));
-    const v = judgeTrend('postGcHeap', points, { warmupS: 0, minWindowS: 0 });
-    expect(v.slopeMBPerMin).toBeGreaterThan(4);
+  it('a rise too small for the run to count as a leak is stable with the bound it can state', () => {
+    // 0.5 MiB/min for 60 s on a 20 MiB heap: significant, but +0.5 MiB is below the 2 MiB (10 % of the level) a leak must add.
+    const v = judgeTrend('postGcHeap', series(30, 2, (t) => 20 + t / 120));
     expect(v.verdict).toBe('stable');
-    expect(v.reason).toMatch(/fitted growth 0\.\d+ MiB .* below the 1\.000 MiB floor/);
-    expect(judgeTrend('postGcHeap', points, { warmupS: 0, minWindowS: 0, minGrowthMB: 0.1 }).verdict).toBe('growing');
+    expect(v.reason).toMatch(/^rising, but only \+0\.48 MiB over 58 s; a leak must add 2\.\d+ MiB within the 58 s judged/);
+    expect(judgeTrend('postGcHeap', series(30, 2, (t) => 20 + t / 120), { minGrowthFraction: 0, minGrowthMB: 0.1 }).verdict).toBe('growing');
+  });
+
+  it('a CI-length warm-up (RSS climbing 40 MiB in 30 s) is never `growing`', () => {
+    const v = judgeTrend('rss', series(31, 1, (t) => 140 + warmup(40, 15)(t)));
+    expect(v.verdict).not.toBe('growing');
+  });
+
+  it('a noisy short run is inconclusive and says what it could have seen', () => {
+    const rng = createRng(9);
+    const v = judgeTrend('rss', series(10, 1, () => 100 + (rng.next() - 0.5) * 20));
+    expect(v).toMatchObject({ verdict: 'inconclusive', inconclusive: 'undetectable', fitted: true });
+    expect(v.reason).toMatch(/^too noisy to tell: only a leak above [\d.]+ MiB\/min would show/);
+    expect(trendLine(v)).toMatch(/^RSS: not judged — too noisy/);
+    expect(trendLine(v)).not.toMatch(/MiB\/h/);
   });
 
   it('5 samples are inconclusive, with the reason', () => {
-    const v = judgeTrend('rss', series(5, (t) => (50 + t * 10) * MiB), { warmupS: 0 });
-    expect(v.verdict).toBe('inconclusive');
+    const v = judgeTrend('rss', series(5, 1, (t) => 50 + t * 10));
+    expect(v).toMatchObject({ verdict: 'inconclusive', inconclusive: 'samples', fitted: false });
     expect(v.reason).toMatch(/only 5 samples/);
   });
 
   it('subsamples long series and still decides', () => {
-    const points = series(5000, (t) => (100 + t / 30) * MiB); // 2 MiB/min for 83 min
-    const v = judgeTrend('rss', points);
+    const v = judgeTrend('rss', series(5000, 1, (t) => 100 + t / 30)); // 2 MiB/min for 83 min
     expect(v.samples).toBe(2000);
     expect(v.verdict).toBe('growing');
     expect(v.slopeMBPerMin).toBeCloseTo(2, 3);
   });
+
+  it('records the fitted line over the judged window', () => {
+    const v = judgeTrend('postGcHeap', series(60, 1, (t) => 30 + t / 6)); // 10 MiB/min
+    expect(v.line!.fromS).toBe(0);
+    expect(v.line!.toS).toBe(59);
+    expect(v.line!.fromMB).toBeCloseTo(30, 1);
+    expect(v.line!.toMB).toBeCloseTo(30 + 59 / 6, 1);
+  });
 });
 
 describe('analyzeMemory', () => {
+  const inspector: HeapSourceInfo = { source: 'inspector', everyS: 10, readings: 30 };
+
   it('judges post-GC heap and RSS and combines the verdicts', () => {
     const rng = createRng(3);
-    const gcNoise = Array.from({ length: 30 }, () => (rng.next() - 0.5) * 0.2);
-    // 5 minutes at 1 Hz: RSS +5 MiB/min; a full GC every 10 s with a flat post-GC heap.
+    // 5 minutes at 1 Hz: RSS +5 MiB/min; a reading every 10 s of a flat post-GC heap.
     const samples = Array.from({ length: 300 }, (_, t) => ({
       t,
       rssBytes: (100 + (5 * t) / 60) * MiB,
-      postGcHeapBytes: Math.round((40 + gcNoise[Math.floor(t / 10)]!) * MiB),
+      ...(t % 10 === 0 ? { postGcHeapBytes: Math.round((40 + (rng.next() - 0.5) * 0.2) * MiB) } : {}),
     }));
-    const report = analyzeMemory(samples, 'proc');
+    const report = analyzeMemory(samples, 'proc', {}, { heap: inspector });
     expect(report.trends.map((t) => [t.metric, t.verdict])).toEqual([
       ['postGcHeap', 'stable'],
       ['rss', 'growing'],
     ]);
     expect(report.verdict).toBe('growing');
-    // 30 post-GC readings (one per 10 s), not 300 samples; RSS after a 60 s warm-up.
-    expect(report.trends[0]!.samples).toBeLessThanOrEqual(30);
-    expect(report.trends[1]).toMatchObject({ warmupS: 60, samples: 240, windowS: 239, fitted: true });
+    expect(report.heap).toEqual(inspector);
+    expect(report.trends[0]!.samples).toBe(30);
     expect(report.rss.growthBytes).toBeGreaterThan(9 * MiB);
   });
 
-  it('a post-GC staircase of a few full GCs is a few readings, not a significant trend', () => {
-    // 3 full GCs in 3 minutes, each reading repeated by the 1 Hz sampler: the old count
-    // would have been ~150 tied samples and a tiny p-value.
+  it('forced readings that repeat a value are each a reading', () => {
+    const samples = Array.from({ length: 60 }, (_, t) => ({ t, rssBytes: 100 * MiB, ...(t % 2 === 0 ? { postGcHeapBytes: 20 * MiB } : {}) }));
+    const heap = analyzeMemory(samples, 'proc', {}, { heap: inspector }).trends[0]!;
+    expect(heap).toMatchObject({ metric: 'postGcHeap', samples: 30, verdict: 'stable' });
+  });
+
+  it('older results (every sample repeating the last full GC) count a staircase of GCs as a few readings', () => {
     const samples = Array.from({ length: 180 }, (_, t) => ({ t, rssBytes: 100 * MiB, postGcHeapBytes: (20 + Math.floor(t / 60)) * MiB }));
     const heap = analyzeMemory(samples, 'proc').trends.find((t) => t.metric === 'postGcHeap')!;
-    expect(heap.verdict).toBe('inconclusive');
-    expect(heap.inconclusive).toBe('samples');
-    expect(heap.reason).toMatch(/only 2 post-GC readings after the .* warm-up \(need 8\): memwatch reports the heap only after a full GC/);
+    expect(heap).toMatchObject({ verdict: 'inconclusive', inconclusive: 'samples', samples: 3 });
+    expect(heap.reason).toMatch(/only 3 post-GC readings \(need 8\) — run longer \(without an inspector the target reports its heap only after its own full GCs/);
   });
 
   it('a target that reports heap figures but no post-GC reading says so', () => {
@@ -127,29 +186,17 @@ describe('analyzeMemory', () => {
     const heap = analyzeMemory(samples, 'metrics-url').trends.find((t) => t.metric === 'postGcHeap')!;
     expect(heap).toMatchObject({ verdict: 'inconclusive', inconclusive: 'no-data', samples: 0 });
     expect(heap.reason).toMatch(/no full GC during the run/);
+    const noted = analyzeMemory(samples, 'metrics-url', {}, { heap: { source: 'none', readings: 0, note: 'inspector 127.0.0.1:1 not used: refused' } });
+    expect(noted.trends[0]!.reason).toBe('no post-GC reading: inspector 127.0.0.1:1 not used: refused');
   });
 
-  it('a window shorter than the minimum is not judged, even when RSS rises during warm-up', () => {
-    // A 30 s CI smoke: RSS climbs 40 MiB as the process warms up. The slope is fitted and
-    // reported, but the verdict is inconclusive ("not judged"), never "growing".
-    const samples = Array.from({ length: 31 }, (_, t) => ({ t, rssBytes: (100 + 40 * (1 - Math.exp(-t / 15))) * MiB }));
-    const rss = analyzeMemory(samples, 'proc').trends.find((t) => t.metric === 'rss')!;
-    expect(rss).toMatchObject({ verdict: 'inconclusive', inconclusive: 'window', fitted: true, warmupS: 15 });
-    expect(rss.slopeMBPerMin).toBeGreaterThan(1);
-    expect(rss.reason).toMatch(/^not judged: 15 s of samples after the 15 s warm-up, a trend verdict needs 2 min \(slope \+[\d.]+ MiB\/min, p=[\d.e-]+ so far/);
-    // Rendered without a scary projection per hour.
-    expect(trendLine(rss)).toMatch(/^RSS: not judged — 15 s of samples after the 15 s warm-up, a trend verdict needs 2 min/);
-    expect(trendLine(rss)).not.toMatch(/MiB\/h/);
-    // The same series judged without the minimum window would have called it a leak.
-    expect(judgeTrend('rss', samples.map((s) => ({ t: s.t, value: s.rssBytes })), { minWindowS: 0 }).verdict).toBe('growing');
-  });
-
-  it('RSS warm-up is up to 60 s, post-GC heap up to 10 s, and 20 % of long runs', () => {
-    expect(defaultWarmupS(60, 'rss')).toBe(30);
-    expect(defaultWarmupS(200, 'rss')).toBe(60);
-    expect(defaultWarmupS(200, 'postGcHeap')).toBe(40);
-    expect(defaultWarmupS(40, 'postGcHeap')).toBe(10);
-    expect(defaultWarmupS(900, 'rss')).toBe(180);
+  it('judges the load only: samples after `untilS` (drain, settle) are kept but not judged', () => {
+    // 60 s flat, then the load stops and the heap drops by 4 MiB.
+    const samples = Array.from({ length: 80 }, (_, t) => ({ t, rssBytes: 100 * MiB, postGcHeapBytes: (t <= 60 ? 20 : 16) * MiB }));
+    const judged = analyzeMemory(samples, 'proc', {}, { heap: inspector, untilS: 60 });
+    expect(judged.trends[0]).toMatchObject({ samples: 61, verdict: 'stable' });
+    expect(judged.samples).toHaveLength(80);
+    expect(analyzeMemory(samples, 'proc', {}, { heap: inspector }).trends[0]!.slopeMBPerMin).toBeLessThan(0);
   });
 
   it('no samples: inconclusive, source none', () => {

@@ -45,11 +45,11 @@ describe('collectRun', () => {
   it('fails the verdict when a test failed, a check failed, or no scenario reported', () => {
     const ok = buildRunReport(collectRun([testCase('uploads', { conduit: scenarioResult() })]), FIXED_META);
     expect(ok.verdict).toMatchObject({ passed: true, failedTests: 0, failedThresholds: 0, memory: 'stable' });
-    expect(ok.verdict.headline).toBe('Load run passed: 1 scenario, 2/2 checks passed, memory stable');
+    expect(ok.verdict.headline).toBe('Load run passed: 1 scenario, 2/2 checks passed, memory stable (no leak above 3.0 MiB/min)');
 
     const failedCheck = buildRunReport(collectRun([testCase('uploads', { conduit: scenarioResult({ failing: true }) }, 'failed', [{ message: 'error rate 1.20% > 1.00%' }])]), FIXED_META);
     expect(failedCheck.verdict.passed).toBe(false);
-    expect(failedCheck.verdict.headline).toContain('1 of 2 checks failed (error rate)');
+    expect(failedCheck.verdict.headline).toContain('1 of 2 checks failed (error rate < 1%)');
 
     // The memory part never contradicts the checks: a growing verdict no check asserts says so.
     const growing = buildRunReport(collectRun([testCase('soak', { conduit: scenarioResult({ scenario: 'soak', growing: true }) })]), FIXED_META);

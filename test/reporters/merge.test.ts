@@ -49,10 +49,10 @@ describe('mergeScenario', () => {
     expect(merged.histograms['http.latency']!.summary.count).toBe(200);
     expect(merged.counters.requests).toBe(a.counters.requests! + b.counters.requests!);
     expect(merged.statusCodes['503']).toBe(20);
-    expect(merged.errors.TIMEOUT).toBe(4);
+    expect(merged.errors.TIMEOUT).toBe(a.errors.TIMEOUT! + b.errors.TIMEOUT!);
     // Same start, same duration (concurrent machines): rates add up.
     expect(merged.throughput.requestsPerS).toBeCloseTo(a.throughput.requestsPerS! + b.throughput.requestsPerS!, 9);
-    expect(merged.durationS).toBe(10);
+    expect(merged.durationS).toBe(60);
     expect(merged.sources.map((s) => s.label)).toEqual(['machine-a', 'machine-b']);
     expect(merged.memory.verdict).toBe('growing');
     expect(merged.generator.saturated).toBe(true);

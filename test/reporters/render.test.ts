@@ -104,33 +104,33 @@ describe('markdown renderer', () => {
 
   it('renders a passing summary', () => {
     const md = renderMarkdownSummary(passing());
-    expect(md.startsWith('# ✅ Load run passed: 2 scenarios, 4/4 checks passed, memory stable\n')).toBe(true);
+    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 2 scenarios, 4/4 checks passed, memory stable (no leak above 3.0 MiB/min)');
     expect(md).not.toContain('## Follow-ups');
     expect(md).toMatchSnapshot();
   });
 
   it('downsamples the mermaid chart to at most 40 points; RSS, post-GC heap and the fitted trend, slope in the title', () => {
-    const chart = renderMemoryXyChart('m', scenarioResult({ durationS: 100 }).memory)!;
+    const chart = renderMemoryXyChart('m', scenarioResult({ durationS: 100, growing: true }).memory)!;
     const xs = /x-axis "seconds" \[(.*)\]/.exec(chart)![1]!.split(', ');
     expect(xs).toHaveLength(40);
     expect(xs[0]).toBe('0');
-    expect(xs.at(-1)).toBe('599');
+    expect(xs.at(-1)).toBe('100');
     expect(chart.match(/^ {4}line \[/gm)).toHaveLength(3);
-    expect(chart).toMatch(/title "m — post-GC heap \+0\.01 MiB\/min, stable"/);
+    expect(chart).toMatch(/title "m — post-GC heap \+4\.00 MiB\/min, growing"/);
   });
 
   it('puts an overview table under the verdict; a baseline with none of the scenarios says so', () => {
     const md = renderMarkdownSummary(passing());
     const lines = md.split('\n');
     expect(lines[4]).toMatch(/^\| +\| scenario +\| +checks \| +latency p50 \/ p99 \| throughput +\| error rate \| memory +\|$/);
-    expect(md).toMatch(/\| +✅ +\| uploads +\| 2\/2 passed \| http\.latency 50\.4 \/ 99\.5 ms \| 0\.988 MiB\/s · 101 req\/s +\| +0\.2% \| stable \|/);
+    expect(md).toMatch(/\| +✅ +\| uploads +\| 2\/2 passed \| http\.latency 50\.4 \/ 99\.5 ms \| 0\.165 MiB\/s · 16\.9 req\/s +\| +0\.2% \| stable \(no leak above 3\.0 MiB\/min on post-GC heap\) \|/);
     const other = scenarioResult({ scenario: 'soak' });
     const base = parseResultsDocument(renderResultsJson(reportOf([{ result: other }])));
     const run = collectRun([{ name: 'uploads', fullName: 'uploads', module: { moduleId: 'test-load/uploads.load.ts' }, meta: () => ({ conduit: scenarioResult() }), result: () => ({ state: 'passed', errors: [] }) }]);
     const report = buildRunReport(run, FIXED_META, { comparison: compareWithBaseline(run.scenarios, base, 'old.json') });
     expect(report.verdict.headline).toContain('baseline not compared (it has none of these scenarios)');
     const summary = renderMarkdownSummary(report);
-    expect(summary).toContain('## Baseline\n\nAgainst `old.json`: nothing to compare. Not in the baseline: uploads.');
+    expect(summary).toContain('## Baseline\n\n⚠️ Against `old.json`: nothing compared. Not in the baseline: uploads.');
     expect(summary).not.toContain('| noise band |');
   });
 
@@ -144,16 +144,16 @@ describe('markdown renderer', () => {
     result.memory = {
       ...result.memory,
       verdict: 'inconclusive',
-      trends: [{ metric: 'postGcHeap', verdict: 'inconclusive', inconclusive: 'samples', fitted: false, slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 1, warmupS: 5, reason: 'only 1 post-GC reading after the 5 s warm-up (need 8)' }],
+      trends: [{ metric: 'postGcHeap', verdict: 'inconclusive', inconclusive: 'samples', fitted: false, slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 1, warmupS: 0, reason: 'only 1 post-GC reading (need 8)' }],
     };
     const report = reportOf([{ result }]);
     const md = renderMarkdownSummary(report);
-    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (too few samples for a trend verdict)');
-    expect(md).toContain('❔ **not judged (too few samples for a trend verdict)**');
-    expect(md).toContain('- post-GC heap: not judged — only 1 post-GC reading after');
+    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (too few readings for a trend verdict)');
+    expect(md).toContain('❔ **not judged (too few readings for a trend verdict)**');
+    expect(md).toContain('- post-GC heap: not judged — only 1 post-GC reading (need 8)');
     expect(md).not.toMatch(/0\.00 MiB\/min/);
     expect(renderMemoryXyChart('m', result.memory)!.match(/^ {4}line \[/gm)).toHaveLength(2);
-    expect(renderTerminalReport(report)).toContain('memory: ? not judged (too few samples for a trend verdict) (proc; RSS 120 MiB–121 MiB (first → last +512 KiB, warm-up included))');
+    expect(renderTerminalReport(report)).toContain('memory: ? not judged (too few readings for a trend verdict) (proc; RSS 120 MiB–121 MiB (first → last 0 B, warm-up included))');
     expect(trendLinePoints(result.memory)).toBeUndefined();
   });
 });
@@ -173,13 +173,14 @@ describe('HTML renderer', () => {
     expect(renderHtmlReport(reportOf([{ result }]))).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 
-  it('draws the memory trend line with the verdict slope through the median intercept', () => {
-    const memory = scenarioResult({ growing: true, durationS: 20 }).memory;
+  it('draws the fitted trend line the verdict recorded', () => {
+    const memory = scenarioResult({ growing: true }).memory;
     const line = trendLinePoints(memory)!;
     const [[x0, y0], [x1, y1]] = line.points;
-    expect(x0).toBe(10); // after the 10 s warm-up
-    expect((y1! - y0!) / (x1! - x0!)).toBeCloseTo(0.5 / 60, 9); // postGcHeap slope 0.5 MiB/min
-    expect(line.name).toBe('post-GC heap trend +0.50 MiB/min (growing)');
+    const trend = memory.trends.find((t) => t.metric === 'postGcHeap')!;
+    expect([x0, y0, x1, y1]).toEqual([trend.line!.fromS, trend.line!.fromMB, trend.line!.toS, trend.line!.toMB]);
+    expect((y1! - y0!) / (x1! - x0!)).toBeCloseTo(4 / 60, 3); // post-GC heap +4 MiB/min
+    expect(line.name).toBe('post-GC heap trend +4.00 MiB/min (growing)');
   });
 
   it('renders an empty chart without failing', () => {

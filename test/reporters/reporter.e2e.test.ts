@@ -105,7 +105,7 @@ describe('ConduitLoadReporter end to end', () => {
     const out = join(tmp, 'out');
     expect((await readdir(out)).sort()).toEqual(['report.html', 'results.json', 'summary.md']);
     const md = await readFile(join(out, 'summary.md'), 'utf8');
-    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory stable');
+    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory stable (no leak above 3.0 MiB/min)');
     const doc = parseResultsDocument(await readFile(join(out, 'results.json'), 'utf8'));
     expect(doc.verdict.passed).toBe(true);
     expect(doc.meta.reason).toBe('passed');
@@ -147,7 +147,7 @@ describe('ConduitLoadReporter end to end', () => {
     expect(doc.verdict.passed).toBe(false); // machine b failed its error-rate check
     expect(doc.tests.map((t) => t.state).sort()).toEqual(['failed', 'passed']);
     const md = await readFile(join(tmp, 'merged', 'summary.md'), 'utf8');
-    expect(md.split('\n')[0]).toMatch(/^# ❌ Load run failed: 1 scenario, 1 of 4 checks failed \(error rate\)/);
+    expect(md.split('\n')[0]).toMatch(/^# ❌ Load run failed: 1 scenario, 1 of 4 checks failed \(error rate < 1%\)/);
     expect(md).toContain('merged from 2 sources');
     expect(merged.stdout).toContain('(merged from 2 sources)');
     expect(merged.stdout).not.toContain('⏳'); // progress is not replayed

@@ -21,6 +21,8 @@ export interface ProcessSnapshot {
   externalBytes: number;
   /** Heap used after the last full GC (memwatch), or null when memwatch is off or no full GC ran yet. */
   postGcHeapBytes: number | null;
+  /** Full-GC readings memwatch has reported: a new reading whenever it changes (0 without memwatch). */
+  postGcReadings: number;
   gcCount: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   uptimeS: number;
@@ -36,9 +38,11 @@ export class ProcessStats {
   private readonly gcObserver: PerformanceObserver;
   private gcCount = 0;
   private postGcHeapBytes: number | null = null;
+  private postGcReadings = 0;
   private memwatch: EventEmitter | undefined;
   private readonly onStats = (stats: MemwatchStats) => {
     this.postGcHeapBytes = stats.used_heap_size;
+    this.postGcReadings++;
   };
 
   constructor(
@@ -68,6 +72,7 @@ export class ProcessStats {
       heapTotalBytes: mem.heapTotal,
       externalBytes: mem.external,
       postGcHeapBytes: this.postGcHeapBytes,
+      postGcReadings: this.postGcReadings,
       gcCount: this.gcCount,
       eventLoopDelayMs: {
         p50: count ? loopDelayMs(this.loop.percentile(50)) : 0,

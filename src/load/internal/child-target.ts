@@ -47,6 +47,11 @@ export class ChildTargetError extends Error {
 
 export interface ChildTarget {
   readonly ready: ReadyInfo;
+  /**
+   * The child's inspector URL when it was started with --inspect (read from its stderr):
+   * resolves once the line is seen, or with undefined after `waitMs`.
+   */
+  inspectorUrl(waitMs?: number): Promise<string | undefined>;
   readonly child: ChildProcess;
   /** Resolves when the child exits (whoever caused it). */
   readonly exited: Promise<ExitInfo>;
@@ -57,6 +62,7 @@ export interface ChildTarget {
 }
 
 const STDERR_TAIL = 16 * 1024;
+const INSPECTOR_LINE = /Debugger listening on (ws:\/\/\S+)/;
 
 /** How long after the child's exit its stdout/stderr may take to end. */
 const STDIO_GRACE_MS = 1000;
@@ -69,6 +75,8 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderrTail = '';
+  let inspectorUrl: string | undefined;
+  const inspectorSeen: Array<(url: string) => void> = [];
   let log: NodeJS.WritableStream | undefined;
   if (options.logFile) {
     mkdirSync(dirname(options.logFile), { recursive: true });
@@ -76,6 +84,11 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
   }
   child.stderr!.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL);
+    // Node prints it once, at start: "Debugger listening on ws://127.0.0.1:PORT/UUID".
+    if (inspectorUrl === undefined) {
+      inspectorUrl = INSPECTOR_LINE.exec(stderrTail)?.[1];
+      if (inspectorUrl !== undefined) for (const notify of inspectorSeen.splice(0)) notify(inspectorUrl);
+    }
     log?.write(chunk);
   });
   let forced = false;
@@ -127,7 +140,17 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
         void stop(2000).then(() => reject(new ChildTargetError(error.message, stderrTail)));
         return;
       }
-      resolve({ ready: ready!, child, exited, stop, killNow });
+      const waitInspector = (waitMs = 2000) =>
+        inspectorUrl !== undefined
+          ? Promise.resolve(inspectorUrl)
+          : new Promise<string | undefined>((resolveUrl) => {
+              const timer = setTimeout(() => resolveUrl(undefined), waitMs);
+              inspectorSeen.push((url) => {
+                clearTimeout(timer);
+                resolveUrl(url);
+              });
+            });
+      resolve({ ready: ready!, child, exited, stop, killNow, inspectorUrl: waitInspector });
     };
     const timer = setTimeout(
       () => finish(new Error(`target did not report ready within ${readyTimeoutMs} ms (${options.command} ${options.args.join(' ')})`)),

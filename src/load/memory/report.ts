@@ -1,35 +1,59 @@
-// From memory samples to the MemoryReport: trends on post-GC heap (when the target
-// reports it) and RSS, the overall verdict, and RSS min/max/avg and first→last change
-// (raw, warm-up included: the trends are what judge growth).
-import type { MemoryReport, MemorySample, TrendVerdict } from '../result.js';
-import { judgeTrend, overallVerdict, seriesOf } from '../trend.js';
-import type { TrendOptions } from '../trend.js';
+// From memory samples to the MemoryReport: a trend verdict on the post-GC heap (when the
+// target reports it) and on RSS, judged over the load itself (samples after `untilS`,
+// the drain and settle period, are kept and drawn but not judged), the overall verdict
+// (verdict/memory.ts's one rule), and RSS min/max/avg and first→last change (raw,
+// warm-up included: the trends are what judge growth).
+import type { HeapSourceInfo, MemoryReport, MemorySample, TrendVerdict } from '../result.js';
+import { combineVerdicts, memorySeries } from '../verdict/memory.js';
+import { judgeTrend } from '../verdict/trend.js';
+import type { TrendOptions } from '../verdict/trend.js';
+
+export interface AnalyzeMemoryContext {
+  /** Where the post-GC readings came from (MemorySampler.heapSource). */
+  heap?: HeapSourceInfo;
+  /** Judge only samples up to this many seconds (the end of the load). @default all */
+  untilS?: number;
+}
 
 export function analyzeMemory(
   samples: readonly MemorySample[],
   source: MemoryReport['source'],
   options: TrendOptions = {},
+  context: AnalyzeMemoryContext = {},
 ): MemoryReport {
+  const { heap, untilS = Infinity } = context;
+  // Without `heap`, samples are judged as older results were written (see memorySeries).
+  const series = (metric: TrendVerdict['metric']) =>
+    memorySeries(heap ? { samples: [...samples], heap } : [...samples], metric).filter((p) => p.t <= untilS);
   const trends: TrendVerdict[] = [];
-  const heap = seriesOf(samples, 'postGcHeap');
-  if (heap.length > 0) trends.push(judgeTrend('postGcHeap', heap, options));
-  else if (samples.some((s) => typeof s.heapUsedBytes === 'number')) {
+  const postGc = series('postGcHeap');
+  if (postGc.length > 0) {
+    const trend = judgeTrend('postGcHeap', postGc, options);
+    if (trend.inconclusive === 'samples' && heap?.source !== 'inspector') {
+      trend.reason += ' (without an inspector the target reports its heap only after its own full GCs: start it with --inspect and give the harness CONDUIT_TARGET_INSPECT)';
+    }
+    trends.push(trend);
+  }
+  else if (samples.some((s) => typeof s.heapUsedBytes === 'number') || heap?.note) {
     // The target answers with heap figures but gave no post-GC reading: say so.
     trends.push({
       metric: 'postGcHeap', verdict: 'inconclusive', inconclusive: 'no-data', fitted: false,
       slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 0, warmupS: 0,
-      reason: 'no post-GC reading: the target ran no full GC during the run (memwatch reports the heap only after one), or it does not run memwatch',
+      reason: heap?.note
+        ? `no post-GC reading: ${heap.note}`
+        : 'no post-GC reading: the target ran no full GC during the run (memwatch reports the heap only after one), or it does not run memwatch; give the harness its inspector (--inspect) for readings on a cadence',
     });
   }
-  const rss = seriesOf(samples, 'rss');
+  const rss = series('rss');
   if (rss.length > 0 || trends.length === 0) trends.push(judgeTrend('rss', rss, options));
-  const values = rss.map((p) => p.value);
+  const values = samples.map((s) => s.rssBytes).filter((v) => v > 0);
   const n = values.length;
   return {
     source: n === 0 ? 'none' : source,
+    ...(heap ? { heap } : {}),
     samples: [...samples],
     trends,
-    verdict: overallVerdict(trends),
+    verdict: combineVerdicts(trends.map((t) => t.verdict)),
     rss: {
       minBytes: n ? Math.min(...values) : 0,
       maxBytes: n ? Math.max(...values) : 0,

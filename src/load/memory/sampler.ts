@@ -1,10 +1,22 @@
 // MemorySampler: the TARGET's memory at 1 Hz. RSS comes from /proc/PID/status when a
-// pid is known; heap, post-GC heap (memwatch in the gateway) and, without a pid, RSS
-// come from a metrics URL answering JSON with `process.rssBytes`,
-// `process.heapUsedBytes` and `process.postGcHeapBytes` (Conduit's GET /v1/metrics).
+// pid is known; heap figures and, without a pid, RSS come from a metrics URL answering
+// JSON with `process.rssBytes`, `process.heapUsedBytes` and `process.postGcHeapBytes`
+// (Conduit's GET /v1/metrics).
+//
+// Post-GC heap readings, the series a leak verdict trusts most, come from one of two
+// sources (`heapSource`):
+// - `inspector`: a HeapProbe attached to the target's `--inspect` port forces a full GC
+//   every `gcEveryS` seconds and reads the heap used right after it — a steady cadence
+//   for ANY Node.js target. Each reading lands on the sample of the tick that took it.
+// - `memwatch`: the metrics URL's `postGcHeapBytes`, refreshed only when the target runs
+//   a full GC of its own. A reading is attached to a sample only when it is new
+//   (`process.postGcReadings` changed, or, for targets without that counter, the value
+//   changed), so a staircase of three GCs is three readings, not sixty.
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
-import type { MemoryReport, MemorySample } from '../result.js';
+import type { HeapSourceInfo, MemoryReport, MemorySample } from '../result.js';
+import type { HeapProbe } from './heap-probe.js';
+import { median } from '../internal/stats.js';
 import { readProcRss } from './proc.js';
 
 export interface MemorySamplerOptions {
@@ -19,12 +31,19 @@ export interface MemorySamplerOptions {
   timeoutMs?: number;
   /** performance.now() of the scenario start; sample `t` counts from it. @default construction time */
   origin?: number;
+  /** Forced post-GC readings through the target's inspector (see the module header). */
+  heapProbe?: HeapProbe;
+  /** Seconds between forced readings (0: none). @default 2 */
+  gcEveryS?: number;
+  /** Why no probe is attached although one was asked for (shown in the report). */
+  heapNote?: string;
 }
 
 interface ProcessFigures {
   rssBytes?: number;
   heapUsedBytes?: number;
   postGcHeapBytes?: number;
+  postGcReadings?: number;
 }
 
 export class MemorySampler {
@@ -32,22 +51,28 @@ export class MemorySampler {
   private readonly options: MemorySamplerOptions;
   private readonly origin: number;
   private readonly samples: MemorySample[] = [];
+  private readonly gcEveryS: number;
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> | undefined;
   private failures = 0;
   private lastError: string | undefined;
+  private lastProbeT = -Infinity;
+  private probeFailed: string | undefined;
+  private readonly gcMs: number[] = [];
+  private lastReadingKey: string | undefined;
 
   constructor(options: MemorySamplerOptions) {
     this.options = options;
     this.origin = options.origin ?? performance.now();
     this.source = options.pid ? 'proc' : options.metricsUrl ? 'metrics-url' : 'none';
+    this.gcEveryS = options.gcEveryS ?? 2;
   }
 
   start(): this {
     if (this.timer || this.source === 'none') return this;
     void this.sampleNow();
     this.timer = setInterval(() => {
-      // A slow metrics endpoint never stacks samples.
+      // A slow metrics endpoint or GC never stacks samples.
       if (!this.pending) void this.sampleNow();
     }, this.options.intervalMs ?? 1000);
     this.timer.unref();
@@ -72,6 +97,25 @@ export class MemorySampler {
     return { count: this.failures, last: this.lastError };
   }
 
+  /** Where the post-GC heap readings came from, how many, and what forcing them cost. */
+  get heapSource(): HeapSourceInfo {
+    const readings = this.samples.filter((s) => s.postGcHeapBytes !== undefined).length;
+    const probe = this.options.heapProbe;
+    if (probe && this.gcEveryS > 0 && this.gcMs.length > 0) {
+      return {
+        source: 'inspector',
+        everyS: this.gcEveryS,
+        readings,
+        gcMsMedian: round(median(this.gcMs)),
+        gcMsMax: round(Math.max(...this.gcMs)),
+        ...(this.probeFailed ? { note: `inspector reading failed (${this.probeFailed}); later readings from the metrics URL` } : {}),
+      };
+    }
+    const why = this.probeFailed ?? this.options.heapNote;
+    if (readings > 0) return { source: 'memwatch', readings, ...(why ? { note: why } : {}) };
+    return { source: 'none', readings: 0, ...(why ? { note: why } : {}) };
+  }
+
   /** Take one sample now (also used by tests). */
   sampleNow(): Promise<void> {
     const run = this.takeSample().finally(() => {
@@ -83,9 +127,10 @@ export class MemorySampler {
 
   private async takeSample(): Promise<void> {
     const t = (performance.now() - this.origin) / 1000;
-    const [procRss, figures] = await Promise.all([
+    const [procRss, figures, forced] = await Promise.all([
       this.options.pid ? readProcRss(this.options.pid) : Promise.resolve(undefined),
       this.options.metricsUrl ? this.fetchFigures(this.options.metricsUrl) : Promise.resolve(undefined),
+      this.probeIfDue(t),
     ]);
     const rssBytes = procRss ?? figures?.rssBytes;
     if (rssBytes === undefined) {
@@ -95,8 +140,39 @@ export class MemorySampler {
     }
     const sample: MemorySample = { t: Math.round(t * 1000) / 1000, rssBytes };
     if (figures?.heapUsedBytes !== undefined) sample.heapUsedBytes = figures.heapUsedBytes;
-    if (figures?.postGcHeapBytes !== undefined) sample.postGcHeapBytes = figures.postGcHeapBytes;
+    const postGc = this.probing ? forced : this.newMemwatchReading(figures);
+    if (postGc !== undefined) sample.postGcHeapBytes = postGc;
     this.samples.push(sample);
+  }
+
+  /** True while forced readings are the post-GC source (a probe attached and not failed). */
+  private get probing(): boolean {
+    return Boolean(this.options.heapProbe) && this.gcEveryS > 0 && this.probeFailed === undefined;
+  }
+
+  private async probeIfDue(t: number): Promise<number | undefined> {
+    const probe = this.options.heapProbe;
+    // A tick is "due" a little early too: ticks jitter around the cadence.
+    if (!probe || !this.probing || t - this.lastProbeT < this.gcEveryS - 0.25) return undefined;
+    this.lastProbeT = t;
+    try {
+      const reading = await probe.read();
+      this.gcMs.push(reading.gcMs);
+      return reading.postGcHeapBytes;
+    } catch (error) {
+      // The target went away or closed the session: fall back to the metrics URL's figures.
+      this.probeFailed = (error as Error).message;
+      return undefined;
+    }
+  }
+
+  /** The metrics URL's post-GC figure when it is a new reading, else undefined. */
+  private newMemwatchReading(figures: ProcessFigures | undefined): number | undefined {
+    if (figures?.postGcHeapBytes === undefined) return undefined;
+    const key = figures.postGcReadings !== undefined ? `n${figures.postGcReadings}` : `v${figures.postGcHeapBytes}`;
+    if (key === this.lastReadingKey) return undefined;
+    this.lastReadingKey = key;
+    return figures.postGcHeapBytes;
   }
 
   private async fetchFigures(url: string): Promise<ProcessFigures | undefined> {
@@ -115,11 +191,20 @@ export class MemorySampler {
       const json = (await res.body.json()) as { process?: Record<string, unknown> };
       const p = json.process ?? {};
       const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
-      return { rssBytes: num(p.rssBytes), heapUsedBytes: num(p.heapUsedBytes), postGcHeapBytes: num(p.postGcHeapBytes) };
+      return {
+        rssBytes: num(p.rssBytes),
+        heapUsedBytes: num(p.heapUsedBytes),
+        postGcHeapBytes: num(p.postGcHeapBytes),
+        postGcReadings: typeof p.postGcReadings === 'number' ? p.postGcReadings : undefined,
+      };
     } catch (error) {
       this.failures++;
       this.lastError = `metrics URL: ${(error as Error).message}`;
       return undefined;
     }
   }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
 }
