@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['http-enqueue', 'ws-delivery', 'uploads'] as const;
+// gc-cost, memory-verdict and baseline-calibration measure the harness itself: they run
+// the load suite as users do, for 15 to 35 minutes each.
+const BENCHES = ['http-enqueue', 'ws-delivery', 'uploads', 'gc-cost', 'memory-verdict', 'baseline-calibration'] as const;
 
 const filters = process.argv.slice(2);
 const selected = BENCHES.filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)));

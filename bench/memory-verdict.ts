@@ -1,0 +1,90 @@
+// Calibration of the memory verdict: the scenarios as users run them (`npm run …`)
+// against the managed gateway with a leak of a KNOWN rate preloaded into it
+// (bench/fixtures/heap-leak.mjs, JS heap), at several run lengths, including no leak.
+// Prints, per run, the verdict, the fitted post-GC heap slope against the truth and the
+// minimum detectable slope — the table in docs/load-testing.md ("Memory checks").
+//
+//   npx tsx bench/memory-verdict.ts                 # the whole matrix (~25 min)
+//   npx tsx bench/memory-verdict.ts ws uploads      # rows whose name contains a filter
+//   BENCH_REPEATS=3 npx tsx bench/memory-verdict.ts soak-5min
+//
+// Each run takes the machine for its length; run it on a quiet machine (figures from a
+// saturated generator say so in their row).
+import { median } from './lib/proc.js';
+import { gatewayPreload, runLoad } from './lib/load-run.js';
+import { leadingTrend } from '../src/load/verdict/memory.js';
+
+interface Case {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+  scenario: string;
+  leakMiBPerMin: number;
+  /** What the issue's bar asks of this row. */
+  expect: 'stable' | 'growing';
+}
+
+const cases: Case[] = [];
+const add = (name: string, script: string, scenario: string, env: Record<string, string>, rates: readonly number[]) => {
+  for (const leak of rates) cases.push({ name: `${name} leak ${leak}`, script, scenario, env, leakMiBPerMin: leak, expect: leak > 0 ? 'growing' : 'stable' });
+};
+add('uploads-60s', 'test:load-uploads', 'uploads', { CONDUIT_LOAD_DURATION_S: '60' }, [0, 5]);
+add('ws-60s', 'test:load-ws', 'ws', { CONDUIT_LOAD_DURATION_S: '60' }, [0, 5]);
+add('soak-1.5min', 'test:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '1.5' }, [0, 10]);
+add('soak-5min', 'test:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '5' }, [0, 1]);
+
+const filters = process.argv.slice(2);
+const repeats = Math.min(20, Math.max(1, Number(process.env.BENCH_REPEATS ?? 1)));
+const selected = cases.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
+if (selected.length === 0) {
+  console.error(`no case matches ${filters.join(', ')}; cases: ${cases.map((c) => c.name).join(', ')}`);
+  process.exit(2);
+}
+
+interface Row {
+  name: string;
+  verdict: string;
+  ok: boolean;
+  slope?: number;
+  mds?: number;
+  readings?: number;
+  saturated: boolean;
+}
+
+const rows: Row[] = [];
+console.log(`memory-verdict: ${selected.length} case(s) × ${repeats}; a leak of a known rate preloaded into the managed gateway`);
+for (let r = 0; r < repeats; r++) {
+  for (const c of selected) {
+    const env = { ...c.env, ...(c.leakMiBPerMin > 0 ? { ...gatewayPreload('heap-leak.mjs'), CONDUIT_LEAK_MIB_PER_MIN: String(c.leakMiBPerMin) } : {}) };
+    const run = await runLoad(c.script, env, `reports/bench/memory-verdict/${c.name.replace(/\s+/g, '-')}-${r + 1}.json`);
+    const scenario = run.doc.scenarios.find((s) => s.scenario === c.scenario);
+    const memory = scenario?.memory;
+    const heap = memory?.trends.find((t) => t.metric === 'postGcHeap');
+    const lead = memory ? leadingTrend(memory.trends) : undefined;
+    const row: Row = {
+      name: c.name,
+      verdict: memory?.verdict ?? 'no result',
+      ok: memory?.verdict === c.expect,
+      ...(heap?.fitted ? { slope: heap.slopeMBPerMin, mds: heap.minDetectableMBPerMin, readings: heap.samples } : {}),
+      saturated: scenario?.generator.saturated ?? false,
+    };
+    rows.push(row);
+    const error = c.leakMiBPerMin > 0 && row.slope !== undefined ? ` (${(((row.slope - c.leakMiBPerMin) / c.leakMiBPerMin) * 100).toFixed(0)} % off the truth)` : '';
+    console.log(
+      `  ${row.ok ? '✓' : '✗'} ${c.name.padEnd(22)} ${row.verdict.padEnd(12)} heap slope ${row.slope?.toFixed(2) ?? '—'} MiB/min${error}, ` +
+        `no leak above ${row.mds?.toFixed(2) ?? '—'} · lead ${lead?.metric ?? '—'} · ${row.readings ?? 0} readings · ${run.seconds.toFixed(0)} s${row.saturated ? ' · generator saturated' : ''}`,
+    );
+  }
+}
+
+console.log('\ncase                    runs  as expected  heap slope (median)  min. detectable (median)');
+for (const c of selected) {
+  const mine = rows.filter((r) => r.name === c.name);
+  const slopes = mine.flatMap((r) => (r.slope === undefined ? [] : [r.slope]));
+  const mdss = mine.flatMap((r) => (r.mds === undefined ? [] : [r.mds]));
+  console.log(
+    `${c.name.padEnd(22)}  ${String(mine.length).padStart(4)}  ${`${mine.filter((r) => r.ok).length}/${mine.length}`.padStart(11)}  ` +
+      `${(slopes.length ? median(slopes).toFixed(2) : '—').padStart(19)}  ${(mdss.length ? median(mdss).toFixed(2) : '—').padStart(24)}`,
+  );
+}
+process.exit(rows.every((r) => r.ok) ? 0 : 1);
