@@ -131,3 +131,19 @@ export function columns(rows: ReadonlyArray<readonly string[]>, align: ReadonlyA
     }).join('  ').trimEnd())
     .join('\n');
 }
+
+/**
+ * When memory grows and the target's inspector was reachable: the allocation sites that
+ * retained the growth, "+12.4 MiB leakTick (bench/fixtures/heap-leak.mjs:19:5)", with a
+ * head line saying what they are. Nothing for a memory report that does not grow.
+ */
+export function growthLines(memory: Pick<MemoryReport, 'verdict' | 'growth'>): string[] {
+  const g = memory.growth;
+  if (memory.verdict !== 'growing' || !g) return [];
+  if (g.note) return [`what grows: ${g.note}`];
+  if (g.sites.length === 0) return [`what grows: no allocation site retained more between ${num(g.fromS)} s and ${num(g.toS)} s (the growth is outside the JS heap: buffers, native memory)`];
+  return [
+    `what grows — allocation sites retaining more at ${num(g.toS)} s than at ${num(g.fromS)} s (V8 sampling heap profile, after a full GC; ${signed(g.sampledGrowthBytes, bytes(g.sampledGrowthBytes))} sampled in all):`,
+    ...g.sites.map((s) => `${signed(s.growthBytes, bytes(s.growthBytes))} ${s.site}${s.via ? ` via ${s.via}` : ''}`),
+  ];
+}

@@ -4,7 +4,7 @@
 import type { IntervalPoint, MemoryReport } from '../../src/load/result.js';
 import type { MergedScenario, RunReport } from '../model.js';
 import { fittedTrend, memoryVerdictText, trendLabel } from '../metrics.js';
-import { heapSourceText, mib, num, rssRange, trendLine } from './format.js';
+import { growthLines, heapSourceText, mib, num, rssRange, trendLine } from './format.js';
 import { recommendations } from './recommendations.js';
 import { BASELINE_ALIGN, BASELINE_RULE, baselineNotes, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 import { escapeXml as esc, renderLineChart } from './svg.js';
@@ -75,7 +75,9 @@ function scenarioSection(scenario: MergedScenario): string {
   const memory = scenario.sources.map((source) => {
     if (source.memory.source === 'none') return `<p>Memory not measured${merged ? ` (${esc(source.label)})` : ''}.</p>`;
     const heap = heapSourceText(source.memory.heap);
-    const trends = [...source.memory.trends.map(trendLine), ...(heap ? [heap] : [])].map((t) => `<li>${esc(t)}</li>`).join('');
+    const [head, ...sites] = growthLines(source.memory);
+    const grows = head ? `<li><strong>${esc(head)}</strong><ul>${sites.map((s) => `<li><code>${esc(s)}</code></li>`).join('')}</ul></li>` : '';
+    const trends = [...source.memory.trends.map(trendLine), ...(heap ? [heap] : [])].map((t) => `<li>${esc(t)}</li>`).join('') + grows;
     const cls = source.memory.verdict === 'growing' ? 'fail' : source.memory.verdict === 'stable' ? 'pass' : '';
     return `<p><strong class="${cls}">Memory ${esc(memoryVerdictText(source.memory))}</strong>${merged ? ` — ${esc(source.label)}` : ''} · ${esc(rssRange(source.memory))} · source ${esc(source.memory.source)}</p><ul class="trend">${trends}</ul>` +
       `<div class="charts">${memoryChart(`Target memory${merged ? ` — ${source.label}` : ''}`, source.memory)}</div>`;

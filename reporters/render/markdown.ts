@@ -4,7 +4,7 @@
 import { markdownTable } from 'markdown-table';
 import type { MergedScenario, RunReport } from '../model.js';
 import { fittedTrend, memorySeries, memoryVerdictText, trendLabel } from '../metrics.js';
-import { heapSourceText, num, rssRange, signed, trendLine } from './format.js';
+import { growthLines, heapSourceText, num, rssRange, signed, trendLine } from './format.js';
 import { renderMemoryXyChart } from './mermaid.js';
 import { recommendations } from './recommendations.js';
 import { BASELINE_ALIGN, BASELINE_RULE, baselineNotes, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
@@ -38,6 +38,8 @@ function memory(scenario: MergedScenario): string {
     for (const t of m.trends) out.push(`- ${trendLine(t)}`);
     const heap = heapSourceText(m.heap);
     if (heap) out.push(`- ${heap}`);
+    const [head, ...sites] = growthLines(m);
+    if (head) out.push(`- **${head}**`, ...sites.map((s) => `  - \`${s}\``));
     const chart = renderMemoryXyChart(`${scenario.scenario} memory (MiB)`, m);
     if (chart) {
       const readings = memorySeries(m, 'postGcHeap').length;

@@ -3,7 +3,7 @@
 import type { MergedScenario, RunReport } from '../model.js';
 import { errorRate, memoryVerdictText, operations } from '../metrics.js';
 import {
-  breakdown, bytes, columns, count, num, percent, heapSourceText, rssRange, signed, thresholdValue, trendLine, verdictMark,
+  breakdown, bytes, columns, count, num, percent, growthLines, heapSourceText, rssRange, signed, thresholdValue, trendLine, verdictMark,
 } from './format.js';
 import { baselineNotes, counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows, throughputText } from './rows.js';
 
@@ -28,6 +28,8 @@ function memoryLines(scenario: MergedScenario): string[] {
     for (const trend of m.trends) lines.push(`    ${trendLine(trend)}`);
     const heap = heapSourceText(m.heap);
     if (heap) lines.push(`    ${heap}`);
+    const [head, ...sites] = growthLines(m);
+    if (head) lines.push(`    ${head}`, ...sites.map((s) => `      ${s}`));
   }
   return lines;
 }

@@ -6,6 +6,8 @@ export { META_KEY, RESULT_SCHEMA } from './result.js';
 export type {
   DeliveryLedgerSummary,
   GeneratorHealth,
+  HeapGrowth,
+  HeapGrowthSite,
   HeapSourceInfo,
   RunBatches,
   HistogramRecord,
@@ -59,7 +61,7 @@ export type { DeliveryClockOptions } from './delivery-clock.js';
 export type { AckPolicy, CloseInfo, SubscriberFleetOptions, WsSubscriberOptions } from './drivers/ws.js';
 
 // --- Scenarios: the shared runner and env knobs ---
-export { defaultGcEveryS, formatProgress, runScenario } from './scenario.js';
+export { defaultGcEveryS, formatProgress, profileStartS, runScenario } from './scenario.js';
 export { watchInterrupts } from './interrupt.js';
 export type { InterruptOptions, InterruptWatch } from './interrupt.js';
 export type { ScenarioMemoryOptions, ScenarioOptions, ScenarioTestContext } from './scenario.js';
@@ -91,6 +93,8 @@ export type { HeapReading } from './memory/heap-probe.js';
 export { InspectorClient, InspectorError, resolveInspectorUrl } from './memory/inspector.js';
 export type { InspectorClientOptions } from './memory/inspector.js';
 export { growthBySite, liveBySite } from './memory/heap-sites.js';
+export { GrowthProfile } from './memory/growth-profile.js';
+export type { GrowthProfileOptions } from './memory/growth-profile.js';
 export type { AllocationSite, SamplingProfile, SiteGrowth } from './memory/heap-sites.js';
 export { mannKendall, median, theilSen } from './internal/stats.js';
 

@@ -115,8 +115,35 @@ export interface HeapSourceInfo {
   note?: string;
 }
 
+/** One allocation site that retained more at the end of the judged window than at its start. */
+export interface HeapGrowthSite {
+  /** The user frame that allocated: "leakTick (bench/fixtures/heap-leak.mjs:19:5)". */
+  site: string;
+  /** The builtin or internal frame that did the allocation for it. */
+  via?: string;
+  /** Retained bytes at the end (sampled estimate). */
+  bytes: number;
+  /** Retained at the end minus at the start (sampled estimate). */
+  growthBytes: number;
+}
+
+/** What grew in the target, by allocation site (V8's sampling heap profiler through the inspector). */
+export interface HeapGrowth {
+  /** Seconds since the start of the two profiles compared. */
+  fromS: number;
+  toS: number;
+  /** Largest growth first. */
+  sites: HeapGrowthSite[];
+  /** Sampled live bytes at the end minus at the start, all sites. */
+  sampledGrowthBytes: number;
+  /** Why there are no sites (a profile could not be read). */
+  note?: string;
+}
+
 export interface MemoryReport {
   source: 'proc' | 'metrics-url' | 'ipc' | 'none';
+  /** What grew, by allocation site, when the target's inspector was reachable. */
+  growth?: HeapGrowth;
   /** Where the post-GC heap readings came from (absent in results written before it existed). */
   heap?: HeapSourceInfo;
   samples: MemorySample[];

@@ -12,7 +12,8 @@ import { GeneratorMonitor } from './memory/generator.js';
 import { analyzeMemory } from './memory/report.js';
 import { HeapProbe } from './memory/heap-probe.js';
 import { MemorySampler } from './memory/sampler.js';
-import { envNumber } from './knobs.js';
+import { envBool, envNumber } from './knobs.js';
+import { GrowthProfile } from './memory/growth-profile.js';
 import { Metrics } from './metrics.js';
 import type { ScenarioResult } from './result.js';
 import { buildScenarioResult, publishResult } from './scenario-result.js';
@@ -63,6 +64,12 @@ export interface ScenarioMemoryOptions {
    * @default CONDUIT_LOAD_GC_EVERY_S, else defaultGcEveryS(durationS)
    */
   gcEveryS?: number;
+  /**
+   * Run V8's sampling heap profiler in the target (through the same inspector) and say
+   * which allocation sites retained memory during the judged window; the report shows
+   * them when the memory verdict is `growing`. @default CONDUIT_LOAD_HEAP_PROFILE, else true
+   */
+  heapProfile?: boolean;
 }
 
 /**
@@ -95,6 +102,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const metrics = new Metrics({ mainMetric: options.mainMetric });
   const gcEveryS = options.memory?.gcEveryS ?? envNumber('CONDUIT_LOAD_GC_EVERY_S', defaultGcEveryS(options.durationS));
   const heap = gcEveryS > 0 && target.inspector ? await attachHeapProbe(target.inspector) : {};
+  const profile = heap.probe && (options.memory?.heapProfile ?? envBool('CONDUIT_LOAD_HEAP_PROFILE', true))
+    ? await new GrowthProfile(heap.probe, { fromS: profileStartS(options.durationS), toS: options.durationS, root: process.cwd() }).begin().catch(() => undefined)
+    : undefined;
   const origin = performance.now();
   const sampler = new MemorySampler({
     pid: target.pid,
@@ -130,18 +140,21 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   let done;
   let health;
   let samples;
+  let growth;
   try {
     done = await engine.run(options.workloads(metrics));
   } finally {
     interrupts.dispose();
     health = generator.stop();
     samples = await sampler.stop();
+    growth = await profile?.finish();
     await heap.probe?.close();
   }
   const memory = analyzeMemory(samples, sampler.source, options.trend, {
     heap: sampler.heapSource,
     untilS: Math.min(done.elapsedS, options.durationS),
   });
+  if (growth) memory.growth = growth;
   const result = buildScenarioResult({
     scenario: options.name,
     startedAt: done.startedAt,
@@ -161,6 +174,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   // Thresholds on a cut-short run would judge a run that did not happen.
   if (interrupted) throw new Error(`${options.name}: interrupted after ${done.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`);
   return result;
+}
+
+/** When the "what grows" window starts: after the first fifth of the run (most warm-ups are over), at least 5 s in. */
+export function profileStartS(durationS: number): number {
+  return Math.min(durationS / 2, Math.max(5, durationS / 5));
 }
 
 /** Attach to the target's inspector; when that fails, say why (the report shows it) and go on without. */

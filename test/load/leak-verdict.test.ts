@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startManagedGateway } from '../../src/load/global-setup.js';
 import type { ManagedGateway } from '../../src/load/global-setup.js';
-import { analyzeMemory, closedModel, ConduitClient, HeapProbe, LoadEngine, MemorySampler, Metrics } from '../../src/load/index.js';
-import type { MemoryReport } from '../../src/load/index.js';
+import { analyzeMemory, closedModel, ConduitClient, GrowthProfile, HeapProbe, LoadEngine, MemorySampler, Metrics } from '../../src/load/index.js';
+import type { HeapGrowth, MemoryReport } from '../../src/load/index.js';
 
 const entry = fileURLToPath(new URL('./fixtures/leaky-gateway.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,7 +17,7 @@ afterAll(async () => {
   await Promise.all(started.map((g) => g.stop()));
 });
 
-async function measure(leakBytes: number): Promise<MemoryReport> {
+async function measure(leakBytes: number): Promise<{ report: MemoryReport; growth: HeapGrowth | undefined }> {
   const gateway = await startManagedGateway({
     root,
     command: { command: process.execPath, args: ['--inspect=127.0.0.1:0', '--import', 'tsx', entry] },
@@ -35,6 +35,7 @@ async function measure(leakBytes: number): Promise<MemoryReport> {
   expect(target.inspector, 'the inspector URL from the child\'s stderr').toMatch(/^ws:\/\/127\.0\.0\.1:\d+\//);
   const probe = await HeapProbe.attach(target.inspector!);
   expect(probe.method).toBe('gc');
+  const profile = await new GrowthProfile(probe, { fromS: 1, toS: 4.5, root }).begin();
   const metrics = new Metrics();
   const sampler = new MemorySampler({ pid: target.pid, metricsUrl: target.metricsUrl, intervalMs: 250, heapProbe: probe, gcEveryS: 0.5 }).start();
   const client = new ConduitClient({ url: target.httpUrl, metrics, connections: 4 });
@@ -47,6 +48,7 @@ async function measure(leakBytes: number): Promise<MemoryReport> {
     await client.close();
   }
   const samples = await sampler.stop();
+  const growth = await profile.finish();
   await probe.close();
   expect(metrics.counter('requests')).toBeGreaterThan(500);
   expect(metrics.counter('errors')).toBe(0);
@@ -54,18 +56,21 @@ async function measure(leakBytes: number): Promise<MemoryReport> {
   expect(sampler.heapSource.readings).toBeGreaterThanOrEqual(8);
   // A 5 s run: by default a leak must add 10 % of the level within the run, which in 5 s
   // no clean run can rule out ("not judged"); here 1 MiB is enough.
-  return analyzeMemory(samples, sampler.source, { minGrowthMB: 1, minGrowthFraction: 0, maxDetectableMBPerMin: 30 }, { heap: sampler.heapSource });
+  return { report: analyzeMemory(samples, sampler.source, { minGrowthMB: 1, minGrowthFraction: 0, maxDetectableMBPerMin: 30 }, { heap: sampler.heapSource }), growth };
 }
 
 describe('memory verdict against a gateway child process', () => {
   it('is growing when every request leaks, stable otherwise', async () => {
     // Both runs at once: the suite stays fast, and both see the same machine load.
-    const [leaky, clean] = await Promise.all([measure(32 * 1024), measure(0)]);
+    const [{ report: leaky, growth }, { report: clean }] = await Promise.all([measure(32 * 1024), measure(0)]);
     const heap = (r: MemoryReport) => r.trends.find((t) => t.metric === 'postGcHeap');
 
     expect(heap(leaky)?.verdict, heap(leaky)?.reason).toBe('growing');
     expect(heap(leaky)!.slopeMBPerMin).toBeGreaterThan(10);
     expect(leaky.verdict).toBe('growing');
+    // What grows: the fixture's request listener, named by the sampling heap profile.
+    expect(growth?.sites[0]?.site, JSON.stringify(growth)).toMatch(/test\/load\/fixtures\/leaky-gateway\.ts:\d+:\d+\)$/);
+    expect(growth!.sites[0]!.growthBytes).toBeGreaterThan(1024 * 1024);
 
     expect(heap(clean)?.samples, 'post-GC heap samples').toBeGreaterThanOrEqual(8);
     expect(heap(clean)?.verdict, heap(clean)?.reason).toBe('stable');

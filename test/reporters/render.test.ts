@@ -158,6 +158,26 @@ describe('markdown renderer', () => {
   });
 });
 
+describe('what grows', () => {
+  it('lists the allocation sites that retained the growth when memory grows, in every renderer', () => {
+    const result = scenarioResult({ growing: true });
+    result.memory.growth = {
+      fromS: 12, toS: 60, sampledGrowthBytes: 4.1 * 1024 * 1024,
+      sites: [{ site: 'leakTick (bench/fixtures/heap-leak.mjs:19:5)', via: 'push', bytes: 4.5 * 1024 * 1024, growthBytes: 4 * 1024 * 1024 }],
+    };
+    const report = reportOf([{ result }]);
+    const line = '+4 MiB leakTick (bench/fixtures/heap-leak.mjs:19:5) via push';
+    expect(renderTerminalReport(report)).toContain(`what grows — allocation sites retaining more at 60 s than at 12 s`);
+    expect(renderTerminalReport(report)).toContain(`      ${line}`);
+    expect(renderMarkdownSummary(report)).toContain(`  - \`${line}\``);
+    expect(renderHtmlReport(report)).toContain(`<li><code>${line}</code></li>`);
+    // A stable run does not list them.
+    const stable = scenarioResult();
+    stable.memory.growth = result.memory.growth;
+    expect(renderTerminalReport(reportOf([{ result: stable }]))).not.toContain('what grows');
+  });
+});
+
 describe('HTML renderer', () => {
   it('is one self-contained file: no scripts, no external resources', () => {
     const html = renderHtmlReport(failing());
