@@ -70,8 +70,8 @@ export { managedGatewayEnv, startManagedGateway } from './global-setup.js';
 export type { ManagedGateway, ManagedGatewayOptions } from './global-setup.js';
 
 // --- Delivery ledger and seeded randomness ---
-export { DeliveryLedger } from './ledger.js';
-export type { DeliveryKind, LedgerSummary } from './ledger.js';
+export { DeliveryLedger, LEDGER_STAMP_KEY } from './ledger.js';
+export type { DeliveryInfo, DeliveryKind, DeliveryLedgerOptions, LedgerFootprint, LedgerStamp, LedgerSummary } from './ledger.js';
 export { createRng, seedFrom } from './prng.js';
 export type { Rng } from './prng.js';
 
