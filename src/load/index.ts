@@ -34,6 +34,7 @@ export {
 export type { Histogram, HistogramUnit } from './histogram.js';
 export { Metrics } from './metrics.js';
 export type { MetricsOptions, MetricsSnapshot } from './metrics.js';
+export { BoundedSeries, DEFAULT_MAX_SERIES_POINTS, mergeIntervals } from './series.js';
 export { classifyClose, classifyError, classifyStatus } from './classify.js';
 export { formatPercent, rateUnit } from './format.js';
 
@@ -57,6 +58,7 @@ export type { AckPolicy, CloseInfo, SubscriberFleetOptions, WsSubscriberOptions 
 
 // --- Scenarios: the shared runner and env knobs ---
 export { formatProgress, runScenario } from './scenario.js';
+export { ProgressCadence } from './progress-cadence.js';
 export { watchInterrupts } from './interrupt.js';
 export type { InterruptOptions, InterruptWatch } from './interrupt.js';
 export type { ScenarioOptions, ScenarioTestContext } from './scenario.js';
@@ -79,8 +81,10 @@ export type { Rng } from './prng.js';
 export { MemorySampler } from './memory/sampler.js';
 export type { MemorySamplerOptions } from './memory/sampler.js';
 export { readProcRss } from './memory/proc.js';
-export { GeneratorMonitor, judgeGenerator } from './memory/generator.js';
-export type { GeneratorMonitorOptions } from './memory/generator.js';
+export { SampleBuffer, DEFAULT_SAMPLE_CAPACITY } from './memory/sample-buffer.js';
+export { GeneratorMonitor, judgeGenerator, tallyCpu } from './memory/generator.js';
+export type { CpuTally, GeneratorMonitorOptions } from './memory/generator.js';
+export { PostGcHeap } from './memory/post-gc-heap.js';
 export { analyzeMemory } from './memory/report.js';
 export { defaultWarmupS, judgeTrend, overallVerdict, seriesOf } from './trend.js';
 export type { TrendOptions, TrendPoint } from './trend.js';

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import type { MemoryReport, MemorySample } from '../result.js';
 import { readProcRss } from './proc.js';
+import { SampleBuffer } from './sample-buffer.js';
 
 export interface MemorySamplerOptions {
   pid?: number;
@@ -19,6 +20,8 @@ export interface MemorySamplerOptions {
   timeoutMs?: number;
   /** performance.now() of the scenario start; sample `t` counts from it. @default construction time */
   origin?: number;
+  /** Most samples kept; longer runs are thinned evenly (see sample-buffer.ts). @default 3600 */
+  maxSamples?: number;
 }
 
 interface ProcessFigures {
@@ -31,7 +34,7 @@ export class MemorySampler {
   readonly source: MemoryReport['source'];
   private readonly options: MemorySamplerOptions;
   private readonly origin: number;
-  private readonly samples: MemorySample[] = [];
+  private readonly samples: SampleBuffer;
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> | undefined;
   private failures = 0;
@@ -40,6 +43,7 @@ export class MemorySampler {
   constructor(options: MemorySamplerOptions) {
     this.options = options;
     this.origin = options.origin ?? performance.now();
+    this.samples = new SampleBuffer(options.maxSamples);
     this.source = options.pid ? 'proc' : options.metricsUrl ? 'metrics-url' : 'none';
   }
 
@@ -54,17 +58,18 @@ export class MemorySampler {
     return this;
   }
 
-  /** Stop sampling (after one last sample) and return every sample. */
+  /** Stop sampling (after one last sample) and return the samples (every one, up to maxSamples). */
   async stop(): Promise<MemorySample[]> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.pending;
     if (this.source !== 'none') await this.sampleNow();
-    return [...this.samples];
+    return this.samples.samples();
   }
 
+  /** The samples so far (a copy). */
   get collected(): readonly MemorySample[] {
-    return this.samples;
+    return this.samples.samples();
   }
 
   /** Samples that failed (process gone, metrics URL down) and the last reason. */
