@@ -6,6 +6,7 @@ import type { MergedScenario, RunReport } from '../model.js';
 import { seriesOf } from '../../src/load/trend.js';
 import { fittedTrend, memoryVerdictText } from '../metrics.js';
 import { num, rssRange, signed, trendLine } from './format.js';
+import { generatorMemoryWarnings } from './generator.js';
 import { renderMemoryXyChart } from './mermaid.js';
 import { recommendations } from './recommendations.js';
 import { BASELINE_ALIGN, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
@@ -60,6 +61,7 @@ export function renderScenarioMarkdown(scenario: MergedScenario): string {
   parts.push('', '### Throughput, errors, concurrency', '', table(figureRows(scenario), ['l', 'l']));
   if (scenario.thresholds.length > 0) parts.push('', '### Checks', '', table(checkRows(scenario), ['c', 'l', 'r', 'r', 'l', 'l']));
   parts.push('', '### Memory', '', memory(scenario));
+  for (const warning of generatorMemoryWarnings(scenario)) parts.push('', `⚠️ **${warning.replace(/:/, '**:')}`);
   return parts.join('\n');
 }
 
