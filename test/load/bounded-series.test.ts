@@ -49,11 +49,11 @@ describe('SampleBuffer', () => {
 
   it('keeps every sample up to its capacity, then thins evenly and keeps the first and the latest', () => {
     const b = new SampleBuffer(100);
-    for (let t = 0; t < 100; t++) b.push({ t, rssBytes: 100 * MiB + t });
-    expect(b.samples()).toHaveLength(100);
-    for (let t = 100; t < 10_000; t++) b.push({ t, rssBytes: 100 * MiB + t });
+    for (let t = 0; t < 99; t++) b.push({ t, rssBytes: 100 * MiB + t });
+    expect(b.samples()).toHaveLength(99);
+    for (let t = 99; t < 10_000; t++) b.push({ t, rssBytes: 100 * MiB + t });
     const kept = b.samples();
-    expect(kept.length).toBeLessThanOrEqual(101);
+    expect(kept.length).toBeLessThanOrEqual(100);
     expect(kept.length).toBeGreaterThan(40);
     expect(kept[0]!.t).toBe(0);
     expect(kept.at(-1)!.t).toBe(9999);
@@ -70,7 +70,7 @@ describe('SampleBuffer', () => {
       samples.push(s);
       b.push(s);
     }
-    expect(b.samples().length).toBeLessThanOrEqual(201);
+    expect(b.samples().length).toBeLessThanOrEqual(200);
     expect(seriesOf(b.samples(), 'postGcHeap')).toEqual(seriesOf(samples, 'postGcHeap'));
   });
 
@@ -78,7 +78,7 @@ describe('SampleBuffer', () => {
     const b = new SampleBuffer(100);
     for (let t = 0; t < 1000; t++) b.push({ t, rssBytes: 1, postGcHeapBytes: t + 1 }); // a new reading every sample
     const readings = seriesOf(b.samples(), 'postGcHeap');
-    expect(readings.length).toBeLessThanOrEqual(101);
+    expect(readings.length).toBeLessThanOrEqual(100);
     expect(readings.length).toBeGreaterThan(25);
   });
 });

@@ -32,10 +32,10 @@ function run(specs: MessageSpec[], spacingMs: number) {
     now = e.at;
     if (e.type === 'send') expect(ledger.stamp({}).seq).toBe(e.seq);
     else if (e.type === 'enqueued') {
-      ledger.enqueued(e.id, e.seq);
+      ledger.enqueued(e.id, e.seq >= 0 ? e.seq : undefined);
       exact.enqueued(e.id);
     } else {
-      const envelope = e.seq === undefined ? { i: 1 } : { conduitLedger: { p: ledger.producer, s: e.seq } };
+      const envelope = e.seq < 0 ? { i: 1 } : { conduitLedger: { p: ledger.producer, s: e.seq } };
       expect(ledger.delivered(e.id, e.attempt, { envelope, acked: e.acked })).toBe(exact.delivered(e.id, e.attempt));
     }
   }

@@ -29,7 +29,7 @@ export interface GeneratorMonitorOptions {
   origin?: number;
   /** Options of the memory trend verdict (the scenario's, so both sides are judged alike). */
   trend?: TrendOptions;
-  /** Most memory samples kept; longer runs are thinned evenly. @default 3600 */
+  /** Most memory samples kept; longer runs are thinned evenly. @default 4000 */
   maxSamples?: number;
 }
 

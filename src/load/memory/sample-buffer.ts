@@ -1,5 +1,5 @@
 // SampleBuffer: memory samples of a run (the target's, the generator's), at most
-// `capacity` of them however long the run. While they fit, every sample is kept. When
+// `capacity` of them (the latest included) however long the run. While they fit, every sample is kept. When
 // full, every other plain sample is dropped and from then on only every 2nd (4th, …)
 // sample is kept, so the kept ones stay evenly spaced in time — what the trend's
 // Theil–Sen fit and Mann–Kendall test want (they subsample evenly past 2000 anyway).
@@ -11,8 +11,8 @@
 // kept samples (the generator's own RSS maximum is tracked exactly elsewhere).
 import type { MemorySample } from '../result.js';
 
-/** One hour at one sample per second: runs up to an hour are never thinned. */
-export const DEFAULT_SAMPLE_CAPACITY = 3600;
+/** A bit over an hour at one sample per second: an hour's soak with its settling is never thinned. */
+export const DEFAULT_SAMPLE_CAPACITY = 4000;
 
 export class SampleBuffer {
   readonly capacity: number;
@@ -48,7 +48,7 @@ export class SampleBuffer {
     this.kept.push(sample);
     this.index.push(n);
     this.readingIndex.push(reading);
-    if (this.kept.length > this.capacity) this.thin();
+    if (this.kept.length >= this.capacity) this.thin();
   }
 
   /** The kept samples and the latest one (a copy, in time order). */

@@ -20,7 +20,7 @@ export interface MemorySamplerOptions {
   timeoutMs?: number;
   /** performance.now() of the scenario start; sample `t` counts from it. @default construction time */
   origin?: number;
-  /** Most samples kept; longer runs are thinned evenly (see sample-buffer.ts). @default 3600 */
+  /** Most samples kept; longer runs are thinned evenly (see sample-buffer.ts). @default 4000 */
   maxSamples?: number;
 }
 
