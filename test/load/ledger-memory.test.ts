@@ -49,7 +49,9 @@ describe('ledger and clock memory over millions of messages', () => {
     expect(out.summary.lost).toBeGreaterThan(1000);
     expect(out.summary.duplicates).toBeGreaterThan(10_000);
     const [oneHour, fourHours] = out.marks as [Mark, Mark];
-    expect(fourHours.heapUsedBytes).toBeLessThan(oneHour.heapUsedBytes + 1 * MiB);
+    // Within 2 MiB (the expiry queues' arrays are compacted in steps); the unbounded ledger
+    // keeps ~270 B per message: three more hours would be ~290 MiB more.
+    expect(fourHours.heapUsedBytes).toBeLessThan(oneHour.heapUsedBytes + 2 * MiB);
     // Per-message state: the messages of the retain window (120 s × 100/s), not of the run.
     expect(oneHour.footprint.messages).toBeLessThan(20_000);
     expect(fourHours.footprint.messages).toBeLessThan(oneHour.footprint.messages * 1.1);
