@@ -99,10 +99,12 @@ test('soak: mixed HTTP, WebSocket and upload load', async (context) => {
             op: async ({ iteration, vu, signal }) => {
               const stream = streams[(vu + iteration) % streams.length];
               if (iteration % 2 === 0) {
+                // The ledger's stamp (a sequence number) in the envelope keeps its memory flat.
+                const { seq, envelope } = ledger.stamp({ vu, iteration, run });
                 const sentAt = performance.now();
-                const out = await http.enqueue(stream, { vu, iteration, run }, signal);
+                const out = await http.enqueue(stream, envelope, signal);
                 if (out.ok && out.body?.id) {
-                  ledger.enqueued(out.body.id);
+                  ledger.enqueued(out.body.id, seq);
                   clock.enqueued(out.body.id, sentAt);
                 }
                 return out;

@@ -88,10 +88,12 @@ test('ws: subscribers with credit flow and random ack/nack', async (context) => 
             metric: 'http.latency',
             maxInflight: 200,
             op: async ({ iteration, signal }) => {
+              // The ledger's stamp (a sequence number) in the envelope keeps its memory flat.
+              const { seq, envelope } = ledger.stamp({ i: iteration, run });
               const sentAt = performance.now();
-              const out = await http.enqueue(streams[iteration % streams.length], { i: iteration, run }, signal);
+              const out = await http.enqueue(streams[iteration % streams.length], envelope, signal);
               if (out.ok && out.body?.id) {
-                ledger.enqueued(out.body.id);
+                ledger.enqueued(out.body.id, seq);
                 clock.enqueued(out.body.id, sentAt);
               }
               return out;

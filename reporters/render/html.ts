@@ -5,6 +5,7 @@ import type { IntervalPoint, MemoryReport } from '../../src/load/result.js';
 import type { MergedScenario, RunReport } from '../model.js';
 import { fittedTrend, memoryVerdictText, trendLabel } from '../metrics.js';
 import { growthLines, heapSourceText, mib, num, rssRange, trendLine } from './format.js';
+import { generatorMemoryWarnings } from './generator.js';
 import { recommendations } from './recommendations.js';
 import { BASELINE_ALIGN, BASELINE_RULE, baselineNotes, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
 import { escapeXml as esc, renderLineChart } from './svg.js';
@@ -54,6 +55,11 @@ function memoryChart(title: string, memory: MemoryReport): string {
   return renderLineChart({ title, xLabel: 'seconds', yLabel: 'MiB', series });
 }
 
+/** The generator's own memory chart, beside the target's (when the result has it). */
+function generatorChart(memory: MemoryReport | undefined, label?: string): string {
+  return memory && memory.samples.length > 0 ? memoryChart(`Generator memory${label ? ` — ${label}` : ''}`, memory) : '';
+}
+
 function scenarioSection(scenario: MergedScenario): string {
   const merged = scenario.sources.length > 1;
   const charts = [
@@ -80,8 +86,9 @@ function scenarioSection(scenario: MergedScenario): string {
     const trends = [...source.memory.trends.map(trendLine), ...(heap ? [heap] : [])].map((t) => `<li>${esc(t)}</li>`).join('') + grows;
     const cls = source.memory.verdict === 'growing' ? 'fail' : source.memory.verdict === 'stable' ? 'pass' : '';
     return `<p><strong class="${cls}">Memory ${esc(memoryVerdictText(source.memory))}</strong>${merged ? ` — ${esc(source.label)}` : ''} · ${esc(rssRange(source.memory))} · source ${esc(source.memory.source)}</p><ul class="trend">${trends}</ul>` +
-      `<div class="charts">${memoryChart(`Target memory${merged ? ` — ${source.label}` : ''}`, source.memory)}</div>`;
+      `<div class="charts">${memoryChart(`Target memory${merged ? ` — ${source.label}` : ''}`, source.memory)}${generatorChart(source.generator.memory, merged ? source.label : undefined)}</div>`;
   });
+  const warnings = generatorMemoryWarnings(scenario).map((w) => `<p><strong class="fail">⚠️ ${esc(w)}</strong></p>`);
   const checks = scenario.thresholds.length > 0 ? `<h3>Checks</h3>${htmlTable(checkRows(scenario))}` : '';
   return `<section><h2>${esc(scenario.scenario)}</h2>` +
     `<p class="meta">${esc(`${num(scenario.durationS)} s against ${scenario.target.url}${merged ? ` · merged from ${scenario.sources.length} sources` : ''}`)}</p>` +
@@ -89,7 +96,7 @@ function scenarioSection(scenario: MergedScenario): string {
     `<h3>Latency and sizes</h3>${htmlTable(percentileRows(scenario), PERCENTILE_ALIGN)}` +
     (deliveryLatencyNote(scenario) ? `<p class="meta">${esc(deliveryLatencyNote(scenario)!)}</p>` : '') +
     `<h3>Throughput, errors, concurrency</h3>${htmlTable(figureRows(scenario))}${checks}` +
-    `<h3>Memory</h3>${memory.join('')}</section>`;
+    `<h3>Memory</h3>${memory.join('')}${warnings.join('')}</section>`;
 }
 
 export function renderHtmlReport(report: RunReport): string {

@@ -5,6 +5,7 @@ import { markdownTable } from 'markdown-table';
 import type { MergedScenario, RunReport } from '../model.js';
 import { fittedTrend, memorySeries, memoryVerdictText, trendLabel } from '../metrics.js';
 import { growthLines, heapSourceText, num, rssRange, signed, trendLine } from './format.js';
+import { generatorMemoryWarnings } from './generator.js';
 import { renderMemoryXyChart } from './mermaid.js';
 import { recommendations } from './recommendations.js';
 import { BASELINE_ALIGN, BASELINE_RULE, baselineNotes, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
@@ -60,6 +61,7 @@ export function renderScenarioMarkdown(scenario: MergedScenario): string {
   parts.push('', '### Throughput, errors, concurrency', '', table(figureRows(scenario), ['l', 'l']));
   if (scenario.thresholds.length > 0) parts.push('', '### Checks', '', table(checkRows(scenario), ['c', 'l', 'r', 'r', 'l', 'l']));
   parts.push('', '### Memory', '', memory(scenario));
+  for (const warning of generatorMemoryWarnings(scenario)) parts.push('', `⚠️ **${warning.replace(/:/, '**:')}`);
   return parts.join('\n');
 }
 

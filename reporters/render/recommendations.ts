@@ -42,6 +42,9 @@ export function recommendations(report: RunReport): string[] {
     for (const t of scenario.thresholds.filter((x) => !x.passed)) {
       out.push(`**${scenario.scenario} — ${t.name}** (${t.message}). ${adviceFor(t.name)}`);
     }
+    if (scenario.sources.some((s) => s.generator.memory?.verdict === 'growing')) {
+      out.push(`**${scenario.scenario} — generator memory growing.** The harness process itself grows: find what it keeps per message or per request (a heap snapshot of the Vitest fork, \`node --heapsnapshot-signal\`), and do not trust a long soak's figures until it is flat.`);
+    }
     if (scenario.generator.saturated) {
       out.push(`**${scenario.scenario} — load generator saturated.** Its figures understate the target: run fewer clients per machine or distribute the scenario over several machines (see "Distributed runs").`);
     }

@@ -6,6 +6,7 @@ import {
   breakdown, bytes, columns, count, num, percent, growthLines, heapSourceText, rssRange, signed, thresholdValue, trendLine, verdictMark,
 } from './format.js';
 import { baselineNotes, counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows, throughputText } from './rows.js';
+import { generatorMemoryWarnings } from './generator.js';
 
 export function renderPercentileTable(scenario: Pick<MergedScenario, 'histograms'>): string {
   return columns(percentileRows(scenario), PERCENTILE_ALIGN);
@@ -54,6 +55,7 @@ export function renderScenario(scenario: MergedScenario): string {
     lines.push(`  ledger: ${count(l.enqueued)} enqueued · ${count(l.deliveredUnique)} delivered · ${count(l.duplicates)} duplicates · ${count(l.lost)} lost`);
   }
   lines.push(...memoryLines(scenario));
+  lines.push(...generatorMemoryWarnings(scenario).map((w) => `  ⚠ ${w}`));
   if (scenario.generator.saturated) {
     lines.push(`  ⚠ load generator saturated (figures are suspect): ${scenario.generator.reason ?? `CPU max ${num(scenario.generator.cpuPercentMax)}%, event-loop lag p99 ${num(scenario.generator.eventLoopLagP99Ms)} ms`}`);
   }

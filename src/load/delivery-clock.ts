@@ -13,9 +13,12 @@
 //                            enqueue this generator never sent (or sent without a clock)
 //
 // A delivery is judged "not ours" when no enqueue answer matched it within `matchWindowMs`
-// or by `flush()` at the end of the run. Both maps are bounded by that window and by the
-// ids still in flight.
+// or by `flush()` at the end of the run. Matched entries are dropped at once; unmatched
+// ones expire: early deliveries after `matchWindowMs` (recorded with their fallback
+// figure), sends never delivered after `sentRetainMs` (a delivery that comes later still
+// is timed by the fallback). So both maps hold at most the ids of those windows.
 import { performance } from 'node:perf_hooks';
+import { TimeQueue } from './internal/time-queue.js';
 import type { Metrics } from './metrics.js';
 
 export interface DeliveryClockOptions {
@@ -28,6 +31,11 @@ export interface DeliveryClockOptions {
    * this generator did not send (fallback figure). @default 30000
    */
   matchWindowMs?: number;
+  /**
+   * How long a send waits for its first delivery before it is forgotten (lost, or stuck
+   * in a backlog: a delivery after that gets the fallback figure). @default 300000
+   */
+  sentRetainMs?: number;
   /** Monotonic clock in ms. @default performance.now */
   now?: () => number;
 }
@@ -42,17 +50,23 @@ export class DeliveryClock {
   readonly fallbackMetric: string;
   private readonly metrics: Metrics;
   private readonly matchWindowMs: number;
+  private readonly sentRetainMs: number;
   private readonly now: () => number;
   /** id → performance.now() of the enqueue request, until its first delivery. */
   private readonly sent = new Map<string, number>();
-  /** Deliveries seen before their enqueue answer, in arrival order. */
+  /** Sent ids by the time their answer was reported, for expiry. */
+  private readonly sentQueue = new TimeQueue<string>();
+  /** Deliveries seen before their enqueue answer. */
   private readonly early = new Map<string, EarlyDelivery>();
+  /** Early ids in arrival order, for expiry. */
+  private readonly earlyQueue = new TimeQueue<string>();
 
   constructor(metrics: Metrics, options: DeliveryClockOptions = {}) {
     this.metrics = metrics;
     this.metric = options.metric ?? 'ws.delivery';
     this.fallbackMetric = options.fallbackMetric ?? `${this.metric}.enqueuedAt`;
     this.matchWindowMs = options.matchWindowMs ?? 30_000;
+    this.sentRetainMs = options.sentRetainMs ?? 300_000;
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -64,7 +78,10 @@ export class DeliveryClock {
       this.metrics.recordLatency(this.metric, Math.max(0, early.receivedAt - sentAt));
       return;
     }
+    const now = this.now();
     this.sent.set(id, sentAt);
+    this.sentQueue.push(id, now);
+    this.expireSent(now - this.sentRetainMs);
   }
 
   /**
@@ -79,6 +96,7 @@ export class DeliveryClock {
       this.metrics.recordLatency(this.metric, Math.max(0, receivedAt - sentAt));
     } else if (!this.early.has(id)) {
       this.early.set(id, { receivedAt, fallbackMs: Math.max(0, fallbackMs) });
+      this.earlyQueue.push(id, receivedAt);
     }
     this.expire(receivedAt - this.matchWindowMs);
   }
@@ -88,18 +106,31 @@ export class DeliveryClock {
     return this.early.size;
   }
 
+  /** Ids held: sends waiting for their first delivery, deliveries waiting for their answer. */
+  get size(): { sent: number; early: number } {
+    return { sent: this.sent.size, early: this.early.size };
+  }
+
   /** End of the run: every unmatched delivery gets its fallback figure; sends never delivered are forgotten. */
   flush(): void {
     this.expire(Infinity);
     this.sent.clear();
+    this.sentQueue.clear();
   }
 
-  /** Deliveries received before `before` that no enqueue answer matched: not ours. */
+  /** Deliveries received at or before `before` that no enqueue answer matched: not ours. */
   private expire(before: number): void {
-    for (const [id, d] of this.early) {
-      if (d.receivedAt >= before) break; // insertion order = arrival order
+    this.earlyQueue.drain(before, (id) => {
+      const d = this.early.get(id);
+      if (!d) return; // matched meanwhile
       this.early.delete(id);
       this.metrics.recordLatency(this.fallbackMetric, d.fallbackMs);
-    }
+    });
+    this.expireSent(this.now() - this.sentRetainMs);
+  }
+
+  /** Sends answered at or before `before` and still not delivered: forgotten. */
+  private expireSent(before: number): void {
+    this.sentQueue.drain(before, (id) => this.sent.delete(id));
   }
 }

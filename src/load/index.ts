@@ -39,6 +39,7 @@ export type { Histogram, HistogramUnit } from './histogram.js';
 export { Metrics } from './metrics.js';
 export { BATCH_COUNTERS, BatchRecorder, batchWidthS } from './batches.js';
 export type { MetricsOptions, MetricsSnapshot } from './metrics.js';
+export { BoundedSeries, DEFAULT_MAX_SERIES_POINTS, mergeIntervals } from './series.js';
 export { classifyClose, classifyError, classifyStatus } from './classify.js';
 export { formatPercent, rateUnit } from './format.js';
 
@@ -62,6 +63,7 @@ export type { AckPolicy, CloseInfo, SubscriberFleetOptions, WsSubscriberOptions 
 
 // --- Scenarios: the shared runner and env knobs ---
 export { defaultGcEveryS, formatProgress, profileStartS, runScenario } from './scenario.js';
+export { ProgressCadence } from './progress-cadence.js';
 export { watchInterrupts } from './interrupt.js';
 export type { InterruptOptions, InterruptWatch } from './interrupt.js';
 export type { ScenarioMemoryOptions, ScenarioOptions, ScenarioTestContext } from './scenario.js';
@@ -75,8 +77,8 @@ export { managedGatewayEnv, startManagedGateway } from './global-setup.js';
 export type { ManagedGateway, ManagedGatewayOptions } from './global-setup.js';
 
 // --- Delivery ledger and seeded randomness ---
-export { DeliveryLedger } from './ledger.js';
-export type { DeliveryKind, LedgerSummary } from './ledger.js';
+export { DeliveryLedger, LEDGER_STAMP_KEY } from './ledger.js';
+export type { DeliveryInfo, DeliveryKind, DeliveryLedgerOptions, LedgerFootprint, LedgerStamp, LedgerSummary } from './ledger.js';
 export { createRng, seedFrom } from './prng.js';
 export type { Rng } from './prng.js';
 
@@ -84,8 +86,10 @@ export type { Rng } from './prng.js';
 export { MemorySampler } from './memory/sampler.js';
 export type { MemorySamplerOptions } from './memory/sampler.js';
 export { readProcRss } from './memory/proc.js';
-export { GeneratorMonitor, judgeGenerator } from './memory/generator.js';
-export type { GeneratorMonitorOptions } from './memory/generator.js';
+export { SampleBuffer, DEFAULT_SAMPLE_CAPACITY } from './memory/sample-buffer.js';
+export { GeneratorMonitor, judgeGenerator, tallyCpu } from './memory/generator.js';
+export type { CpuTally, GeneratorMonitorOptions } from './memory/generator.js';
+export { PostGcHeap } from './memory/post-gc-heap.js';
 export { analyzeMemory } from './memory/report.js';
 export type { AnalyzeMemoryContext } from './memory/report.js';
 export { HeapProbe } from './memory/heap-probe.js';

@@ -6,12 +6,15 @@ import { performance } from 'node:perf_hooks';
 import { createHistogram, percentile, recordMs, recordValue, toHistogramRecord } from './histogram.js';
 import type { Histogram, HistogramUnit } from './histogram.js';
 import type { HistogramRecord, IntervalPoint } from './result.js';
+import { BoundedSeries } from './series.js';
 
 export interface MetricsOptions {
   /** Histogram whose per-interval percentiles feed the series. @default 'http.latency' */
   mainMetric?: string;
   /** Monotonic clock in ms. @default performance.now */
   now?: () => number;
+  /** Most points the series keeps; longer runs merge adjacent intervals (see series.ts). @default 600 */
+  maxSeriesPoints?: number;
 }
 
 export interface MetricsSnapshot {
@@ -37,7 +40,7 @@ export class Metrics {
   private readonly counters = new Map<string, number>();
   private readonly statusCodes = new Map<string, number>();
   private readonly errors = new Map<string, number>();
-  private readonly series: IntervalPoint[] = [];
+  private readonly series: BoundedSeries;
 
   // In-flight: time-weighted mean needs the area under the in-flight curve.
   private inflight = 0;
@@ -56,6 +59,7 @@ export class Metrics {
     this.now = options.now ?? (() => performance.now());
     this.startedAt = this.now();
     this.lastChange = this.startedAt;
+    this.series = new BoundedSeries(options.maxSeriesPoints);
   }
 
   /** The named histogram, created on first use. */
@@ -175,7 +179,7 @@ export class Metrics {
         max: this.maxInflight,
         mean: elapsedMs > 0 ? this.inflightArea / elapsedMs : 0,
       },
-      series: [...this.series],
+      series: this.series.points(),
       elapsedS: elapsedMs / 1000,
     };
   }

@@ -161,6 +161,11 @@ export interface GeneratorHealth {
   /** True when the load generator itself was the bottleneck; figures are then suspect. */
   saturated: boolean;
   reason?: string;
+  /**
+   * The generator's own memory (RSS, heap, heap after its last full GC) and its trend
+   * verdict, judged like the target's. Absent in results from older harness versions.
+   */
+  memory?: MemoryReport;
 }
 
 export interface DeliveryLedgerSummary {

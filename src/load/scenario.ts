@@ -15,6 +15,7 @@ import { MemorySampler } from './memory/sampler.js';
 import { envBool, envNumber } from './knobs.js';
 import { GrowthProfile } from './memory/growth-profile.js';
 import { Metrics } from './metrics.js';
+import { ProgressCadence } from './progress-cadence.js';
 import type { ScenarioResult } from './result.js';
 import { buildScenarioResult, publishResult } from './scenario-result.js';
 import type { ConduitTarget } from './target.js';
@@ -38,7 +39,7 @@ export interface ScenarioOptions {
   mainMetric?: string;
   /** Workloads built with the scenario's metrics. */
   workloads: (metrics: Metrics) => Workload[];
-  /** Progress every N seconds (0 = none). @default 0 */
+  /** Progress every N seconds (0 = none); the interval doubles after each 120 lines. @default 0 */
   progressEveryS?: number;
   /** Where progress goes: `context.annotate(msg, 'progress')` when available, else console. */
   context?: ScenarioTestContext;
@@ -82,7 +83,8 @@ export function defaultGcEveryS(durationS: number): number {
   return Math.min(30, Math.max(4, Math.round(durationS / 15)));
 }
 
-export function formatProgress(name: string, tick: TickEvent, durationS: number): string {
+/** A progress line; `intervalS` is the length of the tick's interval (its p99's window). */
+export function formatProgress(name: string, tick: TickEvent, durationS: number, intervalS = 1): string {
   const c = tick.metrics.snapshot();
   const n = c.counters;
   const parts = [
@@ -92,7 +94,7 @@ export function formatProgress(name: string, tick: TickEvent, durationS: number)
   ];
   if (n['ws.deliveries'] !== undefined) parts.push(`${n['ws.deliveries']} deliveries`);
   if (n['upload.files'] !== undefined) parts.push(`${n['upload.files']} uploads`);
-  parts.push(`p99 ${tick.point.p99.toFixed(1)} ms (last ${Math.max(1, Math.round(tick.point.t - (c.series.at(-2)?.t ?? 0)))} s)`);
+  parts.push(`p99 ${tick.point.p99.toFixed(1)} ms (last ${Math.max(1, Math.round(intervalS))} s)`);
   parts.push(`in flight ${tick.point.inflight}`);
   return parts.join(' · ');
 }
@@ -115,7 +117,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     gcEveryS,
     heapNote: heap.note,
   }).start();
-  const generator = new GeneratorMonitor().start();
+  // The generator's own memory, on the same clock and judged with the same trend options.
+  const generator = new GeneratorMonitor({ origin, trend: options.trend }).start();
   const interrupts = watchInterrupts([options.signal, options.context?.signal]);
   const batches = new BatchRecorder(metrics, batchWidthS(options.durationS), options.durationS);
   const engine = new LoadEngine(metrics, {
@@ -127,11 +130,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   engine.on('tick', (tick) => batches.tick(tick.elapsedS));
   const every = options.progressEveryS ?? 0;
   if (every > 0) {
-    let next = every;
+    const cadence = new ProgressCadence(every);
+    let lastT = 0;
     engine.on('tick', (tick) => {
-      if (tick.elapsedS + 0.5 < next) return;
-      next += every;
-      const line = formatProgress(options.name, tick, options.durationS);
+      const intervalS = tick.point.t - lastT;
+      lastT = tick.point.t;
+      if (!cadence.due(tick.elapsedS)) return;
+      const line = formatProgress(options.name, tick, options.durationS, intervalS);
       if (options.context?.annotate) void Promise.resolve(options.context.annotate(line, 'progress')).catch(() => {});
       else console.log(line);
     });
@@ -145,7 +150,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     done = await engine.run(options.workloads(metrics));
   } finally {
     interrupts.dispose();
-    health = generator.stop();
+    health = generator.stop(done ? Math.min(done.elapsedS, options.durationS) : Infinity);
     samples = await sampler.stop();
     growth = await profile?.finish();
     await heap.probe?.close();

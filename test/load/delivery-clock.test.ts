@@ -59,4 +59,29 @@ describe('DeliveryClock', () => {
     expect(summary(metrics, 'msg.latency')).toBeUndefined();
     expect(summary(metrics, 'msg.latency.enqueuedAt')!.count).toBe(1);
   });
+
+  it('drops matched entries at once and forgets sends never delivered after sentRetainMs', () => {
+    let now = 0;
+    const metrics = new Metrics();
+    const clock = new DeliveryClock(metrics, { matchWindowMs: 1000, sentRetainMs: 5000, now: () => now });
+    for (let i = 0; i < 1000; i++) {
+      now = i;
+      clock.enqueued(`m${i}`, now);
+      if (i % 10 !== 0) clock.delivered(`m${i}`, 0, now + 1); // every 10th is never delivered
+    }
+    expect(clock.size).toEqual({ sent: 100, early: 0 });
+    // Time passes with more traffic: the undelivered sends go, the live ones stay.
+    for (let i = 1000; i < 7000; i++) {
+      now = i;
+      clock.enqueued(`m${i}`, now);
+      clock.delivered(`m${i}`, 0, now + 1);
+    }
+    expect(clock.size).toEqual({ sent: 0, early: 0 });
+    // A delivery of a forgotten send waits for an answer, then takes the fallback figure.
+    clock.delivered('m10', 42, now);
+    now += 2000;
+    clock.delivered('late', 1, now);
+    expect(summary(metrics, 'ws.delivery.enqueuedAt')!.count).toBe(1);
+    expect(summary(metrics, 'ws.delivery')!.count).toBe(900 + 6000);
+  });
 });

@@ -51,7 +51,7 @@ export interface CloseInfo {
 }
 
 interface DeliverFrame {
-  deliver?: { id: string; stream: string; attempt: number; enqueuedAt: number };
+  deliver?: { id: string; stream: string; attempt: number; enqueuedAt: number; envelope?: unknown };
   subscribed?: { stream: string; credit: number };
   error?: { code: string; message: string };
 }
@@ -170,7 +170,10 @@ export class WsSubscriber {
     const receivedAt = performance.now();
     this.counts.deliveries++;
     this.metrics.count('ws.deliveries');
-    const kind = this.options.ledger?.delivered(d.id, d.attempt);
+    const nack = this.options.ack && this.options.ack.nackRate > 0 && this.rng.next() < this.options.ack.nackRate;
+    // The envelope carries the ledger's stamp (its sequence number); whether we ack tells
+    // the ledger the message is settled.
+    const kind = this.options.ledger?.delivered(d.id, d.attempt, { envelope: d.envelope, acked: !nack });
     if (kind === 'duplicate') this.metrics.count('ws.duplicates');
     if (d.attempt > 1) this.metrics.count('ws.redeliveries');
     else if (kind !== 'duplicate') {
@@ -178,7 +181,6 @@ export class WsSubscriber {
       if (this.options.clock) this.options.clock.delivered(d.id, fromEnqueuedAt, receivedAt);
       else this.metrics.recordLatency('ws.delivery.enqueuedAt', fromEnqueuedAt);
     }
-    const nack = this.options.ack && this.options.ack.nackRate > 0 && this.rng.next() < this.options.ack.nackRate;
     if (nack) {
       this.counts.nacks++;
       this.metrics.count('ws.nacks');

@@ -18,6 +18,7 @@ import type { HeapSourceInfo, MemoryReport, MemorySample } from '../result.js';
 import type { HeapProbe } from './heap-probe.js';
 import { median } from '../internal/stats.js';
 import { readProcRss } from './proc.js';
+import { SampleBuffer } from './sample-buffer.js';
 
 export interface MemorySamplerOptions {
   pid?: number;
@@ -37,6 +38,8 @@ export interface MemorySamplerOptions {
   gcEveryS?: number;
   /** Why no probe is attached although one was asked for (shown in the report). */
   heapNote?: string;
+  /** Most samples kept; longer runs are thinned evenly (see sample-buffer.ts). @default 4000 */
+  maxSamples?: number;
 }
 
 interface ProcessFigures {
@@ -50,8 +53,9 @@ export class MemorySampler {
   readonly source: MemoryReport['source'];
   private readonly options: MemorySamplerOptions;
   private readonly origin: number;
-  private readonly samples: MemorySample[] = [];
+  private readonly samples: SampleBuffer;
   private readonly gcEveryS: number;
+  private readingsTaken = 0;
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> | undefined;
   private failures = 0;
@@ -64,6 +68,7 @@ export class MemorySampler {
   constructor(options: MemorySamplerOptions) {
     this.options = options;
     this.origin = options.origin ?? performance.now();
+    this.samples = new SampleBuffer(options.maxSamples);
     this.source = options.pid ? 'proc' : options.metricsUrl ? 'metrics-url' : 'none';
     this.gcEveryS = options.gcEveryS ?? 2;
   }
@@ -79,17 +84,18 @@ export class MemorySampler {
     return this;
   }
 
-  /** Stop sampling (after one last sample) and return every sample. */
+  /** Stop sampling (after one last sample) and return the samples (every one, up to maxSamples). */
   async stop(): Promise<MemorySample[]> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.pending;
     if (this.source !== 'none') await this.sampleNow();
-    return [...this.samples];
+    return this.samples.samples();
   }
 
+  /** The samples so far (a copy). */
   get collected(): readonly MemorySample[] {
-    return this.samples;
+    return this.samples.samples();
   }
 
   /** Samples that failed (process gone, metrics URL down) and the last reason. */
@@ -99,7 +105,7 @@ export class MemorySampler {
 
   /** Where the post-GC heap readings came from, how many, and what forcing them cost. */
   get heapSource(): HeapSourceInfo {
-    const readings = this.samples.filter((s) => s.postGcHeapBytes !== undefined).length;
+    const readings = this.readingsTaken;
     const probe = this.options.heapProbe;
     if (probe && this.gcEveryS > 0 && this.gcMs.length > 0) {
       return {
@@ -141,7 +147,10 @@ export class MemorySampler {
     const sample: MemorySample = { t: Math.round(t * 1000) / 1000, rssBytes };
     if (figures?.heapUsedBytes !== undefined) sample.heapUsedBytes = figures.heapUsedBytes;
     const postGc = this.probing ? forced : this.newMemwatchReading(figures);
-    if (postGc !== undefined) sample.postGcHeapBytes = postGc;
+    if (postGc !== undefined) {
+      sample.postGcHeapBytes = postGc;
+      this.readingsTaken++;
+    }
     this.samples.push(sample);
   }
 
