@@ -74,13 +74,14 @@ export interface ScenarioMemoryOptions {
 }
 
 /**
- * The forced-GC cadence for a run of `durationS`: about 15 readings, every 4 s at the
+ * The forced-GC cadence for a run of `durationS`: about 10 readings, every 6 s at the
  * most often (a 60 s run) and every 30 s at the least (soaks). Each reading pauses the
- * target for one full GC (docs/load-testing.md, "Memory checks", has the measured cost);
- * 15 readings already put a 60 s run's minimum detectable slope below its growth floor.
+ * target for one full GC, and those pauses reach the latency tail (bench/gc-cost.ts:
+ * every 4 s, 23 ms pauses raised the ws scenario's p99 1.8–2.3×); 10 readings are what
+ * a 60 s run needs for its minimum detectable slope to stay under its growth floor.
  */
 export function defaultGcEveryS(durationS: number): number {
-  return Math.min(30, Math.max(4, Math.round(durationS / 15)));
+  return Math.min(30, Math.max(6, Math.round(durationS / 10)));
 }
 
 /** A progress line; `intervalS` is the length of the tick's interval (its p99's window). */
