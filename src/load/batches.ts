@@ -5,12 +5,18 @@
 //
 // Nothing is recorded on the hot path: at a slice's end the recorder copies each
 // cumulative histogram and subtracts the copy taken at the previous end (HDR histograms
-// subtract exactly), and diffs the counters. Bounded: ~30 slices of a few numbers per
-// histogram whatever the run's length.
+// subtract exactly), and diffs the counters. A percentile of a slice with a handful of
+// samples says little (a p99 of 40 samples is their maximum), so each percentile is
+// taken over consecutive slices grouped until they hold enough samples — 5 for p50, 20
+// for p95, 100 for p99 — by adding their histograms. Bounded: ~30 slices whatever the
+// run's length.
 import { createHistogram, percentile } from './histogram.js';
 import type { Histogram } from './histogram.js';
 import type { Metrics } from './metrics.js';
 import type { RunBatches } from './result.js';
+
+/** Samples a group of slices needs before its percentile counts. */
+export const BATCH_MIN_SAMPLES = { p50: 5, p95: 20, p99: 100 } as const;
 
 /** Counters whose per-slice counts give a rate's noise (bytes are added up as one). */
 export const BATCH_COUNTERS = ['requests', 'errors', 'bytes', 'ws.deliveries', 'upload.files', 'http.enqueued'] as const;
@@ -25,6 +31,8 @@ export class BatchRecorder {
   private readonly metrics: Metrics;
   private readonly untilS: number;
   private readonly previous = new Map<string, Histogram>();
+  /** Per latency histogram, its slices (undefined: the histogram did not exist yet). */
+  private readonly slices = new Map<string, Array<Histogram | undefined>>();
   private previousCounts: Record<string, number> = {};
   private next: number;
   private readonly out: RunBatches;
@@ -47,9 +55,14 @@ export class BatchRecorder {
     }
   }
 
-  /** The slices recorded so far. */
+  /** The slices recorded so far, each percentile over groups of slices with enough samples. */
   result(): RunBatches {
-    return this.out;
+    const latency: RunBatches['latency'] = {};
+    for (const [name, slices] of this.slices) {
+      const count = this.out.t.map((_, i) => slices[i]?.totalCount ?? 0);
+      latency[name] = { count, p50: grouped(slices, 50), p95: grouped(slices, 95), p99: grouped(slices, 99) };
+    }
+    return { ...this.out, latency };
   }
 
   private close(t: number): void {
@@ -64,18 +77,10 @@ export class BatchRecorder {
       current.add(histogram);
       if (previous) slice.subtract(previous);
       this.previous.set(name, current);
-      const series = (this.out.latency[name] ??= { count: [], p50: [], p95: [], p99: [] });
-      // A histogram first seen in this slice has no entries for the earlier ones.
-      while (series.count.length < index) {
-        series.count.push(0);
-        series.p50.push(0);
-        series.p95.push(0);
-        series.p99.push(0);
-      }
-      series.count.push(slice.totalCount);
-      series.p50.push(round(percentile(slice, 50)));
-      series.p95.push(round(percentile(slice, 95)));
-      series.p99.push(round(percentile(slice, 99)));
+      const list = this.slices.get(name) ?? [];
+      // A histogram first seen in this slice has none for the earlier ones.
+      list[index] = slice;
+      this.slices.set(name, list);
     }
     const now: Record<string, number> = {};
     for (const name of BATCH_COUNTERS) {
@@ -85,6 +90,23 @@ export class BatchRecorder {
     }
     this.previousCounts = now;
   }
+}
+
+/** The percentile `p` over consecutive slices grouped until each group holds enough samples. */
+function grouped(slices: ReadonlyArray<Histogram | undefined>, p: 50 | 95 | 99): number[] {
+  const need = BATCH_MIN_SAMPLES[`p${p}`];
+  const out: number[] = [];
+  let group: Histogram | undefined;
+  for (const slice of slices) {
+    if (!slice || slice.totalCount === 0) continue;
+    group ??= createHistogram();
+    group.add(slice);
+    if (group.totalCount >= need) {
+      out.push(round(percentile(group, p)));
+      group = undefined;
+    }
+  }
+  return out;
 }
 
 function round(x: number): number {

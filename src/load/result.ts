@@ -191,8 +191,9 @@ export interface ThresholdOutcome {
 
 /**
  * The run in ~30 equal slices of time (src/load/batches.ts): per latency histogram its
- * count and percentiles per slice (ms), per rate counter its count per slice. What a
- * baseline comparison knows of the run's own noise.
+ * count per slice and its percentiles (ms) over consecutive slices grouped until they
+ * hold 5 (p50), 20 (p95) or 100 (p99) samples; per rate counter its count per slice.
+ * What a baseline comparison knows of the run's own noise.
  */
 export interface RunBatches {
   /** Slice width, seconds. */

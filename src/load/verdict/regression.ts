@@ -6,8 +6,9 @@
 // - latency percentile: the larger of (a) its order-statistic uncertainty from the
 //   histogram counts — the values at ranks ±1 standard deviation of the binomial rank
 //   around the percentile — and (b) the batch-means error of that percentile over the
-//   run's time slices (sd of the per-slice values ÷ √slices), which carries the
-//   run-to-run wobble of a shared machine that counts alone do not;
+//   run's time slices (grouped until each holds enough samples; sd of the batch values ÷
+//   √batches), which carries the run-to-run wobble of a shared machine that counts alone
+//   do not. With fewer than 5 batches, (a) alone;
 // - rate per second: the batch-means error of the per-slice rate (no slices: 0, the
 //   minimum effect alone decides). Duration-dependent figures are not rates and are never compared;
 // - error rate: two proportions (pooled);
@@ -193,9 +194,6 @@ function delta(scenario: string, metric: string, unit: string, baseline: number,
   };
 }
 
-/** Minimum samples in a slice for its percentile to count (a p99 of 10 samples is their maximum). */
-const MIN_SLICE_SAMPLES = { 50: 5, 95: 20, 99: 100 } as const;
-
 /** Standard error of one run's percentile `p` of `name` (see the module header). */
 export function latencyStdErr(result: ComparableResult, name: string, p: 50 | 95 | 99): number {
   const record = result.histograms[name];
@@ -205,13 +203,9 @@ export function latencyStdErr(result: ComparableResult, name: string, p: 50 | 95
   const spread = 100 * Math.sqrt((q * (1 - q)) / n);
   const histogram = decodeHistogram(record.encoded);
   const orderStat = (percentile(histogram, Math.min(100, p + spread)) - percentile(histogram, Math.max(0, p - spread))) / 2;
-  const slices = result.batches?.latency[name];
-  let batchMeans = 0;
-  if (slices) {
-    const key = `p${p}` as const;
-    const values = slices[key].filter((_, i) => slices.count[i]! >= MIN_SLICE_SAMPLES[p]);
-    if (values.length >= 5) batchMeans = (1.4826 * mad(values)) / Math.sqrt(values.length);
-  }
+  // Batch values: the percentile over groups of slices with enough samples (batches.ts).
+  const values = result.batches?.latency[name]?.[`p${p}`] ?? [];
+  const batchMeans = values.length >= 5 ? (1.4826 * mad(values)) / Math.sqrt(values.length) : 0;
   return Math.max(orderStat, batchMeans);
 }
 
