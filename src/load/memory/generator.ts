@@ -104,7 +104,7 @@ export class GeneratorMonitor {
     const lagP99Ms = this.loop && this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : 0;
     this.loop?.disable();
     const samples = this.memory.samples();
-    const memory = samples.length > 0 ? analyzeMemory(samples, 'proc', this.options.trend, { untilS }) : undefined;
+    const memory = samples.length > 0 ? analyzeMemory(samples, 'proc', this.options.trend, { untilS, subject: 'generator' }) : undefined;
     return judgeGenerator(this.cpu, this.rssMax, lagP99Ms, this.options, memory);
   }
 }

@@ -13,6 +13,8 @@ export interface AnalyzeMemoryContext {
   heap?: HeapSourceInfo;
   /** Judge only samples up to this many seconds (the end of the load). @default all */
   untilS?: number;
+  /** Whose memory this is: the target's (hints name its inspector) or the generator's own. @default 'target' */
+  subject?: 'target' | 'generator';
 }
 
 export function analyzeMemory(
@@ -21,7 +23,7 @@ export function analyzeMemory(
   options: TrendOptions = {},
   context: AnalyzeMemoryContext = {},
 ): MemoryReport {
-  const { heap, untilS = Infinity } = context;
+  const { heap, untilS = Infinity, subject = 'target' } = context;
   // Without `heap`, samples are judged as older results were written (see memorySeries).
   const series = (metric: TrendVerdict['metric']) =>
     memorySeries(heap ? { samples: [...samples], heap } : [...samples], metric).filter((p) => p.t <= untilS);
@@ -29,7 +31,7 @@ export function analyzeMemory(
   const postGc = series('postGcHeap');
   if (postGc.length > 0) {
     const trend = judgeTrend('postGcHeap', postGc, options);
-    if (trend.inconclusive === 'samples' && heap?.source !== 'inspector') {
+    if (trend.inconclusive === 'samples' && heap?.source !== 'inspector' && subject === 'target') {
       trend.reason += ' (without an inspector the target reports its heap only after its own full GCs: start it with --inspect and give the harness CONDUIT_TARGET_INSPECT)';
     }
     trends.push(trend);
@@ -41,7 +43,9 @@ export function analyzeMemory(
       slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 0, warmupS: 0,
       reason: heap?.note
         ? `no post-GC reading: ${heap.note}`
-        : 'no post-GC reading: the target ran no full GC during the run (memwatch reports the heap only after one), or it does not run memwatch; give the harness its inspector (--inspect) for readings on a cadence',
+        : subject === 'generator'
+          ? 'no post-GC reading: the generator ran no full GC during the run (its readings come from its own GCs; none is forced, to keep its measurements free of pauses)'
+          : 'no post-GC reading: the target ran no full GC during the run (memwatch reports the heap only after one), or it does not run memwatch; give the harness its inspector (--inspect) for readings on a cadence',
     });
   }
   const rss = series('rss');
