@@ -102,6 +102,8 @@ export function formatProgress(name: string, tick: TickEvent, durationS: number,
 
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const { target } = options;
+  // Checked before anything is attached or started (the engine would refuse it later).
+  if (!(options.durationS > 0)) throw new RangeError(`${options.name}: durationS must be > 0, got ${options.durationS}`);
   const metrics = new Metrics({ mainMetric: options.mainMetric });
   const gcEveryS = options.memory?.gcEveryS ?? envNumber('CONDUIT_LOAD_GC_EVERY_S', defaultGcEveryS(options.durationS));
   const heap = gcEveryS > 0 && target.inspector ? await attachHeapProbe(target.inspector) : {};

@@ -35,7 +35,7 @@ describe('fitLeakModel', () => {
     const rng = createRng(5);
     const xs = Array.from({ length: 60 }, (_, i) => i / 60); // minutes
     const ys = xs.map((x) => 20 + warmup(3, 3)(x * 60) + 2 * x + (rng.next() - 0.5) * 0.1);
-    const fit = fitLeakModel(xs, ys);
+    const fit = fitLeakModel(xs, ys).best;
     expect(fit.slope).toBeGreaterThan(1.8);
     expect(fit.slope).toBeLessThan(2.2);
     expect(fit.tau! * 60).toBeGreaterThan(1);
@@ -48,7 +48,7 @@ describe('fitLeakModel', () => {
     const xs = Array.from({ length: 40 }, (_, i) => i);
     const ys = xs.map((x) => 50 + 0.5 * x + (rng.next() - 0.5) * 0.2);
     ys[7] = 90;
-    const fit = fitLeakModel(xs, ys);
+    const fit = fitLeakModel(xs, ys).best;
     expect(fit.tau).toBeUndefined();
     expect(fit.slope).toBeGreaterThan(0.48);
     expect(fit.slope).toBeLessThan(0.52);
@@ -78,7 +78,7 @@ describe('judgeTrend', () => {
     expect(v.projectedMBPerHour).toBeCloseTo(v.slopeMBPerMin * 60, 1);
     expect(v.pValue).toBeLessThan(0.01);
     expect(v.warmupFitted).toBe(true);
-    expect(v.reason).toMatch(/^p=[\d.e+-]+ < 0\.01, above the 0\.25 MiB\/min floor, \+[\d.]+ MiB over 5 min; median [\d.]+ MiB, 150 post-GC readings over 5 min, a fitted/);
+    expect(v.reason).toMatch(/^p=[\d.e+-]+ < 0\.01, above the 0\.25 MiB\/min floor, \+[\d.]+ MiB over 5 min; level [\d.]+ MiB, 150 post-GC readings over 5 min, a fitted/);
     expect(trendLine(v)).toMatch(/^post-GC heap: growing \+[\d.]+ ± [\d.]+ MiB\/min \(projected \+[\d.]+ MiB\/h\) — p=/);
   });
 

@@ -1,7 +1,8 @@
 // HeapProbe: post-GC heap readings of a Node.js target through its inspector, taken when
 // the harness asks — at a steady cadence, not only when V8 happens to run a full GC.
-// A reading is ONE full (mark-compact) GC followed by Runtime.getHeapUsage: what remains
-// is the live heap, with no allocation sawtooth and no V8 sizing ramp in it.
+// A reading is ONE full (mark-compact) GC and the heap used right after it, read in the
+// same call: what remains is the live heap, with no allocation sawtooth and no V8 sizing
+// ramp in it.
 //
 // The GC is V8's own `gc()`, obtained in the target without restarting it
 // (`v8.setFlagsFromString('--expose-gc')`, then `vm.runInNewContext('gc')`) and held by
@@ -57,20 +58,26 @@ export class HeapProbe {
     return this.gcFunction ? 'gc' : 'collectGarbage';
   }
 
-  /** One full GC in the target; resolves with the pause it took (ms). */
-  private async fullGc(): Promise<number> {
+  /**
+   * One full GC in the target; resolves with the pause it took (ms) and, when the gc
+   * function was had, the heap used right after it — read in the same call, before the
+   * target runs anything else (a second command would count what it allocated meanwhile:
+   * up to megabytes in a busy target).
+   */
+  private async fullGc(): Promise<{ gcMs: number; heapUsed?: number }> {
     const t0 = performance.now();
     if (this.gcFunction) {
       const answer = await this.client.send<{ result?: { value?: unknown } }>('Runtime.callFunctionOn', {
         objectId: this.gcFunction,
-        functionDeclaration: 'function () { const t = performance.now(); this(); return performance.now() - t; }',
+        functionDeclaration: 'function () { const t = performance.now(); this(); const ms = performance.now() - t; return [ms, process.memoryUsage().heapUsed]; }',
         returnByValue: true,
       });
-      if (typeof answer.result?.value === 'number') return answer.result.value;
+      const value = answer.result?.value;
+      if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'number') return { gcMs: value[0], heapUsed: value[1] };
     } else {
       await this.client.send('HeapProfiler.collectGarbage');
     }
-    return performance.now() - t0;
+    return { gcMs: performance.now() - t0 };
   }
 
   get isOpen(): boolean {
@@ -79,9 +86,9 @@ export class HeapProbe {
 
   /** Full GC in the target, then its heap used. */
   async read(): Promise<HeapReading> {
-    const gcMs = await this.fullGc();
-    const usage = await this.client.send<{ usedSize: number }>('Runtime.getHeapUsage');
-    return { postGcHeapBytes: usage.usedSize, gcMs: Math.round(gcMs * 100) / 100 };
+    const { gcMs, heapUsed } = await this.fullGc();
+    const used = heapUsed ?? (await this.client.send<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize;
+    return { postGcHeapBytes: used, gcMs: Math.round(gcMs * 100) / 100 };
   }
 
   /** Start V8's sampling heap profiler (one sample per `intervalBytes` allocated, on average). */

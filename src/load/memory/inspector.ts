@@ -80,16 +80,19 @@ export class InspectorClient {
     const url = await resolveInspectorUrl(address, timeoutMs);
     const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
     await new Promise<void>((resolve, reject) => {
+      const refused = (_req: unknown, res: { statusCode?: number }) => fail(new Error(`upgrade answered ${res.statusCode}`));
       const fail = (error: Error) => {
+        socket.off('unexpected-response', refused);
         socket.terminate();
         reject(new InspectorError(`cannot attach to the inspector at ${url}: ${error.message}`));
       };
       socket.once('open', () => {
         socket.off('error', fail);
+        socket.off('unexpected-response', refused);
         resolve();
       });
       socket.once('error', fail);
-      socket.once('unexpected-response', (_req, res) => fail(new Error(`upgrade answered ${res.statusCode}`)));
+      socket.once('unexpected-response', refused);
     });
     return new InspectorClient(socket, timeoutMs);
   }
@@ -107,6 +110,7 @@ export class InspectorClient {
         this.pending.delete(id);
         reject(new InspectorError(`${method}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
+      timer.unref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.socket.send(JSON.stringify({ id, method, params }));
     });

@@ -61,7 +61,11 @@ export class MemorySampler {
   private failures = 0;
   private lastError: string | undefined;
   private lastProbeT = -Infinity;
+  /** Why forced readings stopped (the inspector session closed), when they did. */
   private probeFailed: string | undefined;
+  /** Forced readings that failed while the session stayed open (a timeout), and the last reason. */
+  private probeMisses = 0;
+  private probeMissWhy: string | undefined;
   private readonly gcMs: number[] = [];
   private lastReadingKey: string | undefined;
 
@@ -114,10 +118,10 @@ export class MemorySampler {
         readings,
         gcMsMedian: round(median(this.gcMs)),
         gcMsMax: round(Math.max(...this.gcMs)),
-        ...(this.probeFailed ? { note: `inspector reading failed (${this.probeFailed}); later readings from the metrics URL` } : {}),
+        ...(this.probeNote ? { note: this.probeNote } : {}),
       };
     }
-    const why = this.probeFailed ?? this.options.heapNote;
+    const why = this.probeNote ?? this.options.heapNote;
     if (readings > 0) return { source: 'memwatch', readings, ...(why ? { note: why } : {}) };
     return { source: 'none', readings: 0, ...(why ? { note: why } : {}) };
   }
@@ -133,11 +137,12 @@ export class MemorySampler {
 
   private async takeSample(): Promise<void> {
     const t = (performance.now() - this.origin) / 1000;
-    const [procRss, figures, forced] = await Promise.all([
+    const [procRss, figures] = await Promise.all([
       this.options.pid ? readProcRss(this.options.pid) : Promise.resolve(undefined),
       this.options.metricsUrl ? this.fetchFigures(this.options.metricsUrl) : Promise.resolve(undefined),
-      this.probeIfDue(t),
     ]);
+    // After RSS is read: a forced GC moves RSS (compaction, freed pages).
+    const forced = await this.probeIfDue(t);
     const rssBytes = procRss ?? figures?.rssBytes;
     if (rssBytes === undefined) {
       this.failures++;
@@ -154,23 +159,41 @@ export class MemorySampler {
     this.samples.push(sample);
   }
 
-  /** True while forced readings are the post-GC source (a probe attached and not failed). */
+  /**
+   * True when forced readings are the post-GC source: a probe was attached. Its readings
+   * are never mixed with memwatch's, even after the session closed (the series would
+   * change meaning half way).
+   */
   private get probing(): boolean {
-    return Boolean(this.options.heapProbe) && this.gcEveryS > 0 && this.probeFailed === undefined;
+    return Boolean(this.options.heapProbe) && this.gcEveryS > 0;
+  }
+
+  private get probeNote(): string | undefined {
+    const notes = [
+      this.probeMisses > 0 ? `${this.probeMisses} forced reading${this.probeMisses === 1 ? '' : 's'} failed (${this.probeMissWhy})` : '',
+      this.probeFailed ? `the inspector session ended (${this.probeFailed}): no readings after it` : '',
+    ].filter(Boolean);
+    return notes.length > 0 ? notes.join('; ') : undefined;
   }
 
   private async probeIfDue(t: number): Promise<number | undefined> {
     const probe = this.options.heapProbe;
     // A tick is "due" a little early too: ticks jitter around the cadence.
-    if (!probe || !this.probing || t - this.lastProbeT < this.gcEveryS - 0.25) return undefined;
+    if (!probe || !this.probing || this.probeFailed || t - this.lastProbeT < this.gcEveryS - 0.25) return undefined;
     this.lastProbeT = t;
     try {
       const reading = await probe.read();
       this.gcMs.push(reading.gcMs);
       return reading.postGcHeapBytes;
     } catch (error) {
-      // The target went away or closed the session: fall back to the metrics URL's figures.
-      this.probeFailed = (error as Error).message;
+      // A timeout (the target busy or stopped a moment) leaves the session open: try again
+      // next time. A closed session (the target went away) ends the readings.
+      if (probe.isOpen) {
+        this.probeMisses++;
+        this.probeMissWhy = (error as Error).message;
+      } else {
+        this.probeFailed = (error as Error).message;
+      }
       return undefined;
     }
   }

@@ -25,9 +25,13 @@ export function errorCount(result: Countable, options: ErrorRateOptions = {}): n
   return Object.entries(result.errors ?? {}).reduce((s, [kind, n]) => (exclude.has(kind) ? s : s + n), 0);
 }
 
-/** Errors ÷ operations: 0 when nothing ran and nothing failed, 1 when only failures were counted. */
+/**
+ * Errors ÷ operations: 0 when nothing ran and nothing failed, at most 1 — failures that
+ * are not operations of their own (a WebSocket connect that failed, beside the HTTP
+ * requests a ws scenario counts) cannot make more than everything fail.
+ */
 export function errorRate(result: Countable, options: ErrorRateOptions = {}): number {
   const ops = operations(result);
   const errors = errorCount(result, options);
-  return ops > 0 ? errors / ops : errors > 0 ? 1 : 0;
+  return ops > 0 ? Math.min(1, errors / ops) : errors > 0 ? 1 : 0;
 }

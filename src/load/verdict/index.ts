@@ -7,7 +7,7 @@
 export { judgeTrend } from './trend.js';
 export type { TrendOptions, TrendPoint } from './trend.js';
 export { fitLeakModel } from './leak-model.js';
-export type { LeakFit } from './leak-model.js';
+export type { LeakFit, LeakFits } from './leak-model.js';
 
 // --- Memory verdicts of a result ---
 export {

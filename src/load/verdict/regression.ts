@@ -153,7 +153,7 @@ export function compareScenario(current: ComparableResult, base: ComparableResul
   if (base.counters && base.errors) {
     const pc = errorRate(current), pb = errorRate(base);
     const nc = operations(current), nb = operations(base);
-    const pooled = nc + nb > 0 ? (errorCount(current) + errorCount(base)) / (nc + nb) : 0;
+    const pooled = nc + nb > 0 ? Math.min(1, (errorCount(current) + errorCount(base)) / (nc + nb)) : 0;
     const se = nc > 0 && nb > 0 ? Math.sqrt(pooled * (1 - pooled) * (1 / nc + 1 / nb)) : 0;
     push('error rate', 'ratio', pb, pc, se, options.errorRate, true);
   }

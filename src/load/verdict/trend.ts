@@ -3,16 +3,23 @@
 //
 // 1. Model: warm-up that levels off + straight-line leak + noise, fitted robustly with
 //    the warm-up explicit (leak-model.ts), over every reading of the load (a fixed
-//    `warmupS` drops readings before it instead). The slope comes with a standard error.
-// 2. Minimum detectable slope: the slope this run would have detected with 80 % power at
-//    the significance level, (z₁₋α + z₀.₈) × SE, never below the practical floor.
-// 3. Verdict:
-//    - `growing`: significant (one-sided, slope > z₁₋α × SE), above the practical floor,
-//      and fitted growth over the window after the warm-up ≥ minGrowthMB;
-//    - `stable`: not growing, and the minimum detectable slope is at most
-//      `maxDetectableMBPerMin` — a leak above that rate would have been seen;
-//    - `inconclusive`: too few readings, or a run whose noise hides leaks above that rate.
-import { median, normalCdf, normalQuantile, subsample } from '../internal/stats.js';
+//    `warmupS` drops readings before it; a warm-up after it is still fitted). The slope
+//    judged is averaged over the line and the best warm-up model, with an error that
+//    carries their disagreement; tests use Student's t.
+// 2. Floors, scaled with the level the fit says memory started at: a slope floor, and a
+//    growth floor — a leak must add 10 % of the level (at least 1 MiB; RSS 2 MiB) over
+//    the span judged. In a short run the growth floor is what keeps a slow warm-up from
+//    being called a leak.
+// 3. Minimum detectable slope: the smallest leak this run would call `growing` with 80 %
+//    power — max(t₁₋α·SE, slope floor, growth floor ÷ span) + t₀.₈·SE.
+// 4. Verdict:
+//    - `growing`: significant, above both floors, and rising in every model the data
+//      cannot rule out (ΔBIC ≤ 6): a slow warm-up that fits as well is not a leak;
+//    - `stable`: not rising, the slope's upper confidence bound below the minimum
+//      detectable slope, and that at most `maxDetectableMBPerMin` — "no leak above X";
+//    - `inconclusive`: too few readings, too noisy to rule out a leak of a size that
+//      matters, or a rise that a warm-up explains as well ("run longer").
+import { normalCdf, studentTQuantile, subsample } from '../internal/stats.js';
 import { fitLeakModel } from './leak-model.js';
 import type { TrendVerdict, TrendVerdictKind } from '../result.js';
 
@@ -43,10 +50,10 @@ export interface TrendOptions {
   /**
    * `stable` needs a minimum detectable slope at or below this (MiB/min): otherwise the
    * run is `inconclusive` (it could not have seen a leak of that size).
-   * @default max(3, 15 % of the level per minute)
+   * @default max(3, 15 % of the level per minute, capped at 30)
    */
   maxDetectableMBPerMin?: number;
-  /** Pairwise slopes are O(n²): beyond this many readings, subsample evenly. @default 2000 */
+  /** Beyond this many readings, subsample evenly (the fit is O(n) per model). @default 2000 */
   maxSamples?: number;
 }
 
@@ -91,70 +98,91 @@ export function judgeTrend(metric: TrendVerdict['metric'], points: readonly Tren
 
   const xs = kept.map((p) => p.t / 60); // minutes
   const ys = kept.map((p) => p.value / MiB);
-  const fit = fitLeakModel(xs, ys);
+  const { best: fit, averaged, plausible } = fitLeakModel(xs, ys);
   // The warm-up is over once its term has decayed to 5 % (3τ). The slope is fitted net of
-  // it, so the growth a leak adds is slope × the whole span judged; the level is the
-  // median after the warm-up.
+  // it, so the growth a leak adds is slope × the whole span judged.
   const warmupS = cut + (fit.tau !== undefined ? Math.min(3 * fit.tau * 60, spanS) : 0);
   const windowS = spanS;
-  const settled = ys.filter((_, i) => (xs[i] - xs[0]) * 60 >= warmupS - cut);
-  const levelMB = median(settled.length > 0 ? settled : ys);
-  const zAlpha = normalQuantile(1 - alpha);
+  const windowMin = windowS / 60;
+  // The level the floors scale with: where the fit says memory settled at the start, so a
+  // leak's own growth does not raise its floors (clamped to what was seen).
+  const levelMB = Math.min(Math.max(fit.level, Math.min(...ys)), Math.max(...ys));
   const floorMB = Math.max((options.minSlopeFractionPerMin ?? floors.minSlopeFractionPerMin) * levelMB, options.minSlopeMBPerMin ?? floors.minSlopeMBPerMin);
   const minGrowth = Math.max(options.minGrowthMB ?? floors.minGrowthMB, (options.minGrowthFraction ?? 0.1) * levelMB);
-  const statistical = (zAlpha + normalQuantile(power)) * fit.stdErr;
-  // The smallest leak this run could call `growing`: seen (statistics), above the slope
-  // floor, and growing by the growth floor within the window.
-  const detectable = Math.max(statistical, floorMB, windowS > 0 ? minGrowth / (windowS / 60) : Infinity);
-  const maxDetectable = options.maxDetectableMBPerMin ?? Math.max(3, 0.15 * levelMB);
-  const growthMB = fit.slope * (windowS / 60);
-  const z = fit.stdErr > 0 ? fit.slope / fit.stdErr : fit.slope > 0 ? Infinity : 0;
-  const pValue = 1 - normalCdf(z);
-
-  const slopeText = `${signedFmt(fit.slope)} ± ${fmt(fit.stdErr)} MiB/min`;
+  const growthFloor = windowMin > 0 ? minGrowth / windowMin : Infinity;
+  const maxDetectable = options.maxDetectableMBPerMin ?? Math.max(3, Math.min(0.15 * levelMB, 30));
+  // Judged on the slope averaged over the line and the warm-up model (leak-model.ts).
+  const slope = averaged.slope;
+  const stdErr = averaged.stdErr;
+  const tAlpha = studentTQuantile(1 - alpha, averaged.dof);
+  const tPower = studentTQuantile(power, averaged.dof);
+  const statistical = (tAlpha + tPower) * stdErr;
+  // The smallest leak this run would call growing with the stated power: it must clear
+  // every threshold (significance, the slope floor, the growth floor) by tPower errors.
+  const detectable = Math.max(tAlpha * stdErr, floorMB, growthFloor) + tPower * stdErr;
+  const growthMB = slope * windowMin;
+  const t = stdErr > 0 ? slope / stdErr : slope > 0 ? Infinity : 0;
+  const pValue = studentTUpperTail(t, averaged.dof);
+  const significant = t > tAlpha;
+  // A leak must show in every model the data cannot rule out: where a slow warm-up
+  // explains the rise as well as a leak does, that model's slope is small or uncertain.
+  const rising = (f: { slope: number; stdErr: number; dof: number }) =>
+    f.slope > studentTQuantile(1 - alpha, f.dof) * f.stdErr && f.slope > floorMB && f.slope * windowMin >= minGrowth;
+  const doubter = plausible.find((f) => !rising(f));
+  const slopeText = `${signedFmt(slope)} ± ${fmt(stdErr)} MiB/min`;
   const warmText = fit.tau !== undefined ? `a fitted ${fmtS(warmupS)} warm-up (τ ${fmtS(fit.tau * 60)})` : 'no warm-up';
-  const context = `median ${fmt(levelMB)} MiB, ${kept.length} ${what}s over ${fmtS(spanS)}, ${warmText}`;
+  const blend = averaged.warmWeight > 0.05 && averaged.warmWeight < 0.95 ? `; the line and the warm-up model weighted ${Math.round((1 - averaged.warmWeight) * 100)}:${Math.round(averaged.warmWeight * 100)}` : '';
+  const context = `level ${fmt(levelMB)} MiB, ${kept.length} ${what}s over ${fmtS(spanS)}, ${warmText}${blend}`;
   let verdict: TrendVerdictKind;
   let reason: string;
-  const upper = fit.slope + zAlpha * fit.stdErr;
-  const floorWhy = detectable > statistical * 1.05
-    ? `a leak must add ${fmt(minGrowth)} MiB within the ${fmtS(windowS)} judged (${fmt(statistical)} MiB/min would be seen)`
-    : `${fmt(detectable)} MiB/min would be seen`;
-  if (z > zAlpha && fit.slope > floorMB && growthMB >= minGrowth) {
+  const floorWhy = growthFloor >= Math.max(floorMB, tAlpha * stdErr)
+    ? `a leak must add ${fmt(minGrowth)} MiB within the ${fmtS(windowS)} judged (statistically ${fmt(statistical)} MiB/min would show)`
+    : `${fmt(detectable)} MiB/min would show`;
+  const rises = significant && slope > floorMB && growthMB >= minGrowth;
+  if (rises && !doubter) {
     verdict = 'growing';
     reason = `p=${fmtP(pValue)} < ${alpha}, above the ${fmt(floorMB)} MiB/min floor, +${fmt(growthMB)} MiB over ${fmtS(windowS)}; ${context}`;
-  } else if (upper <= detectable && detectable <= maxDetectable) {
+  } else if (!rises && slope + tAlpha * stdErr <= detectable && detectable <= maxDetectable) {
     // "No leak above X": the slope's upper confidence bound is below X, and X is small enough to mean something.
     verdict = 'stable';
-    const why = z <= zAlpha
+    const why = !significant
       ? `no significant rise (p=${fmtP(pValue)})`
-      : fit.slope <= floorMB
+      : slope <= floorMB
         ? `below the ${fmt(floorMB)} MiB/min floor`
         : `rising, but only +${fmt(growthMB)} MiB over ${fmtS(windowS)}`;
     reason = `${why}; ${floorWhy}; ${context}`;
   } else {
     verdict = 'inconclusive';
-    reason = `too noisy to tell: only a leak above ${fmt(detectable)} MiB/min would show, and stable needs ≤ ${fmt(maxDetectable)}; slope so far ${slopeText}; ${context}`;
+    if (rises) reason = `rising ${slopeText}, but ${doubter!.tau !== undefined ? `a warm-up that levels off (τ ${fmtS(doubter!.tau * 60)})` : 'a straight line'} fits about as well with a slope of ${signedFmt(doubter!.slope)} ± ${fmt(doubter!.stdErr)} MiB/min: run longer to tell; ${context}`;
+    else reason = `too noisy to tell: only a leak above ${fmt(detectable)} MiB/min would show, and stable needs ≤ ${fmt(maxDetectable)}; slope so far ${slopeText}; ${context}`;
   }
   return {
     metric,
     verdict,
     ...(verdict === 'inconclusive' ? { inconclusive: 'undetectable' as const } : {}),
     fitted: true,
-    slopeMBPerMin: round(fit.slope, 4),
-    slopeStdErrMBPerMin: round(fit.stdErr, 4),
+    slopeMBPerMin: round(slope, 4),
+    slopeStdErrMBPerMin: round(stdErr, 4),
     minDetectableMBPerMin: round(detectable, 3),
     growthMB: round(growthMB, 3),
-    projectedMBPerHour: round(fit.slope * 60, 2),
+    projectedMBPerHour: round(slope * 60, 2),
     pValue: Number(pValue.toPrecision(4)),
     samples: kept.length,
     warmupS: round(warmupS, 1),
     warmupFitted: fit.tau !== undefined,
     windowS: round(windowS, 1),
     levelMB: round(levelMB, 3),
-    line: lineOf(kept[0].t, kept[kept.length - 1].t, kept[0].t + (warmupS - cut), fit.level, fit.slope),
+    line: lineOf(kept[0].t, kept[kept.length - 1].t, kept[0].t + (warmupS - cut), fit.level, slope),
     reason,
   };
+}
+
+/** One-sided p-value of a t statistic (normal approximation of Student's t, fine for dof ≥ 3). */
+function studentTUpperTail(t: number, dof: number): number {
+  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
+  if (!(dof >= 1)) return 1;
+  const z = (t * (1 - 1 / (4 * dof))) / Math.sqrt(1 + (t * t) / (2 * dof));
+  return 1 - normalCdf(z);
 }
 
 /** The fitted line level + slope·(t − first) from the window's start to its end (t in s, slope in MiB/min). */
