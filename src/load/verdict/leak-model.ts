@@ -6,8 +6,9 @@
 // A clean target's memory rises while it warms up (JIT code, caches, connection objects;
 // for RSS also V8 heap sizing and allocator arenas) and levels off; the e^(−t/τ) term is
 // that warm-up, fitted explicitly instead of cut off after a fixed time, so its tail is
-// not mistaken for a leak in a short run. For each τ of a grid (span/40 … the whole
-// span) and for "no warm-up" the model is linear and fitted by iteratively reweighted
+// not mistaken for a leak in a short run. For each τ of a grid (span/40 … span/2: a
+// slower warm-up is a straight line over the run, the leak's own shape, and is left to
+// the growth floor) and for "no warm-up" the model is linear and fitted by iteratively reweighted
 // least squares with Huber weights, so single spikes do not steer it; the Bayesian
 // information criterion ranks the candidates.
 //
@@ -77,7 +78,7 @@ export function fitLeakModel(ts: readonly number[], ys: readonly number[]): Leak
   // A warm-up term needs enough readings to be told from noise (4 parameters, ≥ 4 left over).
   if (n >= 8 && span > 0) {
     for (let k = 0; k < 14; k++) {
-      const fit = fitFor(x, y, (span / 40) * 40 ** (k / 13));
+      const fit = fitFor(x, y, (span / 40) * 20 ** (k / 13));
       if (fit) warmFits.push(fit);
     }
   }
@@ -100,10 +101,26 @@ function average(linear: LeakFit, warm: LeakFit | undefined): LeakFits['averaged
   return { slope, stdErr: Math.sqrt(variance), dof: wWarm > 0.05 ? warm.dof : linear.dof, warmWeight: wWarm };
 }
 
-/** Huber IRLS for columns [1, e^(−x/τ)?, x]; undefined when the design is singular. */
+/**
+ * Huber IRLS for columns [1, e^(−x/τ)?, x]; undefined when the design is singular. A
+ * warm-up model's slope is not allowed below 0: a warm-up that levels off and then a
+ * steady decline is not a shape memory takes (the exp term with τ near the span would
+ * otherwise trade its rise against a negative slope to draw a plateau); such a fit is
+ * redone as a pure warm-up (slope 0), keeping the unconstrained slope's error.
+ */
 function fitFor(x: readonly number[], ys: readonly number[], tau: number | undefined): LeakFit | undefined {
+  const fit = fitColumns(x, ys, tau, true);
+  if (!fit || tau === undefined || fit.slope >= 0) return fit;
+  const flat = fitColumns(x, ys, tau, false);
+  return flat ? { ...flat, slope: 0, stdErr: fit.stdErr, dof: fit.dof } : fit;
+}
+
+function fitColumns(x: readonly number[], ys: readonly number[], tau: number | undefined, withSlope: boolean): LeakFit | undefined {
   const n = x.length;
-  const rows = x.map((t) => (tau === undefined ? [1, t] : [1, Math.exp(-t / tau), t]));
+  const rows = x.map((t) => {
+    const row = tau === undefined ? [1] : [1, Math.exp(-t / tau)];
+    return withSlope ? [...row, t] : row;
+  });
   const p = rows[0]!.length;
   let w = new Array<number>(n).fill(1);
   let beta = new Array<number>(p).fill(0);
@@ -133,8 +150,8 @@ function fitFor(x: readonly number[], ys: readonly number[], tau: number | undef
   const varSlope = inverse ? inverse[p - 1]![p - 1]! : Infinity;
   const stdErr = sigma * Math.sqrt(Math.max(varSlope, 0)) * Math.sqrt((1 + rho) / (1 - rho));
   return {
-    slope: beta[p - 1]!,
-    stdErr: Number.isFinite(stdErr) ? stdErr : Infinity,
+    slope: withSlope ? beta[p - 1]! : 0,
+    stdErr: withSlope && Number.isFinite(stdErr) ? stdErr : Infinity,
     dof,
     level: beta[0]!,
     sigma,
