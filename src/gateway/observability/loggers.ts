@@ -2,6 +2,14 @@
 // `ws` write JSON lines to the files named by CONDUIT_HTTP_LOG / CONDUIT_WS_LOG
 // (parent directories are created). Lines carry `ts` (ISO time) and `level` (a label).
 // Nothing here ever logs headers or query strings, so tokens never reach a log.
+//
+// The two files get a line per request and per WebSocket event, so their writes are
+// batched: pino's destination (SonicBoom) holds lines until LOG_BATCH_BYTES are
+// buffered, and writes whatever it holds every CONDUIT_LOG_FLUSH_MS (0: every line at
+// once). Nothing buffered is lost on a stop: close() (drain, then exit) writes it all
+// before the files close, and on process exit without close() pino writes it
+// synchronously. Only a process killed outright (SIGKILL, OOM) loses at most the last
+// CONDUIT_LOG_FLUSH_MS of lines.
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
@@ -10,11 +18,31 @@ import type { GatewayLogs } from '../context.js';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
 
-const baseOptions = {
-  base: undefined,
-  timestamp: () => `,"ts":"${new Date().toISOString()}"`,
-  formatters: { level: (label: string) => ({ level: label }) },
-} satisfies pino.LoggerOptions;
+/** Bytes of lines the request and WebSocket logs buffer before a write (with CONDUIT_LOG_FLUSH_MS > 0). */
+export const LOG_BATCH_BYTES = 4096;
+/** The largest single write (SonicBoom's maxWrite; its default). */
+const LOG_MAX_WRITE = 16_384;
+
+/** `,"ts":"<ISO time>"`, computed once per millisecond (every line of a busy millisecond shares it). */
+function isoTimestamp(): () => string {
+  let lastMs = -1;
+  let last = '';
+  return () => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      last = `,"ts":"${new Date(now).toISOString()}"`;
+    }
+    return last;
+  };
+}
+
+const baseOptions = () =>
+  ({
+    base: undefined,
+    timestamp: isoTimestamp(),
+    formatters: { level: (label: string) => ({ level: label }) },
+  }) satisfies pino.LoggerOptions;
 
 export interface OwnedLogs {
   logs: GatewayLogs;
@@ -22,9 +50,10 @@ export interface OwnedLogs {
   close(): Promise<void>;
 }
 
-function openFile(path: string): Promise<SonicBoom> {
+function openFile(path: string, flushMs: number): Promise<SonicBoom> {
   mkdirSync(dirname(path), { recursive: true });
-  const dest = pino.destination({ dest: path, sync: false, mkdir: true });
+  const batching = flushMs > 0 ? { minLength: LOG_BATCH_BYTES, maxWrite: LOG_MAX_WRITE, periodicFlush: flushMs } : {};
+  const dest = pino.destination({ dest: path, sync: false, mkdir: true, ...batching });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(new Error(`cannot open log file ${path}: ${err.message}`));
     dest.once('error', onError);
@@ -67,14 +96,15 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
     owned.push(stdout);
     appDest = stdout;
   }
-  const app: Logger = pino({ ...baseOptions, level: env.CONDUIT_LOG_LEVEL, name: 'conduit' }, appDest);
-  const httpDest = await openFile(env.CONDUIT_HTTP_LOG);
+  const app: Logger = pino({ ...baseOptions(), level: env.CONDUIT_LOG_LEVEL, name: 'conduit' }, appDest);
+  const flushMs = env.CONDUIT_LOG_FLUSH_MS;
+  const httpDest = await openFile(env.CONDUIT_HTTP_LOG, flushMs);
   owned.push(httpDest);
-  const wsDest = env.CONDUIT_WS_LOG === env.CONDUIT_HTTP_LOG ? httpDest : await openFile(env.CONDUIT_WS_LOG);
+  const wsDest = env.CONDUIT_WS_LOG === env.CONDUIT_HTTP_LOG ? httpDest : await openFile(env.CONDUIT_WS_LOG, flushMs);
   if (wsDest !== httpDest) owned.push(wsDest);
   for (const d of [httpDest, wsDest]) d.on('error', (err) => app.error({ err }, 'log file write failed'));
-  const http = pino({ ...baseOptions, level: 'info' }, httpDest);
-  const ws = pino({ ...baseOptions, level: 'info' }, wsDest);
+  const http = pino({ ...baseOptions(), level: 'info' }, httpDest);
+  const ws = pino({ ...baseOptions(), level: 'info' }, wsDest);
   return {
     logs: { app, http, ws },
     async close() {
