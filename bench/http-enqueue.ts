@@ -1,131 +1,182 @@
-// Benchmark: what the gateway's POST /v1/enqueue costs over a bare Fastify JSON route.
+// Benchmark: what the gateway's POST /v1/enqueue and GET /health cost over a bare
+// Fastify app answering the same shapes, with a generator that is not the limit.
 //
 //   npx tsx bench/http-enqueue.ts
+//   BENCH_ROUNDS=3 BENCH_DURATION_S=3 npx tsx bench/http-enqueue.ts
 //
-// Both servers run in this process on 127.0.0.1 port 0: (a) a bare Fastify app with an
-// equivalent route (JSON body schema, returns {id, stream}), (b) a full gateway (auth,
-// rate limits, overload check, drain guard, HTTP log to a temp file, metrics, memory
-// streams engine). For each round, N concurrent loops send requests back to back over
-// keep-alive connections for a fixed time; latencies go into HDR histograms. Prints
-// req/s and p99 per target and the gateway/bare ratio, medians over the rounds.
-// Env: BENCH_DURATION_S (3), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3).
-import { mkdtemp, rm } from 'node:fs/promises';
+// Method:
+// - Generator: wrk (C; `wrk -t1 -c32 -d5s` with a Lua script for the request, written to
+//   a temp dir). A Node client tops out near the servers' own rate and then measures
+//   itself. Without wrk the bench prints a note and exits 0 (Debian: apt-get install wrk).
+// - Servers: child processes, one at a time, each on 127.0.0.1 port 0: the gateway as
+//   production runs it (built JS with its Node flags; auth with a tenant token, per-IP and
+//   per-tenant rate limits checked but set out of reach, overload and drain checks,
+//   metrics, memory streams engine, the HTTP request log ON, to a temp file) and bare
+//   Fastify (bench/lib/bare-fastify.mjs: the same routes, body schema and reply shapes,
+//   nothing else). Both get the same requests, token header included.
+// - Rounds: each round starts each server fresh (so queued messages do not pile up over
+//   the run), warms it up (BENCH_WARMUP_S, not counted), then measures GET /health and
+//   POST /v1/enqueue for BENCH_DURATION_S each. The order of the servers alternates per
+//   round. Printed: req/s, p50/p99 (wrk's), the gateway/bare ratio per round, medians,
+//   the median of per-round ratios and the ratio of medians; the bar is ≥ 0.7×.
+// - Who was the limit: while wrk runs the bench samples /proc: CPU of wrk's busiest
+//   thread (~1.0 core = wrk was the limit), the server's total and main-thread CPU
+//   (~1.0 core on the main thread = the server's event loop was the limit) and the whole
+//   machine's busy cores (wrk and the server share it; on 2 cores both fit).
+// - After each gateway run the bench counts the lines of its request log (the gateway is
+//   stopped with SIGTERM first, so the drain's flush is checked too): at least one line per
+//   answered request.
+// Env: BENCH_ROUNDS (5), BENCH_DURATION_S (5), BENCH_WARMUP_S (2), BENCH_CONNECTIONS (32),
+// BENCH_WRK_THREADS (1), BENCH_WRK (wrk's path), BENCH_NODE_ARGS (extra node flags for
+// both servers, e.g. --cpu-prof), BENCH_NO_BUILD=1 (use dist/ as it is).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify from 'fastify';
-import * as hdr from 'hdr-histogram-js';
-import { Pool } from 'undici';
-import { createGateway } from '../src/gateway/app.js';
-import { envDefaults } from '../src/gateway/config/env.js';
-import { median } from './lib/proc.js';
+import { ensureBuilt } from './lib/build.js';
+import { BENCH_TOKEN, startBareTarget, startGatewayTarget, type HttpTarget, type HttpTargetName } from './lib/http-targets.js';
+import { median, stopChild } from './lib/proc.js';
+import { findWrk, runWrk, writeScript, type WrkRequest, type WrkResult } from './lib/wrk.js';
 
-const DURATION_MS = Math.min(60, Math.max(1, Number(process.env.BENCH_DURATION_S ?? 3))) * 1000;
-const CONNECTIONS = Math.min(256, Math.max(1, Number(process.env.BENCH_CONNECTIONS ?? 32)));
-const ROUNDS = Math.min(9, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)));
+const num = (name: string, def: number, min: number, max: number) => {
+  const v = Number(process.env[name] ?? def);
+  return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : def;
+};
+const ROUNDS = num('BENCH_ROUNDS', 5, 1, 15);
+const DURATION_S = num('BENCH_DURATION_S', 5, 1, 60);
+const WARMUP_S = num('BENCH_WARMUP_S', 2, 1, 30);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 32, 1, 1024);
+const WRK_THREADS = num('BENCH_WRK_THREADS', 1, 1, 16);
+const BAR = 0.7;
+/** A thread at this share of a core or more was saturated. */
+const SATURATED = 0.9;
 
-interface RoundResult {
-  rps: number;
-  p99Ms: number;
-  errors: number;
-}
+type RouteName = 'health' | 'enqueue';
+const ROUTES: Record<RouteName, WrkRequest> = {
+  health: { method: 'GET', path: '/health', headers: { authorization: `Bearer ${BENCH_TOKEN}` } },
+  enqueue: {
+    method: 'POST',
+    path: '/v1/enqueue',
+    headers: { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ to: 'bench', envelope: { n: 1, text: 'hello conduit' } }),
+  },
+};
+const ROUTE_LABEL: Record<RouteName, string> = { health: 'GET /health', enqueue: 'POST /v1/enqueue' };
+const NAMES: readonly RouteName[] = ['health', 'enqueue'];
 
-async function bareServer() {
-  const app = Fastify({ logger: false });
-  let seq = 0;
-  app.post(
-    '/v1/enqueue',
-    {
-      schema: {
-        body: { type: 'object', required: ['to', 'envelope'], additionalProperties: false, properties: { to: { type: 'string' }, envelope: {} } },
-      },
-    },
-    async (request) => ({ id: `m-${++seq}`, stream: (request.body as { to: string }).to }),
+type Results = Record<RouteName, Record<HttpTargetName, WrkResult[]>>;
+
+const f = (x: number, d = 2) => x.toFixed(d);
+/** The server's CPU per answered request: robust to the machine being shared (rates are not). */
+const usPerReq = (r: WrkResult) => (r.serverCpu.total / r.rps) * 1e6;
+const rps = (x: number) => Math.round(x).toLocaleString('en-US').padStart(7);
+
+function printRun(round: number, t: HttpTargetName, route: RouteName, r: WrkResult): void {
+  console.log(
+    `  round ${round} ${t.padEnd(7)} ${ROUTE_LABEL[route].padEnd(16)} ${rps(r.rps)} req/s  p50 ${f(r.p50Ms)} ms  p99 ${f(r.p99Ms)} ms  non-2xx ${r.non2xx}  errors ${r.socketErrors}` +
+      ` | server ${f(r.serverCpu.total)} cores (main thread ${f(r.serverCpu.main)}, ${usPerReq(r).toFixed(0)} CPU-µs/req)  wrk ${f(r.wrkCpu.total)} cores (busiest thread ${f(r.wrkCpu.busiestThread)})  machine ${f(r.machineBusyCores, 1)}/${r.machineCores} cores busy`,
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-async function gatewayServer(dir: string) {
-  const env = envDefaults({
-    CONDUIT_HTTP_PORT: 0,
-    CONDUIT_WS_PORT: 0,
-    CONDUIT_CONFIG: join(dir, 'none.yaml'),
-    CONDUIT_HTTP_LOG: join(dir, 'http.jsonl'),
-    CONDUIT_WS_LOG: join(dir, 'ws.jsonl'),
-    CONDUIT_BLOB_LOCAL_DIR: join(dir, 'blobs'),
-    CONDUIT_LOG_LEVEL: 'warn',
-    // Limits are checked on every request (that cost is measured) but set out of reach.
-    CONDUIT_RATE_LIMIT: 100_000_000,
-    CONDUIT_RATE_LIMIT_PER_IP: 100_000_000,
-    CONDUIT_STREAM_MAX_DEPTH: 100_000_000,
-  });
-  const gw = await createGateway({ env, configOptional: true });
-  const { httpUrl } = await gw.listen();
-  return { url: httpUrl, close: () => gw.close() };
+async function countLines(file: string): Promise<number> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
-async function round(url: string, label: string): Promise<RoundResult> {
-  const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  let ok = 0;
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + DURATION_MS;
-  const loop = async (i: number) => {
-    const body = JSON.stringify({ to: `bench-${label}-${i}`, envelope: { n: i, text: 'hello conduit' } });
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      try {
-        const res = await pool.request({ method: 'POST', path: '/v1/enqueue', headers: { 'content-type': 'application/json' }, body });
-        await res.body.dump();
-        if (res.statusCode === 200) ok += 1;
-        else errors += 1;
-      } catch {
-        errors += 1;
-      }
-      histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => loop(i)));
-  const elapsedS = (performance.now() - started) / 1000;
-  await pool.close();
-  return { rps: ok / elapsedS, p99Ms: histogram.getValueAtPercentile(99) / 1000, errors };
-}
-
-
-async function main() {
-  const dir = await mkdtemp(join(tmpdir(), 'conduit-bench-'));
-  const bare = await bareServer();
-  const gateway = await gatewayServer(dir);
-  const results = { bare: [] as RoundResult[], gateway: [] as RoundResult[] };
-  try {
-    console.log(`http-enqueue: ${CONNECTIONS} connections, ${DURATION_MS / 1000} s per target, ${ROUNDS} rounds`);
-    await round(bare.url, 'warm'); // warm-up (JIT, connections), not counted
-    await round(gateway.url, 'warm');
-    for (let r = 0; r < ROUNDS; r++) {
-      // Alternate the order so neither target always runs on a warmer machine.
-      const order = r % 2 === 0 ? (['bare', 'gateway'] as const) : (['gateway', 'bare'] as const);
-      for (const target of order) {
-        const res = await round(target === 'bare' ? bare.url : gateway.url, `${target}-${r}`);
-        results[target].push(res);
-        console.log(`  round ${r + 1} ${target.padEnd(7)} ${res.rps.toFixed(0).padStart(7)} req/s  p99 ${res.p99Ms.toFixed(2)} ms  errors ${res.errors}`);
-      }
-    }
-  } finally {
-    await gateway.close();
-    await bare.close();
-    await rm(dir, { recursive: true, force: true });
+/** Warm `t` up, then measure every route on it; returns the requests it answered (warm-up included). */
+async function measure(t: HttpTarget, wrk: string, scripts: Record<RouteName, string>, round: number, results: Results): Promise<number> {
+  let answered = 0;
+  for (const route of NAMES) {
+    const run = (durationS: number) =>
+      runWrk({ wrk, url: t.url, script: scripts[route], threads: WRK_THREADS, connections: CONNECTIONS, durationS, serverPid: t.pid });
+    const warm = await run(WARMUP_S);
+    const r = await run(DURATION_S);
+    answered += warm.requests + r.requests;
+    if (r.non2xx > 0 || r.socketErrors > 0) console.log(`  warning: ${t.name} ${ROUTE_LABEL[route]}: ${r.non2xx} non-2xx answers, ${r.socketErrors} socket errors`);
+    results[route][t.name].push(r);
+    printRun(round, t.name, route, r);
   }
-  const summary = (xs: RoundResult[]) => ({ rps: median(xs.map((x) => x.rps)), p99: median(xs.map((x) => x.p99Ms)) });
-  const b = summary(results.bare);
-  const g = summary(results.gateway);
-  console.log('');
-  console.log(`target    req/s (median)   p99 ms (median)`);
-  console.log(`bare      ${b.rps.toFixed(0).padStart(14)}   ${b.p99.toFixed(2).padStart(15)}`);
-  console.log(`gateway   ${g.rps.toFixed(0).padStart(14)}   ${g.p99.toFixed(2).padStart(15)}`);
-  console.log(`ratio gateway/bare: throughput ${(g.rps / b.rps).toFixed(2)}x, p99 ${(g.p99 / b.p99).toFixed(2)}x`);
+  return answered;
 }
 
-await main();
+function summarise(results: Results): boolean {
+  let met = true;
+  console.log(`\nmedians over ${ROUNDS} rounds (generator: wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${DURATION_S}s):`);
+  for (const route of NAMES) {
+    const { bare, gateway } = results[route];
+    const m = (xs: WrkResult[], pick: (r: WrkResult) => number) => median(xs.map(pick));
+    for (const [name, xs] of [['bare', bare], ['gateway', gateway]] as const) {
+      console.log(
+        `  ${name.padEnd(7)} ${ROUTE_LABEL[route].padEnd(16)} ${rps(m(xs, (r) => r.rps))} req/s  p50 ${f(m(xs, (r) => r.p50Ms))} ms  p99 ${f(m(xs, (r) => r.p99Ms))} ms` +
+          `  server ${f(m(xs, (r) => r.serverCpu.total))} cores (main ${f(m(xs, (r) => r.serverCpu.main))}, ${m(xs, usPerReq).toFixed(0)} CPU-µs/req)  wrk busiest thread ${f(m(xs, (r) => r.wrkCpu.busiestThread))} core`,
+      );
+    }
+    const perRound = gateway.map((g, i) => g.rps / bare[i].rps);
+    const ofMedians = m(gateway, (r) => r.rps) / m(bare, (r) => r.rps);
+    const ratio = median(perRound);
+    met &&= ratio >= BAR;
+    console.log(
+      `  ${ROUTE_LABEL[route]}: gateway/bare ${f(ratio)}× (median of per-round ratios ${perRound.map((x) => f(x)).join(', ')}; ratio of medians ${f(ofMedians)}×) — bar ≥ ${BAR}×: ${ratio >= BAR ? 'met' : 'MISSED'}`,
+    );
+    console.log(`  ${ROUTE_LABEL[route]}: server CPU per request gateway/bare ${f(median(gateway.map((g, i) => usPerReq(g) / usPerReq(bare[i]))))}× (median of per-round ratios)`);
+  }
+  // Whether the generator limited any run: wrk's busiest thread at ~a full core.
+  const all = NAMES.flatMap((route) => [...results[route].bare, ...results[route].gateway]);
+  const wrkMax = Math.max(...all.map((r) => r.wrkCpu.busiestThread));
+  const saturatedWrk = all.filter((r) => r.wrkCpu.busiestThread >= SATURATED).length;
+  const serverMain = NAMES.flatMap((route) => results[route].gateway.map((r) => r.serverCpu.main));
+  console.log(
+    saturatedWrk > 0
+      ? `generator: wrk WAS the limit in ${saturatedWrk} of ${all.length} runs (its busiest thread at ≥ ${SATURATED} core; max ${f(wrkMax)}): those figures describe wrk, not the server`
+      : `generator: wrk was not the limit (its busiest thread at most ${f(wrkMax)} core in any run); the gateway's main thread ran at ${f(Math.min(...serverMain))}–${f(Math.max(...serverMain))} core`,
+  );
+  return met;
+}
+
+async function main(): Promise<number> {
+  const wrk = findWrk();
+  if (!wrk) {
+    console.log('http-enqueue: SKIPPED — wrk is not installed (Debian/Ubuntu: apt-get install wrk; or set BENCH_WRK to its path). A Node client would measure itself, not the servers.');
+    return 0;
+  }
+  await ensureBuilt();
+  const root = await mkdtemp(join(tmpdir(), 'conduit-bench-http-'));
+  const live: HttpTarget[] = [];
+  try {
+    await writeFile(join(root, 'conduit.yaml'), 'tenants: {}\n');
+    const scripts = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await writeScript(root, n, ROUTES[n])]))) as Record<RouteName, string>;
+    const results: Results = { health: { bare: [], gateway: [] }, enqueue: { bare: [], gateway: [] } };
+    console.log(
+      `http-enqueue: generator wrk (${wrk}) -t${WRK_THREADS} -c${CONNECTIONS}, ${WARMUP_S} s warm-up + ${DURATION_S} s per route, ${ROUNDS} rounds, servers alternate; request log on`,
+    );
+    for (let r = 1; r <= ROUNDS; r++) {
+      const order: HttpTargetName[] = r % 2 === 1 ? ['bare', 'gateway'] : ['gateway', 'bare'];
+      for (const name of order) {
+        const httpLog = join(root, `http-${r}.jsonl`);
+        const t = name === 'bare' ? await startBareTarget() : await startGatewayTarget(root, httpLog);
+        live.push(t);
+        if (r === 1) console.log(`  ${name} = ${t.command} (pid ${t.pid})`);
+        const answered = await measure(t, wrk, scripts, r, results);
+        await stopChild(t.child);
+        live.splice(live.indexOf(t), 1);
+        if (name === 'gateway') {
+          const lines = await countLines(httpLog);
+          const ok = lines >= answered;
+          console.log(`  round ${r} gateway request log: ${lines} lines for ${answered} answered requests (after SIGTERM) — ${ok ? 'none missing' : 'LINES MISSING'}`);
+          if (!ok) throw new Error(`the gateway's request log lost ${answered - lines} lines`);
+          await rm(httpLog, { force: true });
+        }
+      }
+    }
+    return summarise(results) || process.env.BENCH_STRICT !== '1' ? 0 : 1;
+  } finally {
+    for (const t of live) await stopChild(t.child);
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  console.error(err);
+  return 1;
+});

@@ -55,6 +55,19 @@ export async function threadStats(pid: number): Promise<Map<string, { cpu: numbe
   return out;
 }
 
+/** CPU seconds (utime + stime) of each thread of `pid`, by thread id, with the thread's name. */
+export async function threadCpu(pid: number): Promise<Map<string, { name: string; cpu: number }>> {
+  const out = new Map<string, { name: string; cpu: number }>();
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const tid of tids) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(tid, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+  }
+  return out;
+}
+
 /** Busy and total jiffies of the whole machine (all cores) from /proc/stat. */
 export async function machineJiffies(): Promise<{ busy: number; total: number }> {
   const line = (await readFile('/proc/stat', 'utf8').catch(() => 'cpu 0 0 0 0')).split('\n')[0];

@@ -3,11 +3,12 @@
 // server plus sha256 of every byte — the reference for what the hashing requirement alone
 // costs on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATEWAY_NODE_FLAGS } from '../../src/gateway/node-flags.js';
+import { GATEWAY_CLI as CLI } from '../lib/build.js';
 import { waitMessage } from '../lib/proc.js';
+
+export { ensureBuilt } from '../lib/build.js';
 
 export type TargetName = 'gateway' | 'raw' | 'raw+sha256';
 
@@ -19,9 +20,6 @@ export interface Target {
   pid: number;
   child: ChildProcess;
 }
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'gateway', 'cli.js');
 
 // Both raw servers write each request body, unparsed, to its own file with the blob
 // store's durability (fs write stream with flush: fsync before close), and answer 201.
@@ -52,34 +50,6 @@ const server = createServer(async (req, res) => {
 server.listen(0, '127.0.0.1', () => process.send({ type: 'raw:ready', port: server.address().port, pid: process.pid }));
 process.on('disconnect', () => process.exit(0));
 `;
-
-/** Newest mtime (ms) of the .ts files under `dir`. */
-function newestTs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Build dist/ when it is missing or older than src/ (unless BENCH_NO_BUILD=1). */
-export async function ensureBuilt(): Promise<void> {
-  const stale = !existsSync(CLI) || statSync(CLI).mtimeMs < newestTs(join(ROOT, 'src', 'gateway'));
-  if (!stale) return;
-  if (process.env.BENCH_NO_BUILD === '1') {
-    if (!existsSync(CLI)) throw new Error('dist/gateway/cli.js is missing: run `npm run build`');
-    console.error('warning: dist/ is older than src/ (BENCH_NO_BUILD=1: benchmarking it anyway)');
-    return;
-  }
-  console.error('dist/ is older than src/: running `npm run build`');
-  const child = spawn('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  // tsc emits even when it reports type errors (possibly in files outside the gateway).
-  if (code !== 0 && !(existsSync(CLI) && statSync(CLI).mtimeMs >= newestTs(join(ROOT, 'src', 'gateway')))) {
-    throw new Error(`npm run build failed (exit ${code})`);
-  }
-  if (code !== 0) console.error('warning: `npm run build` reported errors; dist/gateway was emitted and is used');
-}
 
 /** The gateway on the local blob store under `root`, its limits opened to `uploads` × `size`. */
 export async function startGateway(root: string, uploads: number, size: number): Promise<Target> {

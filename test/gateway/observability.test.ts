@@ -63,10 +63,28 @@ describe('/metrics', () => {
     const res = await call(`${g.httpUrl}/metrics`);
     expect(res.status).toBe(200);
     expect(String(res.headers['content-type'])).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(/conduit_http_requests_total\{method="POST",route="\/v1\/enqueue",status="200"\} 1/);
-    expect(res.text).toMatch(/conduit_tenant_events_total\{tenant="acme",counter="enqueued"\} 1/);
+    expect(res.text).toMatch(/conduit_http_requests_total\{method="POST",route="\/v1\/enqueue",status="200"\} 1\n/);
+    expect(res.text).toMatch(/conduit_tenant_events_total\{tenant="acme",counter="enqueued"\} 1\n/);
     expect(res.text).toMatch(/conduit_streams\{figure="depth"\} 1/);
     expect(res.text).toMatch(/process_resident_memory_bytes/);
+  });
+
+  it('counts every request once, however often it is scraped (the counters are copied at scrape time)', async () => {
+    const g = await startGateway({ yaml: TWO_TENANTS });
+    open.push(g);
+    await enqueue(g.httpUrl, 'orders', 1, 'acme-token-1');
+    await enqueue(g.httpUrl, 'orders', 2, 'acme-token-1');
+    await enqueue(g.httpUrl, 'orders', 3, 'wrong-token-zz');
+    await call(`${g.httpUrl}/metrics`);
+    const res = await call(`${g.httpUrl}/metrics`);
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(res.text)?.[1]);
+    expect(value('conduit_http_requests_total{method="POST",route="/v1/enqueue",status="200"}')).toBe(2);
+    expect(value('conduit_http_requests_total{method="POST",route="/v1/enqueue",status="401"}')).toBe(1);
+    // The first scrape finished before the second began; the second is still running.
+    expect(value('conduit_http_requests_total{method="GET",route="/metrics",status="200"}')).toBe(1);
+    expect(value('conduit_tenant_events_total{tenant="acme",counter="requests"}')).toBe(2);
+    expect(value('conduit_tenant_events_total{tenant="acme",counter="enqueued"}')).toBe(2);
+    expect(value('conduit_http_request_duration_seconds_count{method="POST",route="/v1/enqueue"}')).toBe(3);
   });
 });
 

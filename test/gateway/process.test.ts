@@ -1,76 +1,23 @@
 // The process entry as a child: ready line + IPC, SIGHUP reload, SIGTERM drain and exit
 // code, startup failures, and `conduit config check`. Run through tsx (no build needed).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childGateways, type Started } from './child.js';
 import { call, enqueue, TWO_TENANTS, until } from './helpers.js';
 import { GATEWAY_NODE_FLAGS } from '../../src/gateway/node-flags.js';
 
-const CLI = ['--import', 'tsx', 'src/gateway/cli.ts'];
 let dir: string;
-const children: ChildProcess[] = [];
+const { start, ready } = childGateways(() => dir);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'conduit-proc-'));
 });
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  messages: unknown[];
-  exited: Promise<number | null>;
-  /** After exit, once stdout and stderr have ended too. */
-  closed: Promise<void>;
-}
-
-function start(env: Record<string, string>, args: string[] = [], nodeFlags: readonly string[] = []): Started {
-  const child = spawn(process.execPath, [...nodeFlags, ...CLI, ...args], {
-    env: {
-      ...process.env,
-      CONDUIT_HTTP_PORT: '0',
-      CONDUIT_WS_PORT: '0',
-      CONDUIT_HTTP_LOG: join(dir, 'http.jsonl'),
-      CONDUIT_WS_LOG: join(dir, 'ws.jsonl'),
-      CONDUIT_BLOB_LOCAL_DIR: join(dir, 'blobs'),
-      CONDUIT_LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  const messages: unknown[] = [];
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  child.on('message', (m) => messages.push(m));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  return { child, stdout: () => out, stderr: () => err, messages, exited, closed };
-}
-
-function ready(s: Started): Promise<{ type: string; httpUrl: string; wsUrl: string; pid: number }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready message; stderr: ${s.stderr()}`)), 20_000);
-    s.child.on('message', (m: { type?: string }) => {
-      if (m.type === 'conduit:ready') {
-        clearTimeout(timer);
-        resolve(m as never);
-      }
-    });
-    s.exited.then((code) => reject(new Error(`exited ${code}: ${s.stderr()}`)));
-  });
-}
 
 describe('conduit serve (child process)', () => {
   it('warns once when started without the gateway\'s Node flags, and not with them', async () => {

@@ -5,8 +5,8 @@ describe('HttpStats', () => {
   it('counts by route and status and reports HDR percentiles in ms', () => {
     const s = new HttpStats();
     expect(s.snapshot().latencyMs).toEqual({ p50: 0, p90: 0, p95: 0, p99: 0, max: 0, mean: 0, count: 0 });
-    for (let i = 1; i <= 100; i++) s.record('POST /v1/enqueue', i === 100 ? 503 : 200, i);
-    s.record('GET /health', 200, 0.5);
+    for (let i = 1; i <= 100; i++) s.record('POST', '/v1/enqueue', i === 100 ? 503 : 200, i);
+    s.record('GET', '/health', 200, 0.5);
     const snap = s.snapshot();
     expect(snap.requests).toBe(101);
     expect(snap.byRoute).toEqual({ 'POST /v1/enqueue': 100, 'GET /health': 1 });
@@ -21,7 +21,7 @@ describe('HttpStats', () => {
 
   it('never reports a percentile above the maximum (HDR buckets round up)', () => {
     const s = new HttpStats();
-    for (const ms of [8.295, 50.265, 2.1]) s.record('GET /v1/metrics', 200, ms);
+    for (const ms of [8.295, 50.265, 2.1]) s.record('GET', '/v1/metrics', 200, ms);
     const l = s.snapshot().latencyMs;
     expect(l.max).toBe(50.265);
     expect(l.p99).toBe(l.max);

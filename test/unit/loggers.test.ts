@@ -1,11 +1,14 @@
-// The gateway's loggers: JSON lines with ts and a level label, and nothing thrown by a
-// late log call after close() (a socket that closes after the gateway may still log).
+// The gateway's loggers: JSON lines with ts and a level label, nothing thrown by a late
+// log call after close() (a socket that closes after the gateway may still log), and the
+// request/WebSocket files' batching: lines wait in a buffer, reach the file within
+// CONDUIT_LOG_FLUSH_MS, and close() writes every buffered line.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envDefaults } from '../../src/gateway/config/env.js';
-import { createLogs } from '../../src/gateway/observability/loggers.js';
+import { createLogs, LOG_BATCH_BYTES } from '../../src/gateway/observability/loggers.js';
+import { until } from '../gateway/helpers.js';
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -13,19 +16,85 @@ afterEach(async () => {
   dir = undefined;
 });
 
+async function logsWith(flushMs: number) {
+  dir = await mkdtemp(join(tmpdir(), 'conduit-logs-'));
+  const env = envDefaults({
+    CONDUIT_HTTP_LOG: join(dir, 'a', 'http.jsonl'),
+    CONDUIT_WS_LOG: join(dir, 'ws.jsonl'),
+    CONDUIT_LOG_LEVEL: 'silent',
+    CONDUIT_LOG_FLUSH_MS: flushMs,
+  });
+  return { env, owned: await createLogs(env) };
+}
+
+const lines = async (file: string) =>
+  (await readFile(file, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
 describe('createLogs', () => {
   it('writes JSON lines, and drops (not throws) lines logged after close()', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'conduit-logs-'));
-    const env = envDefaults({ CONDUIT_HTTP_LOG: join(dir, 'a', 'http.jsonl'), CONDUIT_WS_LOG: join(dir, 'ws.jsonl'), CONDUIT_LOG_LEVEL: 'silent' });
-    const owned = await createLogs(env);
+    const { env, owned } = await logsWith(100);
     owned.logs.http.info({ reqId: 'h-1', status: 200 });
     owned.logs.ws.info({ event: 'connect' });
     await owned.close();
     expect(() => owned.logs.http.info({ reqId: 'h-2' })).not.toThrow();
     expect(() => owned.logs.ws.info({ event: 'close' })).not.toThrow();
     expect(() => owned.logs.app.error('late')).not.toThrow();
-    const http = (await readFile(env.CONDUIT_HTTP_LOG, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(http).toEqual([{ level: 'info', ts: expect.stringMatching(/^\d{4}-/), reqId: 'h-1', status: 200 }]);
-    expect(JSON.parse(await readFile(env.CONDUIT_WS_LOG, 'utf8'))).toMatchObject({ event: 'connect' });
+    expect(await lines(env.CONDUIT_HTTP_LOG)).toEqual([{ level: 'info', ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), reqId: 'h-1', status: 200 }]);
+    expect(await lines(env.CONDUIT_WS_LOG)).toMatchObject([{ event: 'connect' }]);
+  });
+
+  it('batches lines: none written at once, all written within CONDUIT_LOG_FLUSH_MS', async () => {
+    const { env, owned } = await logsWith(200);
+    try {
+      for (let i = 0; i < 3; i++) owned.logs.http.info({ reqId: `h-${i}` });
+      // Fewer bytes than a batch: nothing was handed to the file yet.
+      expect(await lines(env.CONDUIT_HTTP_LOG)).toEqual([]);
+      const written = await until(async () => {
+        const l = await lines(env.CONDUIT_HTTP_LOG);
+        return l.length === 3 ? l : undefined;
+      }, 5000);
+      expect(written.map((l) => l.reqId)).toEqual(['h-0', 'h-1', 'h-2']);
+    } finally {
+      await owned.close();
+    }
+  });
+
+  it('writes a full batch without waiting for the interval', async () => {
+    const { env, owned } = await logsWith(10_000);
+    try {
+      const pad = 'x'.repeat(200);
+      const n = Math.ceil(LOG_BATCH_BYTES / 200) + 1;
+      for (let i = 0; i < n; i++) owned.logs.http.info({ reqId: `h-${i}`, pad });
+      const written = await until(async () => ((await lines(env.CONDUIT_HTTP_LOG)).length > 0 ? true : undefined), 5000);
+      expect(written).toBe(true);
+    } finally {
+      await owned.close();
+    }
+  });
+
+  it('close() writes every buffered line, whatever the interval', async () => {
+    const { env, owned } = await logsWith(10_000);
+    for (let i = 0; i < 50; i++) owned.logs.http.info({ reqId: `h-${i}` });
+    for (let i = 0; i < 5; i++) owned.logs.ws.info({ event: 'close', connId: `c-${i}` });
+    await owned.close();
+    expect((await lines(env.CONDUIT_HTTP_LOG)).map((l) => l.reqId)).toEqual(Array.from({ length: 50 }, (_, i) => `h-${i}`));
+    expect(await lines(env.CONDUIT_WS_LOG)).toHaveLength(5);
+  });
+
+  it('CONDUIT_LOG_FLUSH_MS=0 writes each line as it is logged', async () => {
+    const { env, owned } = await logsWith(0);
+    try {
+      owned.logs.http.info({ reqId: 'h-1' });
+      const written = await until(async () => {
+        const l = await lines(env.CONDUIT_HTTP_LOG);
+        return l.length === 1 ? l : undefined;
+      }, 5000);
+      expect(written[0]).toMatchObject({ reqId: 'h-1' });
+    } finally {
+      await owned.close();
+    }
   });
 });

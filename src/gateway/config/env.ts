@@ -40,6 +40,7 @@ export const envSchema = z.object({
   CONDUIT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONDUIT_HTTP_LOG: z.string().default('reports/gateway-http.log.jsonl'),
   CONDUIT_WS_LOG: z.string().default('reports/gateway-ws.log.jsonl'),
+  CONDUIT_LOG_FLUSH_MS: int(100, 0, 10_000),
 
   CONDUIT_STREAMS_BACKEND: z.enum(['memory', 'redis']).default('memory'),
   CONDUIT_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),

@@ -1,6 +1,9 @@
-// HTTP request statistics for GET /v1/metrics: counts by route and by status, and the
-// latency distribution in an HDR histogram (microsecond resolution, 3 significant
-// digits), reported in milliseconds.
+// HTTP request statistics for GET /v1/metrics and /metrics: per (method, route pattern)
+// a RouteSeries with its count by status, and one latency distribution for all requests
+// in an HDR histogram (microsecond resolution, 3 significant digits), reported in
+// milliseconds. Recording is on every request's path, so it only adds to numbers in
+// objects found by two Map lookups; totals by route and by status are summed when a
+// snapshot is taken.
 import { createRequire } from 'node:module';
 import type { Histogram } from 'hdr-histogram-js';
 
@@ -51,27 +54,64 @@ export function summariseMs(h: Histogram): LatencySummaryMs {
   };
 }
 
+/** The requests of one method and route pattern (e.g. POST /v1/enqueue). */
+export class RouteSeries {
+  /** "METHOD route", the key of /v1/metrics `byRoute`. */
+  readonly key: string;
+  /** Prometheus labels, built once (frozen). */
+  readonly labels: Readonly<{ method: string; route: string }>;
+  requests = 0;
+  readonly byStatus = new Map<number, number>();
+
+  constructor(method: string, route: string) {
+    this.key = `${method} ${route}`;
+    this.labels = Object.freeze({ method, route });
+  }
+}
+
 export class HttpStats {
-  private requests = 0;
-  private readonly byRoute = new Map<string, number>();
-  private readonly byStatus = new Map<string, number>();
+  private readonly byMethod = new Map<string, Map<string, RouteSeries>>();
   private readonly latency = newLatencyHistogram();
 
-  /** `route` is the route pattern (e.g. "POST /v1/enqueue"), never the raw URL. */
-  record(route: string, status: number, durMs: number): void {
-    this.requests += 1;
-    this.byRoute.set(route, (this.byRoute.get(route) ?? 0) + 1);
-    const s = String(status);
-    this.byStatus.set(s, (this.byStatus.get(s) ?? 0) + 1);
+  /** The series of `method` and route pattern `route` (never a raw URL: the set stays small). */
+  series(method: string, route: string): RouteSeries {
+    let routes = this.byMethod.get(method);
+    if (!routes) {
+      routes = new Map();
+      this.byMethod.set(method, routes);
+    }
+    let s = routes.get(route);
+    if (!s) {
+      s = new RouteSeries(method, route);
+      routes.set(route, s);
+    }
+    return s;
+  }
+
+  /** Record one finished request; returns its series. */
+  record(method: string, route: string, status: number, durMs: number): RouteSeries {
+    const s = this.series(method, route);
+    s.requests += 1;
+    s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1);
     this.latency.recordValue(Math.max(1, Math.round(durMs * 1000)));
+    return s;
+  }
+
+  /** Every series recorded so far. */
+  *allSeries(): IterableIterator<RouteSeries> {
+    for (const routes of this.byMethod.values()) yield* routes.values();
   }
 
   snapshot(): HttpStatsSnapshot {
-    return {
-      requests: this.requests,
-      byRoute: Object.fromEntries(this.byRoute),
-      byStatus: Object.fromEntries(this.byStatus),
-      latencyMs: summariseMs(this.latency),
-    };
+    let requests = 0;
+    const byRoute: Record<string, number> = {};
+    const byStatus: Record<string, number> = {};
+    for (const s of this.allSeries()) {
+      if (s.requests === 0) continue;
+      requests += s.requests;
+      byRoute[s.key] = s.requests;
+      for (const [status, n] of s.byStatus) byStatus[status] = (byStatus[status] ?? 0) + n;
+    }
+    return { requests, byRoute, byStatus, latencyMs: summariseMs(this.latency) };
   }
 }

@@ -2,6 +2,19 @@
 // `ws` write JSON lines to the files named by CONDUIT_HTTP_LOG / CONDUIT_WS_LOG
 // (parent directories are created). Lines carry `ts` (ISO time) and `level` (a label).
 // Nothing here ever logs headers or query strings, so tokens never reach a log.
+//
+// The two files get a line per request and per WebSocket event, so their writes are
+// batched, as nginx's `access_log ... buffer= flush=` does: pino's destination
+// (SonicBoom) holds lines until LOG_BATCH_BYTES are buffered and writes them in one
+// write(2) from the event loop, and writes whatever it holds every CONDUIT_LOG_FLUSH_MS.
+// A write of a few KiB to the page cache costs less than handing each write to libuv's
+// thread pool and waking the loop when it is done (what an async destination does:
+// measured ~1 µs per line here, docs/performance.md); the log must be a file, not a pipe
+// to a slow reader. CONDUIT_LOG_FLUSH_MS=0 writes every line at once, asynchronously.
+// Nothing buffered is lost on a stop: close() (drain, then exit) writes it all before
+// the files close, and an exit without close() (a second stop signal, a crash) writes
+// it synchronously from the process's 'exit' event. Only a process killed outright
+// (SIGKILL, OOM) loses at most the last CONDUIT_LOG_FLUSH_MS of lines.
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
@@ -10,11 +23,32 @@ import type { GatewayLogs } from '../context.js';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
 
-const baseOptions = {
-  base: undefined,
-  timestamp: () => `,"ts":"${new Date().toISOString()}"`,
-  formatters: { level: (label: string) => ({ level: label }) },
-} satisfies pino.LoggerOptions;
+/** Bytes of lines the request and WebSocket logs buffer before a write (with CONDUIT_LOG_FLUSH_MS > 0). */
+export const LOG_BATCH_BYTES = 4096;
+// SonicBoom measures its last buffered chunk on every line it appends (Buffer.byteLength
+// of the whole chunk), so chunks are kept near one batch instead of its default 16 KiB.
+const LOG_MAX_WRITE = 8192;
+
+/** `,"ts":"<ISO time>"`, computed once per millisecond (every line of a busy millisecond shares it). */
+function isoTimestamp(): () => string {
+  let lastMs = -1;
+  let last = '';
+  return () => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      last = `,"ts":"${new Date(now).toISOString()}"`;
+    }
+    return last;
+  };
+}
+
+const baseOptions = () =>
+  ({
+    base: undefined,
+    timestamp: isoTimestamp(),
+    formatters: { level: (label: string) => ({ level: label }) },
+  }) satisfies pino.LoggerOptions;
 
 export interface OwnedLogs {
   logs: GatewayLogs;
@@ -22,11 +56,22 @@ export interface OwnedLogs {
   close(): Promise<void>;
 }
 
-function openFile(path: string): Promise<SonicBoom> {
-  mkdirSync(dirname(path), { recursive: true });
-  const dest = pino.destination({ dest: path, sync: false, mkdir: true });
+function openFile(path: string, flushMs: number): Promise<SonicBoom> {
+  const cannot = (err: unknown) => new Error(`cannot open log file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  let dest: SonicBoom;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    dest = pino.destination(
+      flushMs > 0
+        ? { dest: path, sync: true, mkdir: true, minLength: LOG_BATCH_BYTES, maxWrite: LOG_MAX_WRITE, periodicFlush: flushMs }
+        : { dest: path, sync: false, mkdir: true },
+    );
+  } catch (err) {
+    // A synchronous destination opens its file at once, and throws when it cannot.
+    return Promise.reject(cannot(err));
+  }
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(new Error(`cannot open log file ${path}: ${err.message}`));
+    const onError = (err: Error) => reject(cannot(err));
     dest.once('error', onError);
     dest.once('ready', () => {
       dest.off('error', onError);
@@ -67,14 +112,27 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
     owned.push(stdout);
     appDest = stdout;
   }
-  const app: Logger = pino({ ...baseOptions, level: env.CONDUIT_LOG_LEVEL, name: 'conduit' }, appDest);
-  const httpDest = await openFile(env.CONDUIT_HTTP_LOG);
+  const app: Logger = pino({ ...baseOptions(), level: env.CONDUIT_LOG_LEVEL, name: 'conduit' }, appDest);
+  const flushMs = env.CONDUIT_LOG_FLUSH_MS;
+  const httpDest = await openFile(env.CONDUIT_HTTP_LOG, flushMs);
   owned.push(httpDest);
-  const wsDest = env.CONDUIT_WS_LOG === env.CONDUIT_HTTP_LOG ? httpDest : await openFile(env.CONDUIT_WS_LOG);
+  const wsDest = env.CONDUIT_WS_LOG === env.CONDUIT_HTTP_LOG ? httpDest : await openFile(env.CONDUIT_WS_LOG, flushMs);
   if (wsDest !== httpDest) owned.push(wsDest);
   for (const d of [httpDest, wsDest]) d.on('error', (err) => app.error({ err }, 'log file write failed'));
-  const http = pino({ ...baseOptions, level: 'info' }, httpDest);
-  const ws = pino({ ...baseOptions, level: 'info' }, wsDest);
+  const http = pino({ ...baseOptions(), level: 'info' }, httpDest);
+  const ws = pino({ ...baseOptions(), level: 'info' }, wsDest);
+  // pino writes an asynchronous destination's buffer on exit, not a synchronous one's.
+  const files = [...new Set([httpDest, wsDest])];
+  const flushOnExit = () => {
+    for (const d of files) {
+      try {
+        d.flushSync();
+      } catch {
+        // Closed already, or exiting with nowhere to report to.
+      }
+    }
+  };
+  process.on('exit', flushOnExit);
   return {
     logs: { app, http, ws },
     async close() {
@@ -82,6 +140,7 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
       // the loggers drop lines instead of writing to an ended stream (which throws).
       for (const logger of [app, http, ws]) logger.level = 'silent';
       await Promise.all(owned.map(endStream));
+      process.off('exit', flushOnExit);
     },
   };
 }

@@ -1,6 +1,12 @@
 // The gateway's metrics: a prom-client registry (GET /metrics) and the JSON document of
 // GET /v1/metrics, built from HttpStats, ProcessStats, per-tenant counters and the
 // sections other parts add (`ws`, `uploads`) through addJsonSection.
+//
+// Counting is on every request's path and scraping is not, so counters are plain
+// numbers (HttpStats' series, the tenants' records) that the Prometheus counters copy
+// in their collect() when /metrics is read — prom-client's own inc() would hash the
+// label set on every request. Only the duration histogram observes per request (its
+// buckets cannot be copied in), with each series' labels built once.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GatewayMetrics } from '../context.js';
 import type { StreamTotals } from '../streams/types.js';
@@ -18,18 +24,24 @@ export class GatewayMetricsImpl implements GatewayMetrics {
   private streamTotals: (() => StreamTotals) | undefined;
   private inflight: () => number = () => 0;
 
-  private readonly promRequests: Counter<'method' | 'route' | 'status'>;
   private readonly promDuration: Histogram<'method' | 'route'>;
-  private readonly promTenant: Counter<'tenant' | 'counter'>;
 
   constructor(opts: { startedAt: number; memwatch: boolean }) {
     this.process = new ProcessStats(opts.startedAt, opts.memwatch);
     collectDefaultMetrics({ register: this.registry });
-    this.promRequests = new Counter({
+    const http = this.http;
+    const tenants = this.tenants;
+    new Counter({
       name: 'conduit_http_requests_total',
       help: 'HTTP requests by method, route pattern and status',
       labelNames: ['method', 'route', 'status'],
       registers: [this.registry],
+      collect(this: Counter<'method' | 'route' | 'status'>) {
+        this.reset();
+        for (const s of http.allSeries()) {
+          for (const [status, n] of s.byStatus) this.inc({ ...s.labels, status: String(status) }, n);
+        }
+      },
     });
     this.promDuration = new Histogram({
       name: 'conduit_http_request_duration_seconds',
@@ -38,11 +50,17 @@ export class GatewayMetricsImpl implements GatewayMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
-    this.promTenant = new Counter({
+    new Counter({
       name: 'conduit_tenant_events_total',
       help: 'Per-tenant counters (requests, errors, enqueued, ...)',
       labelNames: ['tenant', 'counter'],
       registers: [this.registry],
+      collect(this: Counter<'tenant' | 'counter'>) {
+        this.reset();
+        for (const [tenant, counters] of tenants) {
+          for (const [counter, n] of Object.entries(counters)) this.inc({ tenant, counter }, n);
+        }
+      },
     });
     const post: Gauge = new Gauge({
       name: 'conduit_post_gc_heap_bytes',
@@ -67,14 +85,12 @@ export class GatewayMetricsImpl implements GatewayMetrics {
       this.tenants.set(tenant, counters);
     }
     counters[counter] = (counters[counter] ?? 0) + by;
-    this.promTenant.inc({ tenant, counter }, by);
   }
 
-  /** Record one finished HTTP request. */
+  /** Record one finished HTTP request (`route` is the route pattern, never the raw URL). */
   recordRequest(method: string, route: string, status: number, durMs: number): void {
-    this.http.record(`${method} ${route}`, status, durMs);
-    this.promRequests.inc({ method, route, status: String(status) });
-    this.promDuration.observe({ method, route }, durMs / 1000);
+    const series = this.http.record(method, route, status, durMs);
+    this.promDuration.observe(series.labels, durMs / 1000);
   }
 
   /** HTTP requests in flight right now (shown as http.inflight; the lifecycle counts them). */

@@ -12,22 +12,20 @@ const SUBSCRIBE_PATH = '/v1/subscribe';
 
 export function installAuth(app: FastifyInstance, ctx: GatewayContext): void {
   app.decorateRequest('tenant', null as never);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  // A callback hook (no promise per request): every check here is synchronous.
+  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
     // Unmatched routes answer 404 whatever the token.
-    if (request.routeOptions.url === undefined) return;
+    if (request.routeOptions.url === undefined) return done();
     const mode = request.routeOptions.config?.auth ?? 'tenant';
+    if (mode === 'none' || (mode === 'metrics' && !ctx.env.CONDUIT_PROTECT_METRICS)) return done();
     const config = ctx.config.current();
-    if (mode === 'none' || (mode === 'metrics' && !ctx.env.CONDUIT_PROTECT_METRICS)) return;
-    if (mode === 'admin') {
-      const err = checkAdmin(request.headers, config);
-      if (err) throw err;
-      return;
-    }
+    if (mode === 'admin') return done(checkAdmin(request.headers, config));
     // `?token=` only for the WebSocket route (browsers cannot set headers on it).
     const query = request.routeOptions.url === SUBSCRIBE_PATH ? (request.query as Record<string, unknown>) : undefined;
     const result = authenticate(request.headers, query, config);
-    if (!result.ok) throw result.error;
+    if (!result.ok) return done(result.error);
     request.tenant = result.tenant;
+    done();
   });
 }
 

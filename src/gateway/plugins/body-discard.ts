@@ -40,12 +40,12 @@ export function discardBody(raw: IncomingMessage, maxBytes = DISCARD_MAX_BYTES, 
 }
 
 export function installBodyDiscard(app: FastifyInstance): void {
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
-    if (reply.statusCode < 400 || request.headers.upgrade !== undefined) return payload;
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload, done) => {
     const raw = request.raw;
-    if (raw.complete) return payload;
-    const ended = await discardBody(raw);
-    if (!ended) reply.header('connection', 'close');
-    return payload;
+    if (reply.statusCode < 400 || request.headers.upgrade !== undefined || raw.complete) return done(null, payload);
+    void discardBody(raw).then((ended) => {
+      if (!ended) reply.header('connection', 'close');
+      done(null, payload);
+    });
   });
 }

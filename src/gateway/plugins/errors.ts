@@ -122,13 +122,13 @@ export function makeClientErrorHandler(log: Logger): (err: NodeJS.ErrnoException
 export function installErrorHandlers(app: FastifyInstance, ctx: GatewayContext): void {
   app.decorateRequest('errorCode', undefined);
   // An error status with no body (a plugin's bare `reply.code(404).send()`): give it the shape.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode < 400 || request.errorCode !== undefined) return payload;
-    if (payload !== undefined && payload !== null && payload !== '') return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode < 400 || request.errorCode !== undefined) return done(null, payload);
+    if (payload !== undefined && payload !== null && payload !== '') return done(null, payload);
     const gerr = errorForBareStatus(reply.statusCode, request.method, request.url.split('?')[0]!);
     request.errorCode = gerr.code;
     reply.type('application/json; charset=utf-8');
-    return JSON.stringify(gerr.toBody());
+    done(null, JSON.stringify(gerr.toBody()));
   });
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const gerr = toGatewayError(error);

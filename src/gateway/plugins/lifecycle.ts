@@ -96,7 +96,7 @@ export class GatewayLifecycle implements Lifecycle {
 
 /** The onRequest guard: count the request in flight, refuse new work while draining. */
 export function installDrainGuard(app: FastifyInstance, lifecycle: GatewayLifecycle): void {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     // A WebSocket upgrade is not an HTTP request in flight: its drain hook ends it.
     if (request.headers.upgrade === undefined) {
       const end = lifecycle.begin();
@@ -104,7 +104,9 @@ export function installDrainGuard(app: FastifyInstance, lifecycle: GatewayLifecy
       reply.raw.once('close', end);
     }
     if (lifecycle.draining && !request.routeOptions.config?.operational) {
-      throw new GatewayError('DRAINING', 'The gateway is draining for shutdown', { retryAfterS: 5 });
+      done(new GatewayError('DRAINING', 'The gateway is draining for shutdown', { retryAfterS: 5 }));
+      return;
     }
+    done();
   });
 }

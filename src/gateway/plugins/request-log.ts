@@ -2,6 +2,11 @@
 // ts, reqId, ip, tenant, method, path (never the query string: it may carry a token),
 // route, status, durMs, bytesIn, bytesOut, code (the error code), aborted, plus
 // whatever the route put in request.logExtra (uploads: sha256, MB/s).
+//
+// This runs on every request, so it does the least it can there: callback hooks (no
+// promise per hook), one object per line handed to pino, a flag on the request instead
+// of a set of logged requests. The line is only queued here — the log destination
+// writes lines in batches (observability/loggers.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetricsImpl } from '../observability/metrics.js';
@@ -9,8 +14,10 @@ import { tenantOf } from './auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** process.hrtime.bigint() at onRequest. */
-    startedAtNs: bigint;
+    /** performance.now() at onRequest. */
+    startedAtMs: number;
+    /** Set once this request's line was written (a request ends in one of several events). */
+    logged: boolean;
   }
 }
 
@@ -23,6 +30,7 @@ function pathOf(url: string): string {
 }
 
 function numberHeader(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
   const n = Number(Array.isArray(v) ? v[0] : v);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
@@ -33,20 +41,21 @@ export interface RequestLog {
 }
 
 export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, metrics: GatewayMetricsImpl): RequestLog {
+  const log = ctx.logs.http;
   app.decorateRequest('logExtra', null as never);
-  app.decorateRequest('startedAtNs', 0n);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    request.startedAtNs = process.hrtime.bigint();
+  app.decorateRequest('startedAtMs', 0);
+  app.decorateRequest('logged', false);
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.startedAtMs = performance.now();
     request.logExtra = {};
+    done();
   });
 
-  const logged = new WeakSet<FastifyRequest>();
   const finish = (request: FastifyRequest, reply: FastifyReply | undefined) => {
-    if (logged.has(request)) return;
-    logged.add(request);
-    const durMs = Number(process.hrtime.bigint() - request.startedAtNs) / 1e6;
+    if (request.logged) return;
+    request.logged = true;
+    const durMs = performance.now() - request.startedAtMs;
     const route = request.routeOptions.url ?? '(unmatched)';
-    const aborted = reply === undefined;
     // 499: the client went away before the answer (nginx's convention).
     const status = reply?.statusCode ?? 499;
     const tenant = tenantOf(request);
@@ -55,12 +64,13 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
       metrics.countTenant(tenant, 'requests');
       if (status >= 400) metrics.countTenant(tenant, 'errors');
     }
+    const path = pathOf(request.url);
     const line: Record<string, unknown> = {
       reqId: request.id,
       ip: request.ip,
       tenant,
       method: request.method,
-      path: pathOf(request.url),
+      path,
       route,
       status,
       durMs: Math.round(durMs * 1000) / 1000,
@@ -68,17 +78,27 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
       bytesOut: numberHeader(reply?.getHeader('content-length')) ?? 0,
     };
     if (request.errorCode) line.code = request.errorCode;
-    if (aborted) line.aborted = true;
+    if (reply === undefined) line.aborted = true;
     // Routes may refine bytesIn/bytesOut (streamed bodies) and add fields; the
     // identifying fields stay the gateway's.
-    ctx.logs.http.info({ ...line, ...request.logExtra, reqId: line.reqId, tenant, path: line.path, status });
+    const extra = request.logExtra;
+    for (const key in extra) {
+      if (key !== 'reqId' && key !== 'tenant' && key !== 'path' && key !== 'status') line[key] = extra[key];
+    }
+    log.info(line);
   };
 
-  app.addHook('onResponse', async (request, reply) => finish(request, reply));
-  app.addHook('onRequestAbort', async (request) => finish(request, undefined));
+  app.addHook('onResponse', (request, reply, done) => {
+    finish(request, reply);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    finish(request, undefined);
+    done();
+  });
   return {
     logUnrouted(request, reply) {
-      request.startedAtNs = process.hrtime.bigint();
+      request.startedAtMs = performance.now();
       request.logExtra = {};
       const done = () => finish(request, reply.raw.writableFinished ? reply : undefined);
       reply.raw.once('finish', done);

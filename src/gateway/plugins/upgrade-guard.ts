@@ -38,12 +38,13 @@ export function installUpgradeGuard(app: FastifyInstance): UpgradeGuard {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (isUpgrade(request)) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request) => {
+  app.addHook('onResponse', (request, _reply, done) => {
     if (isUpgrade(request)) endGracefully(request.raw.socket);
+    done();
   });
   return {
     settleUnrouted(request, reply) {
