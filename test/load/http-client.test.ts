@@ -2,7 +2,9 @@
 // keep-alive reuse, the connection cap, bodies in every shape, early answers, a
 // server closing kept-alive sockets, timeouts, aborts, close/destroy, bad input.
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -252,6 +254,26 @@ describe('HttpClient', () => {
     expect(classifyError(await rejection(client(cut).request({ method: 'GET', path: '/' })))).toBe('SOCKET_CLOSED');
     const untilClose = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"a":1}'));
     expect(await client(untilClose).request({ method: 'GET', path: '/' })).toEqual({ ok: true, status: 200, body: { a: 1 } });
+  });
+
+  it('loads an https: target, verifying its certificate', async () => {
+    const tls = { key: readFileSync(new URL('./fixtures/tls/key.pem', import.meta.url)), cert: readFileSync(new URL('./fixtures/tls/cert.pem', import.meta.url)) };
+    let sockets = 0;
+    const server = createHttpsServer(tls, (_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"secure":true}');
+    });
+    server.on('secureConnection', () => sockets++);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(() => new Promise((r) => server.close(r)).then(() => server.closeAllConnections()));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const trusted = client(url, { tls: { ca: tls.cert } });
+    for (let i = 0; i < 3; i++) expect(await trusted.request({ method: 'GET', path: '/' })).toEqual({ ok: true, status: 200, body: { secure: true } });
+    expect(sockets).toBe(1);
+    const untrusted = client(url);
+    const error = await rejection(untrusted.request({ method: 'GET', path: '/' }));
+    expect(error.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY/);
   });
 
   it('refuses header values and paths that would break the request framing', async () => {
