@@ -123,6 +123,7 @@ describe('HttpClient', () => {
     const bytes = await c.request({ method: 'POST', path: '/', body: Buffer.from('xyz') });
     expect(bytes.body).toEqual({ len: 3, te: null });
     expect(t.seen[0].body).toBe(parts.join(''));
+    expect(c.metrics.counter('bytesSent')).toBe(2 * 70_006 + 3);
   });
 
   it('a stream that does not match its declared length fails the request', async () => {
@@ -143,6 +144,9 @@ describe('HttpClient', () => {
     const out = await c.request({ method: 'POST', path: '/upload', body: endless(), bodyBytes: 1e9 });
     expect(out).toMatchObject({ ok: false, status: 413, error: 'HTTP_4XX', body: { big: true } });
     expect(c.pool.stats.open).toBe(0);
+    // bytesSent counts what was written before the answer, not the declared gigabyte.
+    expect(c.metrics.counter('bytesSent')).toBeGreaterThan(0);
+    expect(c.metrics.counter('bytesSent')).toBeLessThan(1e8);
   });
 
   it('counts 429/503 as rejected, other errors by class', async () => {

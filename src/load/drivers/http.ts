@@ -90,6 +90,7 @@ export class HttpClient {
       let rest: Exchange['body'];
       let bodyLength = 0;
       let sent = 0;
+      let streamed = false;
       if (body === undefined) {
         head = headers ? this.heads.build(method, path, headers, undefined) : this.heads.bare(method, path);
       } else if (typeof body === 'string') {
@@ -104,13 +105,14 @@ export class HttpClient {
         const framing: BodyFraming = declared ?? 'chunked';
         head = this.heads.build(method, path, headers, framing);
         bodyLength = declared ?? -1;
-        sent = declared ?? 0;
+        streamed = true;
         rest = body;
       }
-      this.pool.dispatch({
+      const exchange: Exchange = {
         head,
         body: rest,
         bodyLength,
+        bodyWritten: 0,
         isHead: method === 'HEAD',
         keepJson: req.json !== false,
         replayable: IDEMPOTENT.has(method) && (rest === undefined || rest instanceof Uint8Array),
@@ -122,7 +124,8 @@ export class HttpClient {
           if (error) return reject(error);
           const { metrics } = this;
           metrics.status(status);
-          metrics.bytes(sent, received);
+          // A streamed body counts what was written: an early answer (413) stops it short.
+          metrics.bytes(streamed ? exchange.bodyWritten : sent, received);
           let parsed: T | undefined;
           if (answer !== undefined && answer.length > 0) {
             try {
@@ -135,7 +138,8 @@ export class HttpClient {
           else if (this.rejectStatuses.has(status)) resolve({ ok: false, rejected: true, status, body: parsed, error: `HTTP_${status}` });
           else resolve({ ok: false, status, body: parsed, error: classifyStatus(status) });
         },
-      });
+      };
+      this.pool.dispatch(exchange);
     });
   }
 

@@ -178,6 +178,7 @@ export class Connection {
   private async pump(ex: Exchange, body: BodyChunks): Promise<void> {
     const chunked = ex.bodyLength < 0;
     let sent = 0;
+    ex.bodyWritten = 0;
     try {
       for await (const item of body) {
         if (this.exchange !== ex || this.dead) return; // answered early, aborted or closed
@@ -186,6 +187,7 @@ export class Connection {
         sent += chunk.byteLength;
         if (!chunked && sent > ex.bodyLength) throw lengthMismatchError(ex.bodyLength, sent);
         this.progress++;
+        ex.bodyWritten = sent;
         let flushed: boolean;
         if (chunked) {
           this.socket.cork();

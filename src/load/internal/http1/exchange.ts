@@ -16,6 +16,8 @@ export interface Exchange {
   body: Uint8Array | BodyChunks | undefined;
   /** Declared length of a streamed body; -1 = chunked framing. */
   bodyLength: number;
+  /** Bytes of a streamed body written so far (an early answer stops the body short). */
+  bodyWritten: number;
   /** HEAD request: the answer has no body. */
   isHead: boolean;
   /** Keep a JSON answer's body for the caller. */
