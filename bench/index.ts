@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['http-enqueue', 'ws-delivery', 'uploads'] as const;
+const BENCHES = ['http-enqueue', 'ws-delivery', 'uploads', 'generator', 'ws-fleet'] as const;
 
 const filters = process.argv.slice(2);
 const selected = BENCHES.filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)));
