@@ -196,7 +196,12 @@ export class Connection {
           flushed = this.socket.write(CRLF);
           this.socket.uncork();
         } else flushed = this.socket.write(chunk);
+        // Wait for the socket to drain, or — when the kernel took the chunk at once, as
+        // loopback often does for megabytes — yield to the event loop before the next
+        // one: a loop of microtasks would write (and hash) a whole body while every
+        // other connection, timer and reply waits.
         if (!flushed) await new Promise<void>((resolve) => (this.wake = resolve));
+        else await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (this.exchange !== ex || this.dead) return;
       if (chunked) this.socket.write(LAST_CHUNK);
