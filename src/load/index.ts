@@ -95,3 +95,9 @@ export type {
   StableMemoryOptions,
   SuccessRateOptions,
 } from './matchers.js';
+
+// --- Worker threads: a scenario's workloads in N threads, merged into one result ---
+export { resolveWorkers, runWorkers, WorkerFailure } from './workers/run-workers.js';
+export type { RunWorkersOptions, WorkersOutcome } from './workers/run-workers.js';
+export { mergeWorkerResults, onTickGrid } from './workers/merge-results.js';
+export type { WorkerContext, WorkerFactory, WorkerModule, WorkerWorkloads } from './workers/protocol.js';

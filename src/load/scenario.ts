@@ -1,6 +1,7 @@
 // runScenario: the plumbing every scenario shares, so a scenario file only declares its
 // workloads and thresholds. It samples the target's memory and the generator's health,
-// runs the engine, emits sparse progress, builds the ScenarioResult and publishes it to
+// runs the engine — in this thread, or in worker threads when the workloads come as a
+// module — emits sparse progress, builds the ScenarioResult and publishes it to
 // `task.meta.conduit` before any threshold is evaluated.
 import { performance } from 'node:perf_hooks';
 import { LoadEngine } from './engine.js';
@@ -15,6 +16,10 @@ import type { ScenarioResult } from './result.js';
 import { buildScenarioResult, publishResult } from './scenario-result.js';
 import type { ConduitTarget } from './target.js';
 import type { TrendOptions } from './trend.js';
+import { mergeWorkerResults } from './workers/merge-results.js';
+import type { MergedRecording } from './workers/merge-results.js';
+import type { WorkerModule } from './workers/protocol.js';
+import { resolveWorkers, runWorkers } from './workers/run-workers.js';
 
 /** The parts of Vitest's test context runScenario uses. */
 export interface ScenarioTestContext {
@@ -32,15 +37,22 @@ export interface ScenarioOptions {
   config?: Record<string, unknown>;
   /** Histogram of the series. @default 'http.latency' */
   mainMetric?: string;
-  /** Workloads built with the scenario's metrics. */
-  workloads: (metrics: Metrics) => Workload[];
+  /** Workloads built with the scenario's metrics, run in this thread. Give this or `workerModule`. */
+  workloads?: (metrics: Metrics) => Workload[];
+  /**
+   * The workloads as a module (its export builds one worker's workloads), run in
+   * `workers` threads, each with its own event loop and recorder; the results are merged.
+   */
+  workerModule?: WorkerModule;
+  /** Threads for `workerModule`. @default CONDUIT_LOAD_WORKERS, else 1 */
+  workers?: number;
   /** Progress every N seconds (0 = none). @default 0 */
   progressEveryS?: number;
   /** Where progress goes: `context.annotate(msg, 'progress')` when available, else console. */
   context?: ScenarioTestContext;
   /** Grace after the deadline for in-flight work (and ledger settling). @default 10000 */
   graceMs?: number;
-  /** Delivery ledger summary, read after the run. */
+  /** Delivery ledger summary, read after the run (in-process runs; workers return their own). */
   ledger?: () => LedgerSummary | undefined;
   trend?: TrendOptions;
   /**
@@ -67,7 +79,12 @@ export function formatProgress(name: string, tick: TickEvent, durationS: number)
 
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const { target } = options;
-  const metrics = new Metrics({ mainMetric: options.mainMetric });
+  if (!options.workerModule && !options.workloads) throw new Error(`${options.name}: give workloads or workerModule`);
+  // Closures cannot cross threads: only a workerModule runs in workers.
+  if (!options.workerModule && options.workers !== undefined && options.workers !== 1) {
+    throw new Error(`${options.name}: workers: ${options.workers} needs workerModule (workloads given as a function run in this thread)`);
+  }
+  const workers = options.workerModule ? resolveWorkers(options.workers) : 1;
   const origin = performance.now();
   const sampler = new MemorySampler({
     pid: target.pid,
@@ -77,12 +94,57 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   }).start();
   const generator = new GeneratorMonitor().start();
   const interrupts = watchInterrupts([options.signal, options.context?.signal]);
-  const engine = new LoadEngine(metrics, {
-    durationMs: options.durationS * 1000,
-    graceMs: options.graceMs,
-    signal: interrupts.signal,
-  });
+  const resultTarget = { url: target.httpUrl, ...(target.pid ? { pid: target.pid } : {}), managed: target.managed };
+  const mainMetric = options.mainMetric ?? 'http.latency';
 
+  let run: WorkloadRun;
+  let health;
+  let samples;
+  try {
+    run = options.workerModule
+      ? await runThreaded(options, options.workerModule, workers, resultTarget, interrupts.signal)
+      : await runInProcess(options, interrupts.signal);
+  } finally {
+    interrupts.dispose();
+    health = generator.stop();
+    samples = await sampler.stop();
+  }
+  const memory = analyzeMemory(samples, sampler.source, options.trend);
+  const result = buildScenarioResult({
+    scenario: options.name,
+    startedAt: run.startedAt,
+    durationS: Math.min(run.elapsedS, options.durationS),
+    target: resultTarget,
+    config: { ...options.config, durationS: options.durationS, mainMetric, ...(options.workerModule ? { workers, ...run.config } : {}) },
+    ...(run.metrics ? { metrics: run.metrics } : { recording: run.recording }),
+    memory,
+    ledger: options.workerModule ? undefined : options.ledger?.(),
+    generator: health,
+  });
+  if (run.failures.length > 0) result.config.workloadFailures = run.failures;
+  const interrupted = run.interrupted ? String((interrupts.signal.reason as Error | undefined)?.message ?? interrupts.signal.reason ?? 'interrupted') : undefined;
+  if (interrupted) result.config.interrupted = interrupted;
+  if (options.context) publishResult(options.context, result);
+  // Thresholds on a cut-short run would judge a run that did not happen.
+  if (interrupted) throw new Error(`${options.name}: interrupted after ${run.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`);
+  return result;
+}
+
+/** What running the workloads produced, in this thread or in workers. */
+interface WorkloadRun {
+  startedAt: string;
+  elapsedS: number;
+  failures: string[];
+  interrupted: boolean;
+  metrics?: Metrics;
+  recording?: MergedRecording;
+  /** Reported with the result (threaded runs: per-worker figures). */
+  config?: Record<string, unknown>;
+}
+
+async function runInProcess(options: ScenarioOptions, signal: AbortSignal): Promise<WorkloadRun> {
+  const metrics = new Metrics({ mainMetric: options.mainMetric });
+  const engine = new LoadEngine(metrics, { durationMs: options.durationS * 1000, graceMs: options.graceMs, signal });
   const every = options.progressEveryS ?? 0;
   if (every > 0) {
     let next = every;
@@ -94,34 +156,35 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       else console.log(line);
     });
   }
+  const done = await engine.run(options.workloads!(metrics));
+  return { startedAt: done.startedAt, elapsedS: done.elapsedS, failures: done.failures, interrupted: done.interrupted, metrics };
+}
 
-  let done;
-  let health;
-  let samples;
-  try {
-    done = await engine.run(options.workloads(metrics));
-  } finally {
-    interrupts.dispose();
-    health = generator.stop();
-    samples = await sampler.stop();
-  }
-  const memory = analyzeMemory(samples, sampler.source, options.trend);
-  const result = buildScenarioResult({
+async function runThreaded(
+  options: ScenarioOptions,
+  module: WorkerModule,
+  workers: number,
+  target: ScenarioResult['target'],
+  signal: AbortSignal,
+): Promise<WorkloadRun> {
+  const startedAt = new Date().toISOString();
+  const out = await runWorkers({
+    workers,
+    module,
     scenario: options.name,
-    startedAt: done.startedAt,
-    durationS: Math.min(done.elapsedS, options.durationS),
-    target: { url: target.httpUrl, ...(target.pid ? { pid: target.pid } : {}), managed: target.managed },
-    config: { ...options.config, durationS: options.durationS, mainMetric: metrics.mainMetric },
-    metrics,
-    memory,
-    ledger: options.ledger?.(),
-    generator: health,
+    mainMetric: options.mainMetric,
+    target,
+    durationMs: options.durationS * 1000,
+    graceMs: options.graceMs,
+    signal,
   });
-  if (done.failures.length > 0) result.config.workloadFailures = done.failures;
-  const interrupted = done.interrupted ? String((interrupts.signal.reason as Error | undefined)?.message ?? interrupts.signal.reason ?? 'interrupted') : undefined;
-  if (interrupted) result.config.interrupted = interrupted;
-  if (options.context) publishResult(options.context, result);
-  // Thresholds on a cut-short run would judge a run that did not happen.
-  if (interrupted) throw new Error(`${options.name}: interrupted after ${done.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`);
-  return result;
+  const recording = await mergeWorkerResults(out.results, 1000);
+  return {
+    startedAt: recording.startedAt || startedAt,
+    elapsedS: Math.max(...out.results.map((r) => r.durationS)),
+    failures: out.failures,
+    interrupted: out.interrupted,
+    recording,
+    config: { workerLoopLagP99Ms: out.loopLagP99Ms.map((ms) => Math.round(ms * 10) / 10) },
+  };
 }
