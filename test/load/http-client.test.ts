@@ -126,6 +126,17 @@ describe('HttpClient', () => {
     expect(c.metrics.counter('bytesSent')).toBe(2 * 70_006 + 3);
   });
 
+  it('keeps a JSON body that arrives over several reads intact (the read buffer is reused)', async () => {
+    const body = JSON.stringify({ a: 'x'.repeat(5000), b: [1, 2, 3] });
+    const url = await rawServer((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 3000)}`);
+      // The rest a moment later, so it comes in a second read into the same buffer.
+      setTimeout(() => socket.write(body.slice(3000)), 30);
+    });
+    const c = client(url);
+    expect((await c.request({ method: 'GET', path: '/' })).body).toEqual(JSON.parse(body));
+  });
+
   it('a stream that does not match its declared length fails the request', async () => {
     const t = await serve((_req, res) => res.end('ok'));
     const c = client(t.url);

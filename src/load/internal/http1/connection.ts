@@ -28,6 +28,10 @@ export interface ConnectionOwner {
 }
 
 const CRLF = Buffer.from('\r\n');
+// Plain TCP sockets read into this one buffer and hand it to the parser synchronously
+// (net's `onread`): no Buffer and no stream machinery per response. Safe to share: a
+// read and its callback run back to back on this thread, and the parser copies what it keeps.
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
 export class Connection {
@@ -56,11 +60,24 @@ export class Connection {
   constructor(endpoint: Endpoint, owner: ConnectionOwner, keepAliveMs: number) {
     this.owner = owner;
     this.keepAliveMs = keepAliveMs;
-    this.socket = endpoint.tls
-      ? tls.connect({ ...endpoint.tls, host: endpoint.host, port: endpoint.port, servername: endpoint.tls.servername ?? serverName(endpoint.host) })
-      : net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
-    if (endpoint.tls) this.socket.setNoDelay(true);
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (endpoint.tls) {
+      this.socket = tls.connect({ ...endpoint.tls, host: endpoint.host, port: endpoint.port, servername: endpoint.tls.servername ?? serverName(endpoint.host) });
+      this.socket.setNoDelay(true);
+      this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    } else {
+      this.socket = net.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        noDelay: true,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (n: number, buf: Uint8Array) => {
+            this.onData((buf as Buffer).subarray(0, n));
+            return true;
+          },
+        },
+      });
+    }
     this.socket.on('error', (error) => (this.error ??= error));
     this.socket.on('drain', () => this.resume());
     this.socket.on('close', () => this.onClose());

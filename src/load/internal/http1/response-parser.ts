@@ -4,6 +4,9 @@
 // the caller will parse it: every allocation per response is load the generator does
 // not send.
 //
+// It never keeps a reference to the bytes it is given (the connection reads every socket
+// into one reused buffer): a partial head and a kept body are copied.
+//
 // Framing follows RFC 9112 §6.3: 1xx heads are skipped (101 is refused: no upgrades);
 // answers to HEAD, 204 and 304 have no body; Transfer-Encoding ending in `chunked`
 // wins over Content-Length; then Content-Length; otherwise the body runs to the close
@@ -220,7 +223,7 @@ export class ResponseParser {
   private take(data: Buffer, from: number, to: number): void {
     if (to <= from) return;
     this.bodyBytes += to - from;
-    if (this.keepBody) this.chunks.push(data.subarray(from, to));
+    if (this.keepBody) this.chunks.push(Buffer.from(data.subarray(from, to)));
   }
 
   /** Find the end of the head (possibly across chunks), parse it; returns the new position. */
