@@ -7,6 +7,7 @@ export type {
   DeliveryLedgerSummary,
   GeneratorHealth,
   HistogramRecord,
+  MachineView,
   IntervalPoint,
   MemoryReport,
   MemorySample,
@@ -80,6 +81,8 @@ export { MemorySampler } from './memory/sampler.js';
 export type { MemorySamplerOptions } from './memory/sampler.js';
 export { readProcRss } from './memory/proc.js';
 export { GeneratorMonitor, judgeGenerator } from './memory/generator.js';
+export { judgeMachine, MachineMonitor } from './memory/machine.js';
+export type { MachineMonitorOptions, MachineReading } from './memory/machine.js';
 export type { GeneratorMonitorOptions } from './memory/generator.js';
 export { analyzeMemory } from './memory/report.js';
 export { defaultWarmupS, judgeTrend, overallVerdict, seriesOf } from './trend.js';

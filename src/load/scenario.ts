@@ -9,6 +9,7 @@ import type { TickEvent, Workload } from './engine.js';
 import type { LedgerSummary } from './ledger.js';
 import { watchInterrupts } from './interrupt.js';
 import { GeneratorMonitor } from './memory/generator.js';
+import { MachineMonitor } from './memory/machine.js';
 import { analyzeMemory } from './memory/report.js';
 import { MemorySampler } from './memory/sampler.js';
 import { Metrics } from './metrics.js';
@@ -93,6 +94,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     origin,
   }).start();
   const generator = new GeneratorMonitor().start();
+  const machine = new MachineMonitor({ pid: target.pid, generatorThreads: workers }).start();
   const interrupts = watchInterrupts([options.signal, options.context?.signal]);
   const resultTarget = { url: target.httpUrl, ...(target.pid ? { pid: target.pid } : {}), managed: target.managed };
   const mainMetric = options.mainMetric ?? 'http.latency';
@@ -106,7 +108,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       : await runInProcess(options, interrupts.signal);
   } finally {
     interrupts.dispose();
-    health = generator.stop();
+    health = { ...generator.stop(), machine: await machine.stop() };
     samples = await sampler.stop();
   }
   const memory = analyzeMemory(samples, sampler.source, options.trend);
