@@ -80,10 +80,10 @@ export function judgeMachine(first: MachineReading, last: MachineReading, busies
     summary = `machine CPU-bound (${c2(total)} of ${cores} cores): ${parts}`;
   } else if (targetCores !== undefined && targetCores >= LIMIT) {
     limit = 'target';
-    summary = `target at a full core (${c2(targetCores)}); ${parts} of ${cores} cores`;
+    summary = `target at a full core or more: ${parts} of ${cores} cores`;
   } else if (generatorCores >= LIMIT * generatorThreads) {
     limit = 'generator';
-    summary = `generator at its limit (${c2(generatorCores)} cores for ${generatorThreads} event loop${generatorThreads > 1 ? 's' : ''}); ${parts} of ${cores} cores`;
+    summary = `generator at its limit (${generatorThreads} event loop${generatorThreads > 1 ? 's' : ''}): ${parts} of ${cores} cores`;
   } else {
     summary = `no process at its limit: ${parts} of ${cores} cores${targetCores === undefined ? ' (target CPU unknown: no pid)' : ''}`;
   }
@@ -128,7 +128,8 @@ export class MachineMonitor {
     if (now.targetS === undefined && prev?.targetS !== undefined) now.targetS = prev.targetS;
     if (prev && prev.processesS !== undefined && now.processesS !== undefined) {
       const s = (now.at - prev.at) / 1000;
-      if (s > 0) this.busiest = Math.max(this.busiest, (now.processesS - prev.processesS + (now.irqS! - prev.irqS!)) / s);
+      // /proc counts in 10 ms ticks: only intervals of half the sampling period or more are judged.
+      if (s >= this.options.intervalMs / 2000) this.busiest = Math.max(this.busiest, (now.processesS - prev.processesS + (now.irqS! - prev.irqS!)) / s);
     }
     this.last = now;
   }
