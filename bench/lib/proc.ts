@@ -95,3 +95,14 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * The whole machine's CPU from /proc/stat, in seconds: time of processes (user, nice,
+ * system) and of interrupt handling (irq, softirq — the kernel's loopback delivery
+ * lands here, charged to no process).
+ */
+export async function machineCpu(): Promise<{ processS: number; irqS: number }> {
+  const line = (await readFile('/proc/stat', 'utf8').catch(() => 'cpu 0 0 0 0 0 0 0')).split('\n')[0];
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  return { processS: ((v[0] ?? 0) + (v[1] ?? 0) + (v[2] ?? 0)) / 100, irqS: ((v[5] ?? 0) + (v[6] ?? 0)) / 100 };
+}

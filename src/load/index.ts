@@ -11,6 +11,7 @@ export type {
   HeapSourceInfo,
   RunBatches,
   HistogramRecord,
+  MachineView,
   IntervalPoint,
   MemoryReport,
   MemorySample,
@@ -49,7 +50,7 @@ export type { DoneEvent, EngineOptions, StartEvent, TickEvent, Workload, Workloa
 export { closedModel, openModel } from './models.js';
 export type { ClosedModelOptions, OpContext, OpenModelOptions, Operation, OpResult } from './models.js';
 
-// --- Drivers: HTTP (undici Pool), multipart uploads, WebSocket subscribers ---
+// --- Drivers: HTTP (the harness's own HTTP/1.1 client), multipart uploads, WebSocket subscribers ---
 export { ConduitClient, HttpClient } from './drivers/http.js';
 export type { EnqueueAnswer, HttpClientOptions, HttpOutcome, HttpRequest, StatsAnswer } from './drivers/http.js';
 export { generatedBody, uploadGenerated } from './drivers/upload.js';
@@ -90,6 +91,8 @@ export { SampleBuffer, DEFAULT_SAMPLE_CAPACITY } from './memory/sample-buffer.js
 export { GeneratorMonitor, judgeGenerator, tallyCpu } from './memory/generator.js';
 export type { CpuTally, GeneratorMonitorOptions } from './memory/generator.js';
 export { PostGcHeap } from './memory/post-gc-heap.js';
+export { judgeMachine, MachineMonitor } from './memory/machine.js';
+export type { MachineMonitorOptions, MachineReading } from './memory/machine.js';
 export { analyzeMemory } from './memory/report.js';
 export type { AnalyzeMemoryContext } from './memory/report.js';
 export { HeapProbe } from './memory/heap-probe.js';
@@ -114,3 +117,9 @@ export type {
   StableMemoryOptions,
   SuccessRateOptions,
 } from './matchers.js';
+
+// --- Worker threads: a scenario's workloads in N threads, merged into one result ---
+export { resolveWorkers, runWorkers, WorkerFailure } from './workers/run-workers.js';
+export type { RunWorkersOptions, WorkersOutcome } from './workers/run-workers.js';
+export { mergeWorkerResults, onTickGrid } from './workers/merge-results.js';
+export type { WorkerContext, WorkerFactory, WorkerModule, WorkerWorkloads } from './workers/protocol.js';

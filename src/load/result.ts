@@ -166,6 +166,26 @@ export interface GeneratorHealth {
    * verdict, judged like the target's. Absent in results from older harness versions.
    */
   memory?: MemoryReport;
+  /** CPU of the target, the generator and the rest of the machine, side by side. */
+  machine?: MachineView;
+}
+
+/** Where the machine's CPU went during a run (Linux /proc; cores = CPU-seconds per second). */
+export interface MachineView {
+  cores: number;
+  /** Means over the run. The target's only when its pid is known (same machine). */
+  generatorCores: number;
+  targetCores?: number;
+  /** Other processes on the machine. */
+  otherCores: number;
+  /** Interrupt handling (irq + softirq; loopback network delivery lands here). */
+  irqCores: number;
+  /** The busiest interval of the whole machine, in cores. */
+  busiestCores: number;
+  /** What was at its limit: the whole machine, the target, the generator, or nothing. */
+  limit: 'machine' | 'target' | 'generator' | 'none';
+  /** One line for reports, e.g. "machine CPU-bound (1.96 of 2 cores): target 1.02, generator 0.71, …". */
+  summary: string;
 }
 
 export interface DeliveryLedgerSummary {

@@ -2,6 +2,7 @@
 // through `task.meta.conduit` (it survives blob files and --merge-reports).
 import type { Metrics } from './metrics.js';
 import type { LedgerSummary } from './ledger.js';
+import type { MergedRecording } from './workers/merge-results.js';
 import { META_KEY, RESULT_SCHEMA } from './result.js';
 import type { GeneratorHealth, MemoryReport, RunBatches, ScenarioResult, ThresholdOutcome } from './result.js';
 
@@ -15,7 +16,10 @@ export interface BuildScenarioResultInput {
   durationS: number;
   target: ScenarioResult['target'];
   config?: Record<string, unknown>;
-  metrics: Metrics;
+  /** The recorder of an in-process run… */
+  metrics?: Metrics;
+  /** …or the merged recording of a threaded one (mergeWorkerResults). */
+  recording?: MergedRecording;
   memory?: MemoryReport;
   ledger?: LedgerSummary;
   generator?: GeneratorHealth;
@@ -43,7 +47,9 @@ const NO_GENERATOR: GeneratorHealth = {
 };
 
 export function buildScenarioResult(input: BuildScenarioResultInput): ScenarioResult {
-  const snap = input.metrics.snapshot();
+  if (!input.metrics && !input.recording) throw new Error('buildScenarioResult needs metrics or a recording');
+  if (input.recording) return fromRecording(input, input.recording);
+  const snap = input.metrics!.snapshot();
   const d = input.durationS > 0 ? input.durationS : snap.elapsedS || 1;
   const c = snap.counters;
   const rate = (n: number | undefined) => round((n ?? 0) / d, 3);
@@ -72,6 +78,29 @@ export function buildScenarioResult(input: BuildScenarioResultInput): ScenarioRe
     ...(input.batches ? { batches: input.batches } : {}),
     memory: input.memory ?? NO_MEMORY,
     ...(input.ledger ? { ledger: input.ledger } : {}),
+    generator: input.generator ?? NO_GENERATOR,
+    thresholds: input.thresholds ?? [],
+  };
+}
+
+/** The result of a threaded run: the workers' merged recording, this thread's memory and health. */
+function fromRecording(input: BuildScenarioResultInput, r: MergedRecording): ScenarioResult {
+  return {
+    schema: RESULT_SCHEMA,
+    scenario: input.scenario,
+    startedAt: input.startedAt,
+    durationS: round(input.durationS > 0 ? input.durationS : r.durationS, 3),
+    target: input.target,
+    config: input.config ?? {},
+    histograms: r.histograms,
+    counters: r.counters,
+    statusCodes: r.statusCodes,
+    errors: r.errors,
+    throughput: { ...r.throughput, ...input.throughput },
+    concurrency: { max: r.concurrency.max, mean: round(r.concurrency.mean, 2) },
+    series: r.series,
+    memory: input.memory ?? NO_MEMORY,
+    ...(input.ledger ? { ledger: input.ledger } : r.ledger ? { ledger: r.ledger } : {}),
     generator: input.generator ?? NO_GENERATOR,
     thresholds: input.thresholds ?? [],
   };

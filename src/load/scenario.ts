@@ -1,25 +1,28 @@
 // runScenario: the plumbing every scenario shares, so a scenario file only declares its
 // workloads and thresholds. It samples the target's memory and the generator's health,
-// runs the engine, emits sparse progress, builds the ScenarioResult and publishes it to
+// runs the engine — in this thread, or in worker threads when the workloads come as a
+// module (scenario-run.ts) — builds the ScenarioResult and publishes it to
 // `task.meta.conduit` before any threshold is evaluated.
 import { performance } from 'node:perf_hooks';
-import { BatchRecorder, batchWidthS } from './batches.js';
-import { LoadEngine } from './engine.js';
-import type { TickEvent, Workload } from './engine.js';
+import type { Workload } from './engine.js';
 import type { LedgerSummary } from './ledger.js';
 import { watchInterrupts } from './interrupt.js';
 import { GeneratorMonitor } from './memory/generator.js';
+import { MachineMonitor } from './memory/machine.js';
 import { analyzeMemory } from './memory/report.js';
 import { HeapProbe } from './memory/heap-probe.js';
 import { MemorySampler } from './memory/sampler.js';
 import { envBool, envNumber } from './knobs.js';
 import { GrowthProfile } from './memory/growth-profile.js';
-import { Metrics } from './metrics.js';
-import { ProgressCadence } from './progress-cadence.js';
+import type { Metrics } from './metrics.js';
 import type { ScenarioResult } from './result.js';
 import { buildScenarioResult, publishResult } from './scenario-result.js';
+import { runInProcess, runThreaded } from './scenario-run.js';
+import type { WorkloadRun } from './scenario-run.js';
 import type { ConduitTarget } from './target.js';
 import type { TrendOptions } from './verdict/trend.js';
+import type { WorkerModule } from './workers/protocol.js';
+import { resolveWorkers } from './workers/run-workers.js';
 
 /** The parts of Vitest's test context runScenario uses. */
 export interface ScenarioTestContext {
@@ -37,8 +40,15 @@ export interface ScenarioOptions {
   config?: Record<string, unknown>;
   /** Histogram of the series. @default 'http.latency' */
   mainMetric?: string;
-  /** Workloads built with the scenario's metrics. */
-  workloads: (metrics: Metrics) => Workload[];
+  /** Workloads built with the scenario's metrics, run in this thread. Give this or `workerModule`. */
+  workloads?: (metrics: Metrics) => Workload[];
+  /**
+   * The workloads as a module (its export builds one worker's workloads), run in
+   * `workers` threads, each with its own event loop and recorder; the results are merged.
+   */
+  workerModule?: WorkerModule;
+  /** Threads for `workerModule`. @default CONDUIT_LOAD_WORKERS, else 1 */
+  workers?: number;
   /** Progress every N seconds (0 = none); the interval doubles after each 120 lines. @default 0 */
   progressEveryS?: number;
   /** Where progress goes: `context.annotate(msg, 'progress')` when available, else console. */
@@ -84,27 +94,18 @@ export function defaultGcEveryS(durationS: number): number {
   return Math.min(30, Math.max(6, Math.round(durationS / 10)));
 }
 
-/** A progress line; `intervalS` is the length of the tick's interval (its p99's window). */
-export function formatProgress(name: string, tick: TickEvent, durationS: number, intervalS = 1): string {
-  const c = tick.metrics.snapshot();
-  const n = c.counters;
-  const parts = [
-    `${name} ${Math.round(tick.elapsedS)}/${Math.round(durationS)} s`,
-    `${n.requests ?? 0} ops`,
-    `${n.errors ?? 0} errors`,
-  ];
-  if (n['ws.deliveries'] !== undefined) parts.push(`${n['ws.deliveries']} deliveries`);
-  if (n['upload.files'] !== undefined) parts.push(`${n['upload.files']} uploads`);
-  parts.push(`p99 ${tick.point.p99.toFixed(1)} ms (last ${Math.max(1, Math.round(intervalS))} s)`);
-  parts.push(`in flight ${tick.point.inflight}`);
-  return parts.join(' · ');
-}
+export { formatProgress } from './scenario-run.js';
 
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const { target } = options;
   // Checked before anything is attached or started (the engine would refuse it later).
   if (!(options.durationS > 0)) throw new RangeError(`${options.name}: durationS must be > 0, got ${options.durationS}`);
-  const metrics = new Metrics({ mainMetric: options.mainMetric });
+  if (!options.workerModule && !options.workloads) throw new Error(`${options.name}: give workloads or workerModule`);
+  // Closures cannot cross threads: only a workerModule runs in workers.
+  if (!options.workerModule && options.workers !== undefined && options.workers !== 1) {
+    throw new Error(`${options.name}: workers: ${options.workers} needs workerModule (workloads given as a function run in this thread)`);
+  }
+  const workers = options.workerModule ? resolveWorkers(options.workers) : 1;
   const gcEveryS = options.memory?.gcEveryS ?? envNumber('CONDUIT_LOAD_GC_EVERY_S', defaultGcEveryS(options.durationS));
   const heap = gcEveryS > 0 && target.inspector ? await attachHeapProbe(target.inspector) : {};
   const profile = heap.probe && (options.memory?.heapProfile ?? envBool('CONDUIT_LOAD_HEAP_PROFILE', true))
@@ -122,65 +123,47 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   }).start();
   // The generator's own memory, on the same clock and judged with the same trend options.
   const generator = new GeneratorMonitor({ origin, trend: options.trend }).start();
+  const machine = new MachineMonitor({ pid: target.pid, generatorThreads: workers }).start();
   const interrupts = watchInterrupts([options.signal, options.context?.signal]);
-  const batches = new BatchRecorder(metrics, batchWidthS(options.durationS), options.durationS);
-  const engine = new LoadEngine(metrics, {
-    durationMs: options.durationS * 1000,
-    graceMs: options.graceMs,
-    signal: interrupts.signal,
-  });
+  const resultTarget = { url: target.httpUrl, ...(target.pid ? { pid: target.pid } : {}), managed: target.managed };
+  const mainMetric = options.mainMetric ?? 'http.latency';
 
-  engine.on('tick', (tick) => batches.tick(tick.elapsedS));
-  const every = options.progressEveryS ?? 0;
-  if (every > 0) {
-    const cadence = new ProgressCadence(every);
-    let lastT = 0;
-    engine.on('tick', (tick) => {
-      const intervalS = tick.point.t - lastT;
-      lastT = tick.point.t;
-      if (!cadence.due(tick.elapsedS)) return;
-      const line = formatProgress(options.name, tick, options.durationS, intervalS);
-      if (options.context?.annotate) void Promise.resolve(options.context.annotate(line, 'progress')).catch(() => {});
-      else console.log(line);
-    });
-  }
-
-  let done;
+  let run: WorkloadRun | undefined;
   let health;
   let samples;
   let growth;
   try {
-    done = await engine.run(options.workloads(metrics));
+    run = options.workerModule
+      ? await runThreaded(options, options.workerModule, workers, resultTarget, interrupts.signal)
+      : await runInProcess(options, interrupts.signal);
   } finally {
     interrupts.dispose();
-    health = generator.stop(done ? Math.min(done.elapsedS, options.durationS) : Infinity);
+    health = { ...generator.stop(run ? Math.min(run.elapsedS, options.durationS) : Infinity), machine: await machine.stop() };
     samples = await sampler.stop();
     growth = await profile?.finish();
     await heap.probe?.close();
   }
-  const memory = analyzeMemory(samples, sampler.source, options.trend, {
-    heap: sampler.heapSource,
-    untilS: Math.min(done.elapsedS, options.durationS),
-  });
+  const untilS = Math.min(run.elapsedS, options.durationS);
+  const memory = analyzeMemory(samples, sampler.source, options.trend, { heap: sampler.heapSource, untilS });
   if (growth) memory.growth = growth;
   const result = buildScenarioResult({
     scenario: options.name,
-    startedAt: done.startedAt,
-    durationS: Math.min(done.elapsedS, options.durationS),
-    target: { url: target.httpUrl, ...(target.pid ? { pid: target.pid } : {}), managed: target.managed },
-    config: { ...options.config, durationS: options.durationS, mainMetric: metrics.mainMetric },
-    metrics,
+    startedAt: run.startedAt,
+    durationS: untilS,
+    target: resultTarget,
+    config: { ...options.config, durationS: options.durationS, mainMetric, ...(options.workerModule ? { workers, ...run.config } : {}) },
+    ...(run.metrics ? { metrics: run.metrics } : { recording: run.recording }),
     memory,
-    ledger: options.ledger?.(),
+    ledger: options.workerModule ? undefined : options.ledger?.(),
     generator: health,
-    batches: batches.result(),
+    batches: run.batches,
   });
-  if (done.failures.length > 0) result.config.workloadFailures = done.failures;
-  const interrupted = done.interrupted ? String((interrupts.signal.reason as Error | undefined)?.message ?? interrupts.signal.reason ?? 'interrupted') : undefined;
+  if (run.failures.length > 0) result.config.workloadFailures = run.failures;
+  const interrupted = run.interrupted ? String((interrupts.signal.reason as Error | undefined)?.message ?? interrupts.signal.reason ?? 'interrupted') : undefined;
   if (interrupted) result.config.interrupted = interrupted;
   if (options.context) publishResult(options.context, result);
   // Thresholds on a cut-short run would judge a run that did not happen.
-  if (interrupted) throw new Error(`${options.name}: interrupted after ${done.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`);
+  if (interrupted) throw new Error(`${options.name}: interrupted after ${run.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`);
   return result;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   uploadGenerated,
   WsSubscriber,
 } from '../../src/load/index.js';
+import { knownDigest, seededChunks, seededDigest } from '../../src/load/drivers/generated-bytes.js';
 import { startInProcessGateway } from './fixtures/in-process-gateway.js';
 
 let gateway: Awaited<ReturnType<typeof startInProcessGateway>>;
@@ -57,6 +59,21 @@ describe('generated bodies', () => {
     expect(a.bytes.equals(c.bytes)).toBe(false);
     expect(a.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(a.digest).toBe(b.digest);
+    expect(a.digest).toBe(createHash('sha256').update(a.bytes).digest('hex'));
+  });
+
+  it('are views of one block: no copy per body, longer bodies wrap, the digest is cached after one full read', () => {
+    const size = 3 * 1024 * 1024 + 5; // longer than the 1 MiB block
+    const seed = 4242;
+    expect(knownDigest(size, seed)).toBeUndefined();
+    const chunks = [...seededChunks(size, seed)];
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(size);
+    expect(new Set(chunks.map((c) => c.buffer)).size).toBe(1); // every chunk shares one ArrayBuffer
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.subarray(0, 1000).equals(bytes.subarray(1 << 20, (1 << 20) + 1000))).toBe(true); // period: the block
+    expect(seededDigest(size, seed)).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(knownDigest(size, seed)).toBe(seededDigest(size, seed));
+    expect(Buffer.concat([...seededChunks(1000, seed + 1)]).equals(bytes.subarray(0, 1000))).toBe(false);
   });
 });
 
@@ -65,18 +82,23 @@ describe('drivers against a real gateway', () => {
     const metrics = new Metrics();
     const client = new ConduitClient({ url: gateway.httpUrl, metrics, connections: 2 });
     try {
-      const out = await uploadGenerated(client, { sizeBytes: 300_000, seed: 9 });
+      const out = await uploadGenerated(client, { sizeBytes: 300_000, seed: 9, fields: { note: 'first' }, filename: 'report one.bin' });
       expect(out.ok).toBe(true);
       expect(out.status).toBe(201);
-      expect(out.body?.files?.[0].sha256).toBe(out.sha256);
+      expect(out.body?.files?.[0]).toMatchObject({ sha256: seededDigest(300_000, 9), size: 300_000, filename: 'report one.bin', field: 'file' });
+      expect(out.body).toMatchObject({ fields: { note: 'first' } });
+      expect(out.sha256).toBe(out.body?.files?.[0].sha256);
+      // The same body again: the digest comes from the cache and still matches what the gateway hashed.
+      const again = await uploadGenerated(client, { sizeBytes: 300_000, seed: 9 });
+      expect(again).toMatchObject({ ok: true, status: 201, sha256: out.sha256 });
       const tooBig = await uploadGenerated(client, { sizeBytes: 5 * 1024 * 1024, seed: 10 });
       expect(tooBig).toMatchObject({ ok: false, status: 413, error: 'HTTP_4XX' });
     } finally {
       await client.close();
     }
-    expect(metrics.counter('upload.files')).toBe(1);
-    expect(metrics.counter('bytesSent')).toBeGreaterThan(300_000);
-    expect(metrics.snapshot().statusCodes).toEqual({ '201': 1, '413': 1 });
+    expect(metrics.counter('upload.files')).toBe(2);
+    expect(metrics.counter('bytesSent')).toBeGreaterThan(600_000);
+    expect(metrics.snapshot().statusCodes).toEqual({ '201': 2, '413': 1 });
   });
 
   it('subscribes with credit, acks/nacks, and the ledger sees every enqueued id', async () => {

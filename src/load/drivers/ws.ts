@@ -64,6 +64,7 @@ export class WsSubscriber {
   private readonly rng: Rng;
   private socket: WebSocket | undefined;
   private closing = false;
+  private corked = false;
   private resolveClosed!: (info: CloseInfo) => void;
   private counts = { deliveries: 0, acks: 0, nacks: 0 };
 
@@ -184,11 +185,11 @@ export class WsSubscriber {
     if (nack) {
       this.counts.nacks++;
       this.metrics.count('ws.nacks');
-      this.send({ nack: d.id, delayMs: this.options.ack?.nackDelayMs ?? 100 });
+      this.send(`{"nack":${JSON.stringify(d.id)},"delayMs":${this.options.ack?.nackDelayMs ?? 100}}`);
     } else {
       this.counts.acks++;
       this.metrics.count('ws.acks');
-      this.send({ ack: d.id });
+      this.send(`{"ack":${JSON.stringify(d.id)}}`);
     }
     this.grant(this.credit.onDelivery());
   }
@@ -197,11 +198,31 @@ export class WsSubscriber {
     if (n <= 0) return;
     this.metrics.count('ws.grants');
     this.metrics.count('ws.creditGranted', n);
-    this.send({ credit: n });
+    this.send(`{"credit":${n}}`);
   }
 
-  private send(frame: unknown): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  /**
+   * Send one JSON text frame. The frames sent while one TCP read is handled (an ack per
+   * delivery in a burst, a credit grant) leave in one write: the socket is corked at the
+   * first and uncorked on the next tick. A write per ack would otherwise be most of what
+   * a subscriber costs. (ws has no public cork; its socket is `_socket`, used only when it
+   * is there.)
+   */
+  private send(frame: string): void {
+    const socket = this.socket;
+    if (socket?.readyState !== WebSocket.OPEN) return;
+    if (!this.corked) {
+      const raw = (socket as unknown as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
+      if (typeof raw?.cork === 'function' && typeof raw.uncork === 'function') {
+        raw.cork();
+        this.corked = true;
+        process.nextTick(() => {
+          this.corked = false;
+          raw.uncork!();
+        });
+      }
+    }
+    socket.send(frame);
   }
 }
 

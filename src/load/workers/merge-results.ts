@@ -1,0 +1,51 @@
+// The workers' results become the scenario's through the reporters' merge
+// (reporters/merge.ts `mergeScenario`: histograms added, counters summed, series
+// combined per interval, rates over the wall-clock span, ledgers summed) — one rule,
+// one place. Workers are concurrent parts of one run, so before merging each worker's
+// series is put on the shared tick grid: interval k of every worker lands in one point.
+//
+// reporters/ sits outside the build's rootDir (src/) until it moves under src/ with the
+// installable package: a static import would pull it into the build and emit .js files
+// into the source tree, so it is imported at run time by URL (a threaded run therefore
+// needs the sources, run through Vitest or tsx). Make it a static import after the move.
+import type { IntervalPoint, ScenarioResult } from '../result.js';
+
+/** The fields of a ScenarioResult that the workers' recordings determine. */
+export type MergedRecording = Pick<
+  ScenarioResult,
+  'startedAt' | 'durationS' | 'histograms' | 'counters' | 'statusCodes' | 'errors' | 'throughput' | 'concurrency' | 'series' | 'ledger'
+>;
+
+type MergeScenario = (results: ReadonlyArray<{ label: string; result: ScenarioResult }>) => MergedRecording;
+
+let merge: Promise<MergeScenario> | undefined;
+
+function reportersMerge(): Promise<MergeScenario> {
+  const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? 'ts' : 'js';
+  merge ??= import(new URL(`../../../reporters/merge.${ext}`, import.meta.url).href).then((m: { mergeScenario: MergeScenario }) => m.mergeScenario);
+  return merge;
+}
+
+/** Interval ends rounded to the tick grid (the workers' clocks started a few ms apart). */
+export function onTickGrid(series: readonly IntervalPoint[], tickMs: number): IntervalPoint[] {
+  const tickS = tickMs / 1000;
+  return series.map((p) => ({ ...p, t: Math.round(Math.max(1, Math.round(p.t / tickS)) * tickS * 1000) / 1000 }));
+}
+
+export async function mergeWorkerResults(results: readonly ScenarioResult[], tickMs: number): Promise<MergedRecording> {
+  if (results.length === 0) throw new Error('mergeWorkerResults needs at least one result');
+  const mergeScenario = await reportersMerge();
+  const merged = mergeScenario(results.map((result, i) => ({ label: `worker[${i}]`, result: { ...result, series: onTickGrid(result.series, tickMs) } })));
+  return {
+    startedAt: merged.startedAt,
+    durationS: merged.durationS,
+    histograms: merged.histograms,
+    counters: merged.counters,
+    statusCodes: merged.statusCodes,
+    errors: merged.errors,
+    throughput: merged.throughput,
+    concurrency: merged.concurrency,
+    series: merged.series,
+    ...(merged.ledger ? { ledger: merged.ledger } : {}),
+  };
+}
