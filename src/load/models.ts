@@ -127,8 +127,16 @@ export function openModel(options: OpenModelOptions): Workload {
     const { metrics } = ctx;
     const start = performance.now();
     const running = new Set<Promise<void>>();
-    const stopped = abortPromise(ctx.stopping);
-    let slotFreed: (() => void) | undefined;
+    // One waiter at a time, woken by a freed slot or by stopping: a fresh promise per wait
+    // and one abort listener per run (a race against a shared `stopped` promise would add
+    // a reaction to it on every wait, kept until the run ends).
+    let wake: (() => void) | undefined;
+    const wakeUp = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    ctx.stopping.addEventListener('abort', wakeUp, { once: true });
     let started = 0;
 
     for (let i = 0; i < maxRequests && !ctx.stopping.aborted; i++) {
@@ -143,7 +151,7 @@ export function openModel(options: OpenModelOptions): Workload {
         }
       }
       while (running.size >= maxInflight && !ctx.stopping.aborted) {
-        await Promise.race([new Promise<void>((r) => (slotFreed = r)), stopped]);
+        await new Promise<void>((r) => (wake = r));
       }
       if (ctx.stopping.aborted) break;
       const now = performance.now();
@@ -155,7 +163,7 @@ export function openModel(options: OpenModelOptions): Workload {
       started++;
       const p = runOp(ctx, op, metric, { vu: 0, iteration: i, signal: ctx.signal }, intendedAt).finally(() => {
         running.delete(p);
-        slotFreed?.();
+        wakeUp();
       });
       running.add(p);
     }
@@ -163,11 +171,7 @@ export function openModel(options: OpenModelOptions): Workload {
     const scheduled = Math.min(maxRequests, Math.ceil((ctx.deadline - start) / intervalMs));
     const dueByStop = Math.min(scheduled, Math.ceil((performance.now() - start) / intervalMs));
     if (dueByStop > started) metrics.count(`${metric}.notStarted`, dueByStop - started);
+    ctx.stopping.removeEventListener('abort', wakeUp);
     await Promise.all(running);
   };
-}
-
-function abortPromise(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

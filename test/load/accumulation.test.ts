@@ -69,12 +69,9 @@ describe('per-request state of drivers and load models', () => {
     await Promise.all(subs.map((s) => s.close()));
   });
 
-  // KNOWN ISSUE (src/load/models.ts, another helper's file, left alone): at its in-flight
-  // cap, openModel waits with Promise.race([slotFreed, stopped]) and every race adds a
-  // reaction to the one `stopped` promise, kept until the run ends (~300 B per wait:
-  // measured 5.8 MiB per 20,000 waits). `fails` keeps this test red-proof until the fix
-  // lands: it then passes, so `fails` must be removed.
-  it.fails('open model at its in-flight cap keeps no state per wait', async () => {
+  // At its in-flight cap openModel once raced every wait against one shared `stopped`
+  // promise, whose reactions stayed until the run ended (~300 B per wait).
+  it('open model at its in-flight cap keeps no state per wait', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const heap: number[] = [];
