@@ -6,6 +6,7 @@
 //
 //   npx tsx bench/baseline-calibration.ts          # 10 rounds of 20 s runs (~35 min)
 //   BENCH_ROUNDS=3 BENCH_DURATION_S=10 BENCH_DELAY_MS=5 npx tsx bench/baseline-calibration.ts
+//   BENCH_ROUNDS=4 BENCH_FIRST_ROUND=5 npx tsx bench/baseline-calibration.ts   # rounds 5–8 of a run in parts
 //
 // Prints, per round, what each comparison flagged, then how many A/A pairs stayed quiet
 // and in how many rounds the +5 ms was flagged as a latency regression.
@@ -17,6 +18,8 @@ import type { LoadRun } from './lib/load-run.js';
 const ROUNDS = Math.min(20, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 10)));
 const DURATION_S = Math.min(120, Math.max(5, Number(process.env.BENCH_DURATION_S ?? 20)));
 const DELAY_MS = Math.max(0, Number(process.env.BENCH_DELAY_MS ?? 5));
+// Rounds are numbered from here, so a long calibration can run in parts without overwriting files.
+const FIRST = Math.max(1, Math.floor(Number(process.env.BENCH_FIRST_ROUND ?? 1)));
 const env = { CONDUIT_LOAD_DURATION_S: String(DURATION_S) };
 const slow = { ...env, ...gatewayPreload('slow-answers.mjs'), CONDUIT_DELAY_MS: String(DELAY_MS) };
 
@@ -30,7 +33,7 @@ const describe = (deltas: readonly MetricDelta[]) =>
 console.log(`baseline-calibration: ${ROUNDS} rounds of npm run load at ${DURATION_S} s; the regression is +${DELAY_MS} ms on every gateway HTTP answer`);
 let quietPairs = 0;
 let caught = 0;
-for (let round = 1; round <= ROUNDS; round++) {
+for (let round = FIRST; round < FIRST + ROUNDS; round++) {
   const dir = `reports/bench/baseline-calibration/round-${round}`;
   const a = await runLoad('load', env, `${dir}/a.json`);
   const order = round % 2 === 1 ? (['b', 'c'] as const) : (['c', 'b'] as const);
