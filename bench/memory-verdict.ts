@@ -69,14 +69,15 @@ for (let r = 0; r < repeats; r++) {
       name: c.name,
       verdict: memory?.verdict ?? 'no result',
       ok: c.expect === 'not growing' ? memory !== undefined && memory.verdict !== 'growing' : memory?.verdict === c.expect,
-      ...(heap?.fitted ? { slope: heap.slopeMBPerMin, mds: heap.minDetectableMBPerMin, readings: heap.samples } : {}),
+      readings: heap?.samples ?? 0,
+      ...(heap?.fitted ? { slope: heap.slopeMBPerMin, mds: heap.minDetectableMBPerMin } : {}),
       saturated: scenario?.generator.saturated ?? false,
     };
     rows.push(row);
     const error = c.leakMiBPerMin > 0 && row.slope !== undefined ? ` (${(((row.slope - c.leakMiBPerMin) / c.leakMiBPerMin) * 100).toFixed(0)} % off the truth)` : '';
     console.log(
       `  ${row.ok ? '✓' : '✗'} ${c.name.padEnd(22)} ${row.verdict.padEnd(12)} heap slope ${row.slope?.toFixed(2) ?? '—'} MiB/min${error}, ` +
-        `no leak above ${row.mds?.toFixed(2) ?? '—'} · lead ${lead?.metric ?? '—'} · ${row.readings ?? 0} readings · ${run.seconds.toFixed(0)} s${row.saturated ? ' · generator saturated' : ''}`,
+        `no leak above ${row.mds?.toFixed(2) ?? '—'} · lead ${lead?.metric ?? '—'} · ${row.readings} readings · ${run.seconds.toFixed(0)} s${row.saturated ? ' · generator saturated' : ''}`,
     );
   }
 }
