@@ -51,7 +51,7 @@ interface ConduitMatchers<R = unknown> {
   /** The memory trend verdict is not `growing`. */
   toHaveStableMemory(options?: StableMemoryOptions): R;
   /**
-   * Memory grew less than a limit: Theil–Sen slope × the judged window after the warm-up
+   * Memory grew less than a limit: the trend's fitted slope × the judged window after the warm-up
    * (post-GC heap when the target reports it, else RSS). Passes as "not judged" when too
    * few samples exist for a fit.
    */

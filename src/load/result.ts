@@ -61,7 +61,10 @@ export type TrendVerdictKind = 'stable' | 'growing' | 'inconclusive';
 export interface TrendVerdict {
   metric: 'postGcHeap' | 'rss';
   verdict: TrendVerdictKind;
-  /** Theil–Sen slope in MiB (1,048,576 bytes) per minute; "MB" in names means MiB. */
+  /**
+   * Fitted slope (leak-model.ts: the BIC-weighted average of the straight line and the best
+   * warm-up model) in MiB (1,048,576 bytes) per minute; "MB" in names means MiB.
+   */
   slopeMBPerMin: number;
   /** Standard error of the slope (robust residual scale, widened for serial correlation), MiB/min. */
   slopeStdErrMBPerMin?: number;

@@ -1,6 +1,8 @@
-// Robust statistics for the memory trend: Theil–Sen slope (median of pairwise slopes)
-// and the Mann–Kendall trend test with tie correction. Medians of slopes here are
-// robust regression, not latency percentiles (those come from HDR histograms only).
+// Statistics for the verdicts (verdict/): median and MAD, lag-1 autocorrelation, normal
+// and Student-t quantiles, subsampling. Theil–Sen and Mann–Kendall are kept as public
+// helpers (src/load/index.ts); the trend verdict itself no longer uses them (it fits
+// verdict/leak-model.ts). Medians here are robust statistics of series, not latency
+// percentiles (those come from HDR histograms only).
 
 /** Median of a numeric array (sorts a typed copy). NaN for an empty input. */
 export function median(values: ArrayLike<number>): number {
