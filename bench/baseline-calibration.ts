@@ -24,7 +24,9 @@ const env = { CONDUIT_LOAD_DURATION_S: String(DURATION_S) };
 const slow = { ...env, ...gatewayPreload('slow-answers.mjs'), CONDUIT_DELAY_MS: String(DELAY_MS) };
 
 function compare(current: LoadRun, base: LoadRun): MetricDelta[] {
-  return compareWithBaseline(current.doc.scenarios, base.doc, base.file, resolveNoise()).deltas;
+  const comparison = compareWithBaseline(current.doc.scenarios, base.doc, base.file, resolveNoise());
+  for (const c of comparison.cautions ?? []) console.log(`    ⚠ ${current.file}: ${c.scenario}: ${c.why}`);
+  return comparison.deltas;
 }
 const flagged = (deltas: readonly MetricDelta[]) => deltas.filter((d) => d.regression);
 const describe = (deltas: readonly MetricDelta[]) =>

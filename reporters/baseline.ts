@@ -49,6 +49,7 @@ export function compareWithBaseline(
   const deltas: MetricDelta[] = [];
   const missing: string[] = [];
   const skipped: NonNullable<BaselineComparison['skipped']> = [];
+  const cautions: NonNullable<BaselineComparison['cautions']> = [];
   for (const scenario of scenarios) {
     const base = baseline.scenarios.find((s) => s.scenario === scenario.scenario);
     if (!base) {
@@ -62,6 +63,7 @@ export function compareWithBaseline(
     }
     const compared = compareScenario(scenario, base, options);
     deltas.push(...compared.deltas);
+    if (compared.caution) cautions.push({ scenario: scenario.scenario, why: compared.caution });
     for (const n of compared.notCompared) skipped.push({ scenario: scenario.scenario, metric: n.metric, why: n.why });
   }
   return {
@@ -71,5 +73,6 @@ export function compareWithBaseline(
     deltas,
     missing,
     ...(skipped.length > 0 ? { skipped } : {}),
+    ...(cautions.length > 0 ? { cautions } : {}),
   };
 }

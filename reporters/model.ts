@@ -81,6 +81,8 @@ export interface BaselineComparison {
   missing: string[];
   /** Scenarios (or one figure of a scenario) present in both runs but not compared, and why. */
   skipped?: Array<{ scenario: string; metric?: string; why: string }>;
+  /** Scenarios compared whose figures need care (a run shared its machine), and why. */
+  cautions?: Array<{ scenario: string; why: string }>;
 }
 
 /** Everything the renderers need; produced by `buildRunReport`. */

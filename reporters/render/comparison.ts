@@ -69,6 +69,7 @@ export function renderComparison(comparison: BaselineComparison, title: string):
   const lines = [title, columns(rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'])];
   for (const s of comparison.skipped ?? []) lines.push(`  ⚠ ${s.scenario}${s.metric ? ` ${s.metric}` : ''} not compared: ${s.why}`);
   if (comparison.missing.length > 0) lines.push(`  ⚠ not in the baseline: ${comparison.missing.join(', ')}`);
+  for (const c of comparison.cautions ?? []) lines.push(`  ⚠ ${c.scenario}: ${c.why}`);
   const flagged = comparison.deltas.filter((d) => d.regression).length;
   lines.push(`  ${flagged === 0 ? 'quiet' : `${flagged} flagged`}: ${comparison.deltas.length} figures compared`);
   return lines.join('\n');

@@ -132,13 +132,15 @@ export function baselineRows(baseline: BaselineComparison): string[][] {
 }
 
 /**
- * Sentences about what a baseline comparison could not compare: scenarios missing from
- * the baseline, and scenarios run with other knobs (named).
+ * Sentences about what a baseline comparison could not compare — scenarios missing from
+ * the baseline, scenarios run with other knobs (named) — and about comparisons whose
+ * bands were widened (a run that shared its machine).
  */
 export function baselineNotes(baseline: BaselineComparison): string[] {
   const notes: string[] = [];
   if (baseline.missing.length > 0) notes.push(`Not in the baseline: ${baseline.missing.join(', ')}.`);
   for (const s of baseline.skipped ?? []) notes.push(`${s.scenario}${s.metric ? ` ${s.metric}` : ''} not compared: ${s.why}.`);
+  for (const c of baseline.cautions ?? []) notes.push(`${c.scenario}: ${c.why}.`);
   return notes;
 }
 

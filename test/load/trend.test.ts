@@ -168,6 +168,21 @@ describe('analyzeMemory', () => {
     expect(report.rss.growthBytes).toBeGreaterThan(9 * MiB);
   });
 
+  it('a rising RSS of a V8 process that ran no full GC in the window is not judged growing (its garbage is in it)', () => {
+    // 60 s: heap used and RSS rise 17 MiB together, one post-GC reading (from before the load).
+    const samples = Array.from({ length: 60 }, (_, t) => ({
+      t, rssBytes: (100 + (17 * t) / 60) * MiB, heapUsedBytes: (20 + (17 * t) / 60) * MiB, postGcHeapBytes: 19 * MiB,
+    }));
+    const report = analyzeMemory(samples, 'proc', {}, { subject: 'generator' });
+    const rss = report.trends.find((t) => t.metric === 'rss')!;
+    expect(rss.verdict).toBe('inconclusive');
+    expect(rss.reason).toMatch(/no full GC ran during the judged window \(1 post-GC reading\)/);
+    expect(report.verdict).toBe('inconclusive');
+    // A process that reports no heap at all is judged on RSS as before.
+    const bare = analyzeMemory(samples.map(({ t, rssBytes }) => ({ t, rssBytes })), 'proc');
+    expect(bare.trends.find((t) => t.metric === 'rss')!.verdict).toBe('growing');
+  });
+
   it('forced readings that repeat a value are each a reading', () => {
     const samples = Array.from({ length: 60 }, (_, t) => ({ t, rssBytes: 100 * MiB, ...(t % 2 === 0 ? { postGcHeapBytes: 20 * MiB } : {}) }));
     const heap = analyzeMemory(samples, 'proc', {}, { heap: inspector }).trends[0]!;

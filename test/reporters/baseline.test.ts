@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { compareWithBaseline, parseResultsDocument, resolveNoise } from '../../reporters/baseline.js';
 import { collectRun } from '../../reporters/collect.js';
 import { buildRunReport, decideVerdict } from '../../reporters/report.js';
+import { renderComparison } from '../../reporters/render/comparison.js';
 import { renderResultsJson } from '../../reporters/render/json.js';
+import { renderMarkdownSummary } from '../../reporters/render/markdown.js';
+import { renderTerminalReport } from '../../reporters/render/terminal.js';
 import type { ScenarioResult } from '../../src/load/result.js';
 import { FIXED_META } from './fixtures/meta.js';
 import { histogramOf, range, scenarioResult } from './fixtures/results.js';
@@ -130,6 +133,36 @@ describe('compareWithBaseline', () => {
     expect(cmp.skipped).toEqual([{ scenario: 'uploads', why: 'other knobs than the baseline: clients 4 → 50' }]);
     const report = buildRunReport(collectRun([]), FIXED_META, { comparison: cmp });
     expect(report.verdict.headline).toMatch(/baseline not compared \(other knobs in uploads\)/);
+  });
+
+  it('says when a run shared its machine with other work, in the comparison and every renderer', () => {
+    const machine = (otherCores: number) => ({ cores: 2, generatorCores: 0.1, targetCores: 0.9, otherCores, irqCores: 0.05, busiestCores: 1.9, limit: 'machine' as const, summary: '' });
+    const quiet = scenarioResult({ latenciesMs: range(10, 0.1, 1000) });
+    quiet.generator = { ...quiet.generator, machine: machine(0.1) };
+    const shared = scenarioResult({ latenciesMs: range(10, 0.1, 1000) });
+    shared.generator = { ...shared.generator, machine: machine(0.67) };
+    expect(compareWithBaseline(reportOf(quiet).scenarios, baselineOf(quiet), 'b').cautions).toBeUndefined();
+    const cmp = compareWithBaseline(reportOf(quiet).scenarios, baselineOf(shared), 'b');
+    expect(cmp.cautions).toEqual([{ scenario: 'uploads', why: 'the baseline run (other processes 0.67 cores) shared the machine with other work: every band ×2' }]);
+    expect(cmp.deltas.length).toBeGreaterThan(0); // still compared
+    // A change just beyond its band is flagged when both runs had the machine to themselves,
+    // not when one shared it (its band is twice as wide); a large one is flagged either way.
+    const p50 = (r: ScenarioResult, b: ReturnType<typeof baselineOf>) => compareWithBaseline(reportOf(r).scenarios, b, 'b').deltas.find((d) => d.metric === 'http.latency p50')!;
+    const slower = (ms: number) => {
+      const r = scenarioResult({ latenciesMs: range(10 + ms, 0.1, 1000) });
+      r.generator = { ...r.generator, machine: machine(0.1) };
+      return r;
+    };
+    const quietBand = p50(slower(0), baselineOf(quiet)).allowed;
+    expect(p50(slower(0), baselineOf(shared)).allowed).toBeCloseTo(2 * quietBand, 6);
+    const justBeyond = slower(1.5 * quietBand);
+    expect(p50(justBeyond, baselineOf(quiet)).regression).toBe(true);
+    expect(p50(justBeyond, baselineOf(shared)).regression).toBe(false);
+    expect(p50(slower(3 * quietBand), baselineOf(shared)).regression).toBe(true);
+    const report = buildRunReport(collectRun([]), FIXED_META, { comparison: cmp });
+    expect(renderComparison(cmp, 't')).toContain('⚠ uploads: the baseline run (other processes 0.67 cores) shared the machine');
+    expect(renderMarkdownSummary(report)).toContain('uploads: the baseline run (other processes 0.67 cores) shared the machine');
+    expect(renderTerminalReport(report)).toContain('uploads: the baseline run (other processes 0.67 cores) shared the machine');
   });
 });
 

@@ -49,7 +49,7 @@ export function analyzeMemory(
     });
   }
   const rss = series('rss');
-  if (rss.length > 0 || trends.length === 0) trends.push(judgeTrend('rss', rss, options));
+  if (rss.length > 0 || trends.length === 0) trends.push(withoutUncollectedGarbage(judgeTrend('rss', rss, options), samples, postGc.length));
   const values = samples.map((s) => s.rssBytes).filter((v) => v > 0);
   const n = values.length;
   return {
@@ -64,5 +64,22 @@ export function analyzeMemory(
       avgBytes: n ? Math.round(values.reduce((a, b) => a + b, 0) / n) : 0,
       growthBytes: n ? values[n - 1] - values[0] : 0,
     },
+  };
+}
+
+/**
+ * A rising RSS of a garbage-collected process that ran no full GC during the judged
+ * window (at most one post-GC reading in it) is not evidence of a leak: its old space
+ * still holds the garbage of the whole window. That RSS trend says *not judged* instead
+ * of `growing`. Only when the samples carry heap figures (a V8 process); a process that
+ * reports no heap at all is judged on RSS as it is.
+ */
+function withoutUncollectedGarbage(trend: TrendVerdict, samples: readonly MemorySample[], postGcReadings: number): TrendVerdict {
+  if (trend.verdict !== 'growing' || postGcReadings >= 2 || !samples.some((s) => typeof s.heapUsedBytes === 'number')) return trend;
+  return {
+    ...trend,
+    verdict: 'inconclusive',
+    inconclusive: 'samples',
+    reason: `rising (${trend.reason}), but no full GC ran during the judged window (${postGcReadings} post-GC reading${postGcReadings === 1 ? '' : 's'}): RSS still holds the window's garbage — run longer, or give the harness the process's inspector`,
   };
 }

@@ -39,5 +39,8 @@ export {
   latencyStdErr,
   rateStdErr,
   resolveRegressionOptions,
+  sharedMachineCaution,
+  SHARED_MACHINE_BAND_FACTOR,
+  SHARED_MACHINE_CORES,
 } from './regression.js';
 export type { ComparableResult, EffectBand, MetricDelta, RegressionOptions, ScenarioComparison } from './regression.js';

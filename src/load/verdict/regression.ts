@@ -13,9 +13,12 @@
 //   minimum effect alone decides). Duration-dependent figures are not rates and are never compared;
 // - error rate: two proportions (pooled);
 // - memory slope: the two trends' slope standard errors.
+// When either run shared its machine with other work (the machine view: other processes
+// ≥ SHARED_MACHINE_CORES), every band is widened by SHARED_MACHINE_BAND_FACTOR and the
+// comparison says so: one run's noise does not show what another process did to it.
 import { decodeHistogram, percentile } from '../histogram.js';
 import { mad } from '../internal/stats.js';
-import type { RunBatches, ScenarioResult, TrendVerdict } from '../result.js';
+import type { MachineView, RunBatches, ScenarioResult, TrendVerdict } from '../result.js';
 import { errorCount, errorRate, operations } from './errors.js';
 import { leadingTrend } from './memory.js';
 
@@ -77,7 +80,41 @@ export interface MetricDelta {
 /** What a comparison reads of a result (a ScenarioResult or a merged scenario). */
 export type ComparableResult = Pick<ScenarioResult, 'scenario' | 'histograms' | 'throughput' | 'counters' | 'errors' | 'statusCodes' | 'memory' | 'config'> & {
   batches?: RunBatches;
+  /** The machine view says whether the run had its machine to itself. */
+  generator?: { machine?: MachineView };
 };
+
+/**
+ * Cores other processes may take before a run counts as sharing its machine. Calibrated
+ * on this project's 2-core machine (bench/baseline-calibration.ts): a quiet machine
+ * showed 0.00–0.14 cores of other processes (Vitest's main process among them); a
+ * background job of 0.3–0.4 cores already moved A/A pairs beyond their bands.
+ */
+export const SHARED_MACHINE_CORES = 0.25;
+/**
+ * How much wider every band is when a run shared its machine. Same calibration: A/A pairs
+ * with such a run moved up to 1.6× their band; +5 ms on every answer moved 10× and more.
+ */
+export const SHARED_MACHINE_BAND_FACTOR = 2;
+
+/**
+ * Why a comparison of these two runs needs care, when one of them shared its machine
+ * with other work (the machine view in generator health): its figures then moved with
+ * that work, which the noise bands of a single run do not carry. Undefined when neither
+ * did, or a run has no machine view.
+ */
+export function sharedMachineCaution(
+  current: { generator?: { machine?: MachineView } },
+  base: { generator?: { machine?: MachineView } },
+): string | undefined {
+  const shared = (m: MachineView | undefined) => m !== undefined && m.otherCores >= SHARED_MACHINE_CORES;
+  const which = [
+    ...(shared(base.generator?.machine) ? [`the baseline run (other processes ${base.generator!.machine!.otherCores.toFixed(2)} cores)`] : []),
+    ...(shared(current.generator?.machine) ? [`this run (other processes ${current.generator!.machine!.otherCores.toFixed(2)} cores)`] : []),
+  ];
+  if (which.length === 0) return undefined;
+  return `${which.join(' and ')} shared the machine with other work: every band ×${SHARED_MACHINE_BAND_FACTOR}`;
+}
 
 /** Rate → the batch counter whose per-slice counts give its noise, and the unit factor. */
 const RATE_COUNTERS: Record<string, { counter: string; scale: number }> = {
@@ -119,6 +156,11 @@ export interface ScenarioComparison {
   deltas: MetricDelta[];
   /** Figures present in both runs but not compared, and why. */
   notCompared: Array<{ metric: string; why: string }>;
+  /**
+   * Set when a run shared its machine (sharedMachineCaution): the bands, which hold for
+   * two runs that differ only by the change, were widened by SHARED_MACHINE_BAND_FACTOR.
+   */
+  caution?: string;
 }
 
 /** Slices with samples a histogram needs for its run-to-run noise to be estimated. */
@@ -127,8 +169,10 @@ const MIN_REPLICATED_SLICES = 5;
 export function compareScenario(current: ComparableResult, base: ComparableResult, options: RegressionOptions = resolveRegressionOptions()): ScenarioComparison {
   const out: MetricDelta[] = [];
   const notCompared: ScenarioComparison['notCompared'] = [];
+  const caution = sharedMachineCaution(current, base);
+  const widen = caution ? SHARED_MACHINE_BAND_FACTOR : 1;
   const push = (metric: string, unit: string, b: number, c: number, se: number, band: EffectBand, higherIsWorse: boolean) =>
-    out.push(delta(current.scenario, metric, unit, b, c, se, band, options.z, higherIsWorse));
+    out.push(delta(current.scenario, metric, unit, b, c, se, band, options.z, higherIsWorse, widen));
 
   for (const name of comparedLatencies(current)) {
     if (base.histograms[name]?.unit !== 'ms' || !(base.histograms[name]!.summary.count > 0)) continue;
@@ -163,7 +207,7 @@ export function compareScenario(current: ComparableResult, base: ComparableResul
     const se = Math.hypot(ct.slopeStdErrMBPerMin ?? 0, bt.slopeStdErrMBPerMin ?? 0);
     push(`memory slope (${ct.metric})`, 'MiB/min', bt.slopeMBPerMin, ct.slopeMBPerMin, se, options.memorySlope, true);
   }
-  return { deltas: out, notCompared };
+  return caution ? { deltas: out, notCompared, caution } : { deltas: out, notCompared };
 }
 
 /** Time slices in which `name` recorded samples; Infinity for results without slices (older runs: nothing to go by). */
@@ -178,9 +222,9 @@ function judgedTrend(trends: readonly TrendVerdict[]): TrendVerdict | undefined 
   return lead;
 }
 
-function delta(scenario: string, metric: string, unit: string, baseline: number, current: number, se: number, band: EffectBand, z: number, higherIsWorse: boolean): MetricDelta {
+function delta(scenario: string, metric: string, unit: string, baseline: number, current: number, se: number, band: EffectBand, z: number, higherIsWorse: boolean, widen: number): MetricDelta {
   const diff = current - baseline;
-  const allowed = Math.max(z * se, band.relative * Math.abs(baseline), band.absolute);
+  const allowed = widen * Math.max(z * se, band.relative * Math.abs(baseline), band.absolute);
   const beyond = Math.abs(diff) > allowed;
   const worse = higherIsWorse ? diff > 0 : diff < 0;
   const change = !beyond ? 'same' : worse ? 'worse' : 'better';
