@@ -108,13 +108,12 @@ async function buildInstance(
   const upgrades = installUpgradeGuard(app);
   // JSON only (the uploads plugin adds multipart in its own scope): text/plain → 415.
   app.removeContentTypeParser('text/plain');
-  // onRequest order matters: log timing → drain guard → overload → IP limit → auth → tenant limit.
+  // onRequest order matters: log timing → drain guard → overload (instance hooks), then
+  // IP limit → auth → tenant limit (each route's own hooks, added by installAuth).
   const requestLog = installRequestLog(app, ctx, metrics);
   installDrainGuard(app, lifecycle);
   const limits = await registerLimits(app, ctx);
-  limits.installIpLimit();
-  installAuth(app, ctx);
-  limits.installTenantLimit();
+  installAuth(app, ctx, limits);
   installBodyDiscard(app);
   onFrameworkError = (error, request, reply) => {
     requestLog.logUnrouted(request, reply);

@@ -62,6 +62,8 @@ export class RouteSeries {
   readonly labels: Readonly<{ method: string; route: string }>;
   requests = 0;
   readonly byStatus = new Map<number, number>();
+  /** Observes one duration (s) in this series' Prometheus histogram child; set by the metrics on first use. */
+  observeDuration: ((seconds: number) => void) | undefined = undefined;
 
   constructor(method: string, route: string) {
     this.key = `${method} ${route}`;

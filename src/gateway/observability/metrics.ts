@@ -6,7 +6,7 @@
 // numbers (HttpStats' series, the tenants' records) that the Prometheus counters copy
 // in their collect() when /metrics is read — prom-client's own inc() would hash the
 // label set on every request. Only the duration histogram observes per request (its
-// buckets cannot be copied in), with each series' labels built once.
+// buckets cannot be copied in), through each series' own child (labels bound once).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GatewayMetrics } from '../context.js';
 import type { StreamTotals } from '../streams/types.js';
@@ -90,7 +90,9 @@ export class GatewayMetricsImpl implements GatewayMetrics {
   /** Record one finished HTTP request (`route` is the route pattern, never the raw URL). */
   recordRequest(method: string, route: string, status: number, durMs: number): void {
     const series = this.http.record(method, route, status, durMs);
-    this.promDuration.observe(series.labels, durMs / 1000);
+    // The series' histogram child, made once: observe(labels, v) validates the labels and
+    // allocates a closure on every call.
+    (series.observeDuration ??= this.promDuration.labels(series.labels).observe)(durMs / 1000);
   }
 
   /** HTTP requests in flight right now (shown as http.inflight; the lifecycle counts them). */

@@ -3,6 +3,7 @@
 // metrics routes — keep answering), in-flight HTTP requests run to completion, drain
 // hooks run (the WebSocket layer stops deliveries and closes sockets with 1001), and
 // the caller learns whether all of that finished within the timeout.
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Lifecycle } from '../context.js';
 import { GatewayError } from '../errors.js';
@@ -48,20 +49,25 @@ export class GatewayLifecycle implements Lifecycle {
     this.finalHooks.push(fn);
   }
 
-  /** Count one HTTP request in flight; the returned function (idempotent) ends it. */
-  begin(): () => void {
+  /**
+   * Count the HTTP request answered by `res` in flight until the response closes (sent,
+   * or the connection died: either way it is over). 'close' is emitted once per response,
+   * so one shared listener does it: nothing is allocated per request.
+   */
+  track(res: ServerResponse): void {
     this.inflightCount += 1;
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      this.inflightCount -= 1;
-      if (this.inflightCount === 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const w of waiters) w();
-      }
-    };
+    res.on('close', this.endOnClose);
+  }
+
+  private readonly endOnClose = (): void => this.end();
+
+  private end(): void {
+    this.inflightCount -= 1;
+    if (this.inflightCount === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 
   private idle(): Promise<void> {
@@ -98,11 +104,7 @@ export class GatewayLifecycle implements Lifecycle {
 export function installDrainGuard(app: FastifyInstance, lifecycle: GatewayLifecycle): void {
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     // A WebSocket upgrade is not an HTTP request in flight: its drain hook ends it.
-    if (request.headers.upgrade === undefined) {
-      const end = lifecycle.begin();
-      // 'close' on the response: sent, or the connection died; either way it is over.
-      reply.raw.once('close', end);
-    }
+    if (request.headers.upgrade === undefined) lifecycle.track(reply.raw);
     if (lifecycle.draining && !request.routeOptions.config?.operational) {
       done(new GatewayError('DRAINING', 'The gateway is draining for shutdown', { retryAfterS: 5 }));
       return;

@@ -5,8 +5,24 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
 
+// The answer's shape, for Fastify's serializer compiler (fast-json-stringify): the same
+// JSON as JSON.stringify, in a function compiled once for the route.
+const healthBody = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    version: { type: 'string' },
+    uptimeS: { type: 'number' },
+    reload: {
+      type: 'object',
+      properties: { status: { type: 'string' }, at: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } } },
+    },
+    streams: { type: 'object', properties: { backend: { type: 'string' }, status: { type: 'string' } } },
+  },
+} as const;
+
 export const healthRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  app.get('/health', { config: { auth: 'none', operational: true } }, async (_request, reply) => {
+  app.get('/health', { config: { auth: 'none', operational: true }, schema: { response: { 200: healthBody, 503: healthBody } } }, (_request, reply) => {
     const body = {
       status: ctx.lifecycle.draining ? 'draining' : 'ok',
       version: ctx.version,
@@ -17,6 +33,6 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
         status: ctx.streams.connected?.() === false ? 'unavailable' : 'ok',
       },
     };
-    return reply.code(ctx.lifecycle.draining ? 503 : 200).send(body);
+    reply.code(ctx.lifecycle.draining ? 503 : 200).send(body);
   });
 };
