@@ -87,7 +87,7 @@ export interface ScenarioMemoryOptions {
  * The forced-GC cadence for a run of `durationS`: about 10 readings, every 6 s at the
  * most often (a 60 s run) and every 30 s at the least (soaks). Each reading pauses the
  * target for one full GC, and those pauses reach the latency tail (bench/gc-cost.ts:
- * every 4 s, 23 ms pauses raised the ws scenario's p99 1.8–2.3×); 10 readings are what
+ * every 4 s, 23 ms pauses raised the ws scenario's p99 1.8–2.3×, every 6 s 1.2–1.4×); 10 readings are what
  * a 60 s run needs for its minimum detectable slope to stay under its growth floor.
  */
 export function defaultGcEveryS(durationS: number): number {
