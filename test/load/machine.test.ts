@@ -41,7 +41,11 @@ describe('MachineMonitor', () => {
     const view = await monitor.stop();
     expect(view.targetCores).toBeGreaterThan(0.5);
     expect(view.targetCores!).toBeGreaterThan(view.generatorCores);
-    expect(['target', 'machine']).toContain(view.limit);
+    // The limit agrees with the figures. In a parallel suite on 2 cores the spinning child
+    // may get less than a full core, and then it is not the limit.
+    // (targetCores is rounded to 0.01; the limit is judged on the exact figure, 0.9.)
+    const allowed = view.targetCores! > 0.9 ? ['target', 'machine'] : view.targetCores! < 0.9 ? ['none', 'machine'] : ['target', 'none', 'machine'];
+    expect(allowed).toContain(view.limit);
     expect(view.busiestCores).toBeGreaterThan(0.5);
     expect(view.busiestCores).toBeLessThanOrEqual(view.cores + 0.2); // never more cores than the machine has
   });
