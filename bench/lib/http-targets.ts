@@ -33,24 +33,36 @@ export async function startGatewayTarget(root: string, httpLog: string): Promise
   const child = spawn(process.execPath, [...nodeArgs, GATEWAY_CLI], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      CONDUIT_HTTP_PORT: '0',
-      CONDUIT_WS_PORT: '0',
-      CONDUIT_BIND: '127.0.0.1',
-      CONDUIT_CONFIG: join(root, 'conduit.yaml'),
+    env: gatewayEnv(root, {
       CONDUIT_TOKENS: BENCH_TOKEN,
       CONDUIT_HTTP_LOG: httpLog,
-      CONDUIT_WS_LOG: join(root, 'ws.jsonl'),
-      CONDUIT_BLOB_LOCAL_DIR: join(root, 'blobs'),
-      CONDUIT_LOG_LEVEL: 'warn',
       CONDUIT_RATE_LIMIT: '1000000000',
       CONDUIT_RATE_LIMIT_PER_IP: '1000000000',
       CONDUIT_STREAM_MAX_DEPTH: '1000000000',
-    },
+    }),
   });
   const ready = await waitMessage<{ type: string; httpUrl: string; pid: number }>(child, 'conduit:ready');
   return { name: 'gateway', command: ['node', ...nodeArgs, 'dist/gateway/cli.js'].join(' '), url: ready.httpUrl, pid: ready.pid, child };
+}
+
+/**
+ * The environment of a bench gateway child: loopback, ports 0, config, blobs and logs in
+ * `root`, warn-level app log; `overrides` win.
+ */
+export function gatewayEnv(root: string, overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CONDUIT_HTTP_PORT: '0',
+    CONDUIT_WS_PORT: '0',
+    CONDUIT_BIND: '127.0.0.1',
+    CONDUIT_CONFIG: join(root, 'conduit.yaml'),
+    CONDUIT_BLOB_BACKEND: 'local',
+    CONDUIT_BLOB_LOCAL_DIR: join(root, 'blobs'),
+    CONDUIT_HTTP_LOG: join(root, 'http.jsonl'),
+    CONDUIT_WS_LOG: join(root, 'ws.jsonl'),
+    CONDUIT_LOG_LEVEL: 'warn',
+    ...overrides,
+  };
 }
 
 /** Bare Fastify: the same routes and shapes, nothing else. */

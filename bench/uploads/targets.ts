@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { GATEWAY_NODE_FLAGS } from '../../src/gateway/node-flags.js';
 import { GATEWAY_CLI as CLI } from '../lib/build.js';
+import { gatewayEnv } from '../lib/http-targets.js';
 import { waitMessage } from '../lib/proc.js';
 
 export { ensureBuilt } from '../lib/build.js';
@@ -60,23 +61,13 @@ export async function startGateway(root: string, uploads: number, size: number):
     cwd: root,
     // BENCH_GATEWAY_STDOUT=1 shows the gateway's stdout (e.g. with BENCH_GATEWAY_NODE_ARGS=--trace-gc).
     stdio: ['ignore', process.env.BENCH_GATEWAY_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      CONDUIT_HTTP_PORT: '0',
-      CONDUIT_WS_PORT: '0',
-      CONDUIT_BIND: '127.0.0.1',
-      CONDUIT_CONFIG: join(root, 'conduit.yaml'),
-      CONDUIT_BLOB_BACKEND: 'local',
-      CONDUIT_BLOB_LOCAL_DIR: join(root, 'blobs'),
-      CONDUIT_HTTP_LOG: join(root, 'http.jsonl'),
-      CONDUIT_WS_LOG: join(root, 'ws.jsonl'),
-      CONDUIT_LOG_LEVEL: 'warn',
+    env: gatewayEnv(root, {
       CONDUIT_MAX_CONCURRENT_UPLOADS: String(uploads),
       CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: String(uploads),
       CONDUIT_MAX_CONCURRENT_UPLOADS_PER_TENANT: String(uploads),
       CONDUIT_MULTIPART_MAX_PART_SIZE: String(size + 1024),
       CONDUIT_MAX_UPLOAD_SIZE: String(size + 1024),
-    },
+    }),
   });
   const ready = await waitMessage<{ type: string; httpUrl: string; pid: number }>(child, 'conduit:ready');
   return { name: 'gateway', command: ['node', ...nodeArgs, 'dist/gateway/cli.js'].join(' '), url: `${ready.httpUrl}/v1/upload`, pid: ready.pid, child };
