@@ -54,6 +54,30 @@ export interface MemorySample {
    * `MemoryReport.heap` existed repeat the last reading on every sample.
    */
   postGcHeapBytes?: number;
+  /** V8's committed heap, external memory and the ArrayBuffers in it (process.memoryUsage(); the generator's own samples). */
+  heapTotalBytes?: number;
+  externalBytes?: number;
+  arrayBuffersBytes?: number;
+}
+
+/**
+ * What the RSS change over the judged window is made of (memory/composition.ts), in
+ * bytes: each figure's change from the window's start to its end.
+ */
+export interface MemoryComposition {
+  fromS: number;
+  toS: number;
+  /** RSS at the window's start. */
+  startRssBytes: number;
+  rssBytes: number;
+  /** V8's committed heap, and the part of it in use. */
+  heapTotalBytes: number;
+  heapUsedBytes: number;
+  /** Held outside V8's heap for JS objects (Buffers, ArrayBuffers…); arrayBuffersBytes is part of it. */
+  externalBytes: number;
+  arrayBuffersBytes: number;
+  /** RSS outside V8's accounting: native allocations, thread stacks, allocator fragmentation, code. */
+  nativeBytes: number;
 }
 
 export type TrendVerdictKind = 'stable' | 'growing' | 'inconclusive';
@@ -154,6 +178,8 @@ export interface MemoryReport {
   /** Overall verdict: growing if any trend grows, inconclusive if none can decide, else stable. */
   verdict: TrendVerdictKind;
   rss: { minBytes: number; maxBytes: number; avgBytes: number; growthBytes: number };
+  /** What the RSS change over the judged window is made of, when the samples carry the figures (the generator's). */
+  composition?: MemoryComposition;
 }
 
 export interface GeneratorHealth {

@@ -1,7 +1,7 @@
 // GeneratorMonitor: is the load generator itself the bottleneck, and does it leak? It
 // samples this process's CPU (process.cpuUsage, % of one core), event-loop delay
-// (perf_hooks.monitorEventLoopDelay) and memory — RSS, heap used and the heap after the
-// last full GC — into a bounded series. A run is flagged `saturated` when CPU stays
+// (perf_hooks.monitorEventLoopDelay) and memory — RSS, heap used and committed, external
+// memory and the heap after the last full GC — into a bounded series. A run is flagged `saturated` when CPU stays
 // above the limit for most samples or the loop lag p99 is above its limit: figures from
 // such a run measure the generator as much as the target. Its memory gets the same trend
 // verdict as the target's (analyzeMemory, after the same warm-up): a generator that
@@ -80,9 +80,16 @@ export class GeneratorMonitor {
     if (elapsedUs > 0) tallyCpu(this.cpu, (100 * (cpu.user + cpu.system)) / elapsedUs, this.options.cpuLimitPercent);
     this.lastCpu = process.cpuUsage();
     this.lastAt = now;
-    const { rss, heapUsed } = process.memoryUsage();
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
     this.rssMax = Math.max(this.rssMax, rss);
-    const sample: MemorySample = { t: Math.round(now - this.origin) / 1000, rssBytes: rss, heapUsedBytes: heapUsed };
+    const sample: MemorySample = {
+      t: Math.round(now - this.origin) / 1000,
+      rssBytes: rss,
+      heapUsedBytes: heapUsed,
+      heapTotalBytes: heapTotal,
+      externalBytes: external,
+      arrayBuffersBytes: arrayBuffers,
+    };
     const postGc = this.postGc.read();
     if (postGc !== undefined) sample.postGcHeapBytes = postGc;
     this.memory.push(sample);

@@ -6,6 +6,7 @@
 import type { HeapSourceInfo, MemoryReport, MemorySample, TrendVerdict } from '../result.js';
 import { combineVerdicts, memorySeries } from '../verdict/memory.js';
 import { judgeTrend } from '../verdict/trend.js';
+import { memoryComposition } from './composition.js';
 import type { TrendOptions } from '../verdict/trend.js';
 
 export interface AnalyzeMemoryContext {
@@ -52,6 +53,9 @@ export function analyzeMemory(
   if (rss.length > 0 || trends.length === 0) trends.push(withoutUncollectedGarbage(judgeTrend('rss', rss, options), samples, postGc.length));
   const values = samples.map((s) => s.rssBytes).filter((v) => v > 0);
   const n = values.length;
+  // Over the window the RSS trend judged: after its warm-up, up to the end of the load.
+  const rssWarmupS = trends.find((t) => t.metric === 'rss')?.warmupS ?? 0;
+  const composition = memoryComposition(samples, (samples[0]?.t ?? 0) + rssWarmupS, untilS);
   return {
     source: n === 0 ? 'none' : source,
     ...(heap ? { heap } : {}),
@@ -64,6 +68,7 @@ export function analyzeMemory(
       avgBytes: n ? Math.round(values.reduce((a, b) => a + b, 0) / n) : 0,
       growthBytes: n ? values[n - 1] - values[0] : 0,
     },
+    ...(composition ? { composition } : {}),
   };
 }
 
