@@ -29,3 +29,5 @@ app.get('/health', async () => ({
 await app.listen({ host: '127.0.0.1', port: 0 });
 process.send({ type: 'bare:ready', port: app.server.address().port, pid: process.pid });
 process.on('disconnect', () => process.exit(0));
+// An orderly exit on SIGTERM, so `BENCH_NODE_ARGS=--cpu-prof` gets its profile written.
+process.on('SIGTERM', () => process.exit(0));
