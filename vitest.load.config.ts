@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import type { ConduitLoadReporterOptions } from './reporters/index.js';
+import type { ConduitLoadReporterOptions } from './src/reporters/index.js';
 
 // Load, WebSocket and soak scenarios (`npm run load`, `npm run load:soak`).
 // The global setup starts the gateway as a child process on port 0 (or uses
@@ -25,7 +25,7 @@ export default defineConfig({
     // Tuple form: the reporter module path and its options (a CLI --reporter replaces these).
     reporters: [
       ['default'],
-      ['./reporters/ConduitLoadReporter.ts', {} satisfies Partial<ConduitLoadReporterOptions>],
+      ['./src/reporters/ConduitLoadReporter.ts', {} satisfies Partial<ConduitLoadReporterOptions>],
       ...(ciJson ? [['json', { outputFile: ciJson }] as [string, { outputFile: string }]] : []),
     ],
   },

@@ -10,8 +10,8 @@
 //
 // Prints, per round, what each comparison flagged, then how many A/A pairs stayed quiet
 // and in how many rounds the +5 ms was flagged as a latency regression.
-import { compareWithBaseline, resolveNoise } from '../reporters/baseline.js';
-import type { MetricDelta } from '../reporters/model.js';
+import { compareWithBaseline, resolveNoise } from '../src/reporters/baseline.js';
+import type { MetricDelta } from '../src/reporters/model.js';
 import { gatewayPreload, runLoad } from './lib/load-run.js';
 import type { LoadRun } from './lib/load-run.js';
 

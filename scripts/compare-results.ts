@@ -6,9 +6,9 @@
 // Exit 0 when nothing was flagged, 1 when something was, 2 on bad input.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { compareWithBaseline, parseResultsDocument, resolveNoise } from '../reporters/baseline.js';
-import { calibrate, renderCalibration, renderComparison } from '../reporters/render/comparison.js';
-import type { BaselineComparison } from '../reporters/model.js';
+import { compareWithBaseline, parseResultsDocument, resolveNoise } from '../src/reporters/baseline.js';
+import { calibrate, renderCalibration, renderComparison } from '../src/reporters/render/comparison.js';
+import type { BaselineComparison } from '../src/reporters/model.js';
 
 export function readResults(path: string) {
   try {

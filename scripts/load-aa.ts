@@ -16,8 +16,8 @@ import { once } from 'node:events';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { calibrate, renderCalibration, renderComparison } from '../reporters/render/comparison.js';
-import type { MetricDelta } from '../reporters/model.js';
+import { calibrate, renderCalibration, renderComparison } from '../src/reporters/render/comparison.js';
+import type { MetricDelta } from '../src/reporters/model.js';
 import { comparePaths } from './compare-results.js';
 
 interface Options {

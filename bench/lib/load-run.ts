@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseResultsDocument } from '../../reporters/baseline.js';
-import type { ResultsDocument } from '../../reporters/model.js';
+import { parseResultsDocument } from '../../src/reporters/baseline.js';
+import type { ResultsDocument } from '../../src/reporters/model.js';
 
 export interface LoadRun {
   code: number;

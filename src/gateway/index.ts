@@ -5,6 +5,7 @@
 // The app factory and process entry
 export { createGateway, urlFor, type Gateway, type GatewayOptions, type GatewayAddresses } from './app.js';
 export { serve, READY_PREFIX, type ReadyMessage, type ErrorMessage } from './server.js';
+export { GATEWAY_NODE_FLAGS, missingNodeFlags } from './node-flags.js';
 
 // The context contract shared by every gateway part
 export type {

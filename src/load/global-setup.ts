@@ -61,6 +61,14 @@ export function managedGatewayEnv(base: NodeJS.ProcessEnv, blobDir: string): Nod
   };
 }
 
+/**
+ * The gateway's Node flags, read through its public index only when a gateway is started:
+ * the index loads Fastify and the blob backends, which a run against another service never needs.
+ */
+async function gatewayNodeFlags(): Promise<readonly string[]> {
+  return (await import('../gateway/index.js')).GATEWAY_NODE_FLAGS;
+}
+
 /** Inspector flag for the managed gateway, unless turned off. */
 export const MANAGED_INSPECT_FLAG = '--inspect=127.0.0.1:0';
 
@@ -69,7 +77,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   const blobDir = mkdtempSync(join(tmpdir(), 'conduit-load-blobs-'));
   const chosen = options.command
     ? { ...options.command, note: 'custom command' }
-    : gatewayCommand(options.root, options.runner ?? ((env.CONDUIT_GATEWAY_RUNNER as GatewayRunner) || 'auto'));
+    : gatewayCommand(options.root, options.runner ?? ((env.CONDUIT_GATEWAY_RUNNER as GatewayRunner) || 'auto'), await gatewayNodeFlags());
   const inspect = options.inspect ?? envBool('CONDUIT_GATEWAY_INSPECT', true, env);
   const addFlag = inspect && !options.command && chosen.command === process.execPath;
   const args = addFlag ? [MANAGED_INSPECT_FLAG, ...chosen.args] : chosen.args;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeMemory, createRng, fitLeakModel, judgeTrend, mannKendall, theilSen } from '../../src/load/index.js';
 import type { HeapSourceInfo, TrendPoint } from '../../src/load/index.js';
-import { trendLine } from '../../reporters/render/format.js';
+import { trendLine } from '../../src/reporters/render/format.js';
 
 const MiB = 1024 * 1024;
 

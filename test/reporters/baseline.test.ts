@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithBaseline, parseResultsDocument, resolveNoise } from '../../reporters/baseline.js';
-import { collectRun } from '../../reporters/collect.js';
-import { buildRunReport, decideVerdict } from '../../reporters/report.js';
-import { renderComparison } from '../../reporters/render/comparison.js';
-import { renderResultsJson } from '../../reporters/render/json.js';
-import { renderMarkdownSummary } from '../../reporters/render/markdown.js';
-import { renderTerminalReport } from '../../reporters/render/terminal.js';
+import { compareWithBaseline, parseResultsDocument, resolveNoise } from '../../src/reporters/baseline.js';
+import { collectRun } from '../../src/reporters/collect.js';
+import { buildRunReport, decideVerdict } from '../../src/reporters/report.js';
+import { renderComparison } from '../../src/reporters/render/comparison.js';
+import { renderResultsJson } from '../../src/reporters/render/json.js';
+import { renderMarkdownSummary } from '../../src/reporters/render/markdown.js';
+import { renderTerminalReport } from '../../src/reporters/render/terminal.js';
 import type { ScenarioResult } from '../../src/load/result.js';
 import { FIXED_META } from './fixtures/meta.js';
 import { histogramOf, range, scenarioResult } from './fixtures/results.js';

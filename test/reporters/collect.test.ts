@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { collectRun } from '../../reporters/collect.js';
-import type { TestCaseView } from '../../reporters/collect.js';
-import { buildRunReport } from '../../reporters/report.js';
+import { collectRun } from '../../src/reporters/collect.js';
+import type { TestCaseView } from '../../src/reporters/collect.js';
+import { buildRunReport } from '../../src/reporters/report.js';
 import { scenarioResult } from './fixtures/results.js';
 import { FIXED_META } from './fixtures/meta.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricDelta } from '../../reporters/model.js';
-import { bandRatio, calibrate, deltaKind, renderCalibration, renderComparison } from '../../reporters/render/comparison.js';
+import type { MetricDelta } from '../../src/reporters/model.js';
+import { bandRatio, calibrate, deltaKind, renderCalibration, renderComparison } from '../../src/reporters/render/comparison.js';
 import { parseArgs } from '../../scripts/load-aa.js';
 
 const delta = (metric: string, d: number, allowed: number, over: Partial<MetricDelta> = {}): MetricDelta => ({

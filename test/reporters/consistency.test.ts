@@ -4,12 +4,12 @@
 // copies disagree: a judged post-GC heap beside an RSS that could not be judged, and
 // errors of a type a check excludes.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collectRun } from '../../reporters/collect.js';
-import { mergeScenario } from '../../reporters/merge.js';
-import { buildRunReport } from '../../reporters/report.js';
-import { renderHtmlReport } from '../../reporters/render/html.js';
-import { renderMarkdownSummary } from '../../reporters/render/markdown.js';
-import { renderTerminalReport } from '../../reporters/render/terminal.js';
+import { collectRun } from '../../src/reporters/collect.js';
+import { mergeScenario } from '../../src/reporters/merge.js';
+import { buildRunReport } from '../../src/reporters/report.js';
+import { renderHtmlReport } from '../../src/reporters/render/html.js';
+import { renderMarkdownSummary } from '../../src/reporters/render/markdown.js';
+import { renderTerminalReport } from '../../src/reporters/render/terminal.js';
 import { analyzeMemory, buildScenarioResult, createRng, errorRate, installMatchers, memoryVerdictText, Metrics } from '../../src/load/index.js';
 import type { ScenarioResult } from '../../src/load/index.js';
 import { formatPercent } from '../../src/load/format.js';

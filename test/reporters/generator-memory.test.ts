@@ -3,14 +3,14 @@
 // measured, as in results from older harness versions), the generator's memory chart
 // beside the target's in report.html, and results.json keeping it for baselines.
 import { describe, expect, it } from 'vitest';
-import { parseResultsDocument } from '../../reporters/baseline.js';
-import { collectRun } from '../../reporters/collect.js';
-import { buildRunReport } from '../../reporters/report.js';
-import { generatorMemoryText, generatorMemoryWarnings } from '../../reporters/render/generator.js';
-import { renderHtmlReport } from '../../reporters/render/html.js';
-import { renderResultsJson } from '../../reporters/render/json.js';
-import { renderMarkdownSummary } from '../../reporters/render/markdown.js';
-import { renderTerminalReport } from '../../reporters/render/terminal.js';
+import { parseResultsDocument } from '../../src/reporters/baseline.js';
+import { collectRun } from '../../src/reporters/collect.js';
+import { buildRunReport } from '../../src/reporters/report.js';
+import { generatorMemoryText, generatorMemoryWarnings } from '../../src/reporters/render/generator.js';
+import { renderHtmlReport } from '../../src/reporters/render/html.js';
+import { renderResultsJson } from '../../src/reporters/render/json.js';
+import { renderMarkdownSummary } from '../../src/reporters/render/markdown.js';
+import { renderTerminalReport } from '../../src/reporters/render/terminal.js';
 import type { MemoryReport, ScenarioResult } from '../../src/load/result.js';
 import { FIXED_META } from './fixtures/meta.js';
 import { memorySamples, scenarioResult } from './fixtures/results.js';

@@ -1,10 +1,10 @@
 // The reporters read what the harness really produces: a ScenarioResult built by
 // src/load (Metrics → buildScenarioResult → publishResult) renders and merges.
 import { describe, expect, it } from 'vitest';
-import { collectRun } from '../../reporters/collect.js';
-import { buildRunReport } from '../../reporters/report.js';
-import { renderMarkdownSummary } from '../../reporters/render/markdown.js';
-import { renderTerminalReport } from '../../reporters/render/terminal.js';
+import { collectRun } from '../../src/reporters/collect.js';
+import { buildRunReport } from '../../src/reporters/report.js';
+import { renderMarkdownSummary } from '../../src/reporters/render/markdown.js';
+import { renderTerminalReport } from '../../src/reporters/render/terminal.js';
 import { buildScenarioResult, Metrics, publishResult } from '../../src/load/index.js';
 import { FIXED_META } from './fixtures/meta.js';
 

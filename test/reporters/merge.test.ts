@@ -1,7 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { decodeHistogram, mergeHistogramRecords } from '../../reporters/internal/histogram.js';
-import { mergeByScenario, mergeScenario, mergeSeries } from '../../reporters/merge.js';
+import { decodeHistogram, mergeHistogramRecords } from '../../src/reporters/internal/histogram.js';
+import { mergeByScenario, mergeScenario, mergeSeries } from '../../src/reporters/merge.js';
 import { histogramOf, range, scenarioResult } from './fixtures/results.js';
 
 describe('mergeHistogramRecords', () => {

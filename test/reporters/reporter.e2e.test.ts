@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVitest } from 'vitest/node';
 import type { Reporter } from 'vitest/node';
-import { ConduitLoadReporter } from '../../reporters/index.js';
-import { parseResultsDocument } from '../../reporters/baseline.js';
+import { ConduitLoadReporter } from '../../src/reporters/index.js';
+import { parseResultsDocument } from '../../src/reporters/baseline.js';
 import { DATASETS, histogramOf } from './fixtures/results.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURE = join(HERE, 'fixtures/project');
-const REPORTER_PATH = join(HERE, '../../reporters/ConduitLoadReporter.ts');
+const REPORTER_PATH = join(HERE, '../../src/reporters/ConduitLoadReporter.ts');
 
 /** A stream that keeps what is written, synchronously (no Writable buffering). */
 class Capture extends Writable {

@@ -17,7 +17,7 @@ describe('gateway node flags', () => {
   });
 
   it('the managed gateway of the load harness gets them too', () => {
-    const cmd = gatewayCommand(new URL('.', root).pathname, 'tsx');
+    const cmd = gatewayCommand(new URL('.', root).pathname, 'tsx', GATEWAY_NODE_FLAGS);
     expect(cmd.args.slice(0, GATEWAY_NODE_FLAGS.length)).toEqual([...GATEWAY_NODE_FLAGS]);
   });
 

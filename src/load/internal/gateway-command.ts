@@ -6,7 +6,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { GATEWAY_NODE_FLAGS } from '../../gateway/node-flags.js';
 
 export type GatewayRunner = 'auto' | 'dist' | 'tsx';
 
@@ -34,11 +33,14 @@ export function distIsFresh(root: string): boolean {
   return statSync(cli).mtimeMs >= newestMtime(join(root, 'src'));
 }
 
-export function gatewayCommand(root: string, runner: GatewayRunner = 'auto'): GatewayCommand {
+/**
+ * `nodeFlags`: the gateway's own Node flags (GATEWAY_NODE_FLAGS of the gateway's index), as
+ * `npm start` passes them; the caller loads them, so this module does not load the gateway.
+ */
+export function gatewayCommand(root: string, runner: GatewayRunner, nodeFlags: readonly string[]): GatewayCommand {
   const node = process.execPath;
-  // The gateway's own Node flags, as `npm start` passes them.
-  const dist = { command: node, args: [...GATEWAY_NODE_FLAGS, join(root, 'dist', 'gateway', 'cli.js'), 'serve'] };
-  const tsx = { command: node, args: [...GATEWAY_NODE_FLAGS, '--import', 'tsx', join(root, 'src', 'gateway', 'cli.ts'), 'serve'] };
+  const dist = { command: node, args: [...nodeFlags, join(root, 'dist', 'gateway', 'cli.js'), 'serve'] };
+  const tsx = { command: node, args: [...nodeFlags, '--import', 'tsx', join(root, 'src', 'gateway', 'cli.ts'), 'serve'] };
   if (runner === 'tsx') return { ...tsx, note: 'tsx (forced)' };
   if (runner === 'dist') return { ...dist, note: 'dist (forced)' };
   if (distIsFresh(root)) return { ...dist, note: 'dist (up to date)' };

@@ -1,13 +1,12 @@
 // The workers' results become the scenario's through the reporters' merge
-// (reporters/merge.ts `mergeScenario`: histograms added, counters summed, series
+// (src/reporters/merge.ts `mergeScenario`: histograms added, counters summed, series
 // combined per interval, rates over the wall-clock span, ledgers summed) — one rule,
 // one place. Workers are concurrent parts of one run, so before merging each worker's
 // series is put on the shared tick grid: interval k of every worker lands in one point.
 //
-// reporters/ sits outside the build's rootDir (src/) until it moves under src/ with the
-// installable package: a static import would pull it into the build and emit .js files
-// into the source tree, so it is imported at run time by URL (a threaded run therefore
-// needs the sources, run through Vitest or tsx). Make it a static import after the move.
+// The harness and the reporters depend on each other (the reporters read the result
+// model from here), so the merge is imported lazily, through the reporters' public
+// index, when a threaded run first needs it: no import cycle at module evaluation.
 import type { IntervalPoint, ScenarioResult } from '../result.js';
 
 /** The fields of a ScenarioResult that the workers' recordings determine. */
@@ -21,8 +20,7 @@ type MergeScenario = (results: ReadonlyArray<{ label: string; result: ScenarioRe
 let merge: Promise<MergeScenario> | undefined;
 
 function reportersMerge(): Promise<MergeScenario> {
-  const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? 'ts' : 'js';
-  merge ??= import(new URL(`../../../reporters/merge.${ext}`, import.meta.url).href).then((m: { mergeScenario: MergeScenario }) => m.mergeScenario);
+  merge ??= import('../../reporters/index.js').then((m) => m.mergeScenario as MergeScenario);
   return merge;
 }
 

@@ -9,7 +9,7 @@ import type {
   IntervalPoint,
   MemoryReport,
   ScenarioResult,
-} from '../src/load/result.js';
+} from '../load/index.js';
 import { mergeHistogramRecords } from './internal/histogram.js';
 import { combineVerdicts } from './metrics.js';
 import type { MergedScenario, ScenarioSource } from './model.js';

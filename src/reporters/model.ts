@@ -8,8 +8,8 @@ import type {
   ScenarioResult,
   ThresholdOutcome,
   TrendVerdictKind,
-} from '../src/load/result.js';
-import type { MetricDelta } from '../src/load/verdict/regression.js';
+} from '../load/index.js';
+import type { MetricDelta } from '../load/index.js';
 
 export type { MetricDelta };
 

@@ -3,8 +3,8 @@
 // It reads structural views of Vitest's reported tasks so it can be unit-tested with plain
 // objects and stays independent of Vitest internals.
 
-import { META_KEY, RESULT_SCHEMA } from '../src/load/result.js';
-import type { ScenarioResult } from '../src/load/result.js';
+import { META_KEY, RESULT_SCHEMA } from '../load/index.js';
+import type { ScenarioResult } from '../load/index.js';
 import { mergeByScenario } from './merge.js';
 import type { LabelledResult } from './merge.js';
 import type { CollectedRun, TestOutcome, TestState } from './model.js';

@@ -1,7 +1,7 @@
 // Builds the RunReport every renderer reads: the collected run, run metadata, the
 // baseline comparison and the overall verdict. Pure: metadata and the baseline are inputs.
 
-import type { TrendVerdictKind } from '../src/load/result.js';
+import type { TrendVerdictKind } from '../load/index.js';
 import { combineVerdicts, formatSlope, inconclusiveWhy, stableBound } from './metrics.js';
 import type { BaselineComparison, CollectedRun, RunMeta, RunReport, RunVerdict } from './model.js';
 

@@ -1,7 +1,7 @@
 // Table rows (header first) shared by the terminal, markdown and HTML renderers, so the
 // three formats always show the same figures.
 
-import { rateUnit } from '../../src/load/format.js';
+import { rateUnit } from '../../load/index.js';
 import type { BaselineComparison, MergedScenario, RunReport } from '../model.js';
 import { errorRate, latencyHistogramNames, memoryVerdictText, operations } from '../metrics.js';
 import { breakdown, bytes, count, histogramLabel, histValue, num, percent, signed, thresholdValue } from './format.js';

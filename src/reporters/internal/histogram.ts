@@ -4,8 +4,8 @@
 // Imported from the module itself (not src/load/index.ts) to keep drivers and matchers
 // out of the reporter process.
 
-import { decodeHistogram, mergeEncoded, summarize } from '../../src/load/histogram.js';
-import type { HistogramRecord } from '../../src/load/result.js';
+import { decodeHistogram, mergeEncoded, summarize } from '../../load/index.js';
+import type { HistogramRecord } from '../../load/index.js';
 
 export { decodeHistogram, summarize };
 

@@ -196,5 +196,5 @@ export class ConduitLoadReporter implements Reporter {
   }
 }
 
-/** Default export, so the reporter also works by path: `--reporter=./reporters/ConduitLoadReporter.ts`. */
+/** Default export, so the reporter also works by path: `--reporter=./src/reporters/ConduitLoadReporter.ts`. */
 export default ConduitLoadReporter;

@@ -2,9 +2,9 @@
 // rate and the memory texts come from the harness's verdict module (one place:
 // src/load/verdict/), re-exported here; only reporter-side helpers are defined.
 
-import type { ScenarioResult } from '../src/load/result.js';
-import { errorCount } from '../src/load/verdict/errors.js';
-import type { Countable } from '../src/load/verdict/errors.js';
+import type { ScenarioResult } from '../load/index.js';
+import { errorCount } from '../load/index.js';
+import type { Countable } from '../load/index.js';
 
 export {
   combineVerdicts,
@@ -19,7 +19,7 @@ export {
   operations,
   stableBound,
   trendLabel,
-} from '../src/load/verdict/index.js';
+} from '../load/index.js';
 
 /** Every failed operation (no type excluded). */
 export function totalErrors(result: Countable): number {

@@ -1,7 +1,7 @@
 // HTML renderer (pure): reports/load/report.html, ONE self-contained file — inline CSS,
 // inline SVG charts, no script and no network, so it opens offline and as a CI artifact.
 
-import type { IntervalPoint, MemoryReport } from '../../src/load/result.js';
+import type { IntervalPoint, MemoryReport } from '../../load/index.js';
 import type { MergedScenario, RunReport } from '../model.js';
 import { fittedTrend, memoryVerdictText, trendLabel } from '../metrics.js';
 import { growthLines, heapSourceText, mib, num, rssRange, trendLine } from './format.js';

@@ -9,8 +9,8 @@ import {
   DEFAULT_REGRESSION_OPTIONS,
   knobDifferences,
   resolveRegressionOptions,
-} from '../src/load/verdict/regression.js';
-import type { EffectBand, RegressionOptions } from '../src/load/verdict/regression.js';
+} from '../load/index.js';
+import type { EffectBand, RegressionOptions } from '../load/index.js';
 import { RESULTS_SCHEMA } from './model.js';
 import type { BaselineComparison, MergedScenario, MetricDelta, ResultsDocument } from './model.js';
 

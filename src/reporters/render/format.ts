@@ -1,8 +1,8 @@
 // Number and label formatting shared by the renderers (pure, locale-independent).
 
-import { formatPercent, rateUnit } from '../../src/load/format.js';
-import type { HeapSourceInfo, HistogramRecord, MemoryReport, TrendVerdict, TrendVerdictKind } from '../../src/load/result.js';
-import { formatSlope, trendLabel } from '../../src/load/verdict/memory.js';
+import { formatPercent, rateUnit } from '../../load/index.js';
+import type { HeapSourceInfo, HistogramRecord, MemoryReport, TrendVerdict, TrendVerdictKind } from '../../load/index.js';
+import { formatSlope, trendLabel } from '../../load/index.js';
 
 const MiB = 1024 * 1024;
 

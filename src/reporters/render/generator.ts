@@ -4,7 +4,7 @@
 // A generator that leaks pauses for GC and competes for the machine: its figures are
 // suspect and a soak's target verdict can be, too.
 
-import type { MemoryReport, TrendVerdict } from '../../src/load/result.js';
+import type { MemoryReport, TrendVerdict } from '../../load/index.js';
 import { memoryVerdictText } from '../metrics.js';
 import type { MergedScenario } from '../model.js';
 import { bytes, signed } from './format.js';

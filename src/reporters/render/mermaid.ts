@@ -2,7 +2,7 @@
 // post-GC heap and the fitted trend line (MiB) over time, the slope in the title.
 // xychart has no legend, so the caption names the lines.
 
-import type { MemoryReport } from '../../src/load/result.js';
+import type { MemoryReport } from '../../load/index.js';
 import { fittedTrend } from '../metrics.js';
 import { downsample, mib } from './format.js';
 
