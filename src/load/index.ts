@@ -13,6 +13,7 @@ export type {
   HistogramRecord,
   MachineView,
   IntervalPoint,
+  MemoryComposition,
   MemoryReport,
   MemorySample,
   PercentileSummary,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseResultsDocument } from '../../src/reporters/baseline.js';
 import { collectRun } from '../../src/reporters/collect.js';
 import { buildRunReport } from '../../src/reporters/report.js';
-import { generatorMemoryText, generatorMemoryWarnings } from '../../src/reporters/render/generator.js';
+import { compositionText, generatorMemoryText, generatorMemoryWarnings } from '../../src/reporters/render/generator.js';
 import { renderHtmlReport } from '../../src/reporters/render/html.js';
 import { renderResultsJson } from '../../src/reporters/render/json.js';
 import { renderMarkdownSummary } from '../../src/reporters/render/markdown.js';
@@ -81,6 +81,24 @@ describe('generator memory in the reports', () => {
     const doc = parseResultsDocument(renderResultsJson(report(withGenerator(generatorMemory(true)))));
     expect(doc.scenarios[0]!.sources[0]!.generator.memory?.verdict).toBe('growing');
     expect(parseResultsDocument(renderResultsJson(old)).scenarios[0]!.generator.memory).toBeUndefined();
+  });
+
+  it('says what the generator’s RSS change is made of: in the warning and in the generator row', () => {
+    const composition = {
+      fromS: 300, toS: 3600, startRssBytes: 131 * MiB, rssBytes: Math.round(17.3 * MiB), heapTotalBytes: Math.round(1.4 * MiB),
+      heapUsedBytes: Math.round(1.2 * MiB), externalBytes: 300 * 1024, arrayBuffersBytes: 200 * 1024, nativeBytes: Math.round(15.6 * MiB),
+    };
+    expect(compositionText(composition)).toMatchInlineSnapshot(
+      `"RSS +17.3 MiB (+13.2 %) from 5.0 to 60.0 min: V8 heap +1.4 MiB (in use +1.2 MiB), external +300 KiB (ArrayBuffers +200 KiB), outside V8 +15.6 MiB"`,
+    );
+    const r = report(withGenerator({ ...generatorMemory(true), composition }));
+    expect(generatorMemoryWarnings(r.scenarios[0]!)[0]).toContain(`· ${compositionText(composition)} — the load generator itself leaks`);
+    const md = renderMarkdownSummary(r);
+    expect(md).toMatch(/\| generator +\| .*memory growing: RSS \+3\.10 MiB\/min \(projected \+186\.0 MiB\/h\) \(RSS \+17\.3 MiB \(\+13\.2 %\) from 5\.0 to 60\.0 min: .*outside V8 \+15\.6 MiB\)/);
+    // A stable generator still shows the composition in its row (a slow rise below the verdict's floor is visible there).
+    const stable = renderMarkdownSummary(report(withGenerator({ ...generatorMemory(false), composition })));
+    expect(stable).toContain('memory stable (RSS +17.3 MiB (+13.2 %)');
+    expect(stable).not.toContain('generator memory growing');
   });
 
   it('names the source whose generator grew when a scenario is merged from several', () => {

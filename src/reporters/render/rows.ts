@@ -5,7 +5,7 @@ import { rateUnit } from '../../load/index.js';
 import type { BaselineComparison, MergedScenario, RunReport } from '../model.js';
 import { errorRate, latencyHistogramNames, memoryVerdictText, operations } from '../metrics.js';
 import { breakdown, bytes, count, histogramLabel, histValue, num, percent, signed, thresholdValue } from './format.js';
-import { generatorMemoryText } from './generator.js';
+import { compositionText, generatorMemoryText } from './generator.js';
 
 export const PERCENTILE_ALIGN = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] as const;
 
@@ -98,7 +98,7 @@ export function figureRows(scenario: MergedScenario): string[][] {
     if (l.lostSample.length > 0) rows.push(['lost ids (sample)', l.lostSample.join(', ')]);
   }
   const g = scenario.generator;
-  rows.push(['generator', `${g.saturated ? '⚠️ saturated — ' : ''}CPU max ${num(g.cpuPercentMax)}%, RSS max ${bytes(g.rssBytesMax)}, event-loop lag p99 ${num(g.eventLoopLagP99Ms)} ms${g.memory ? `, memory ${generatorMemoryText(g.memory)}` : ''}${g.saturated && g.reason ? ` (${g.reason})` : ''}`]);
+  rows.push(['generator', `${g.saturated ? '⚠️ saturated — ' : ''}CPU max ${num(g.cpuPercentMax)}%, RSS max ${bytes(g.rssBytesMax)}, event-loop lag p99 ${num(g.eventLoopLagP99Ms)} ms${g.memory ? `, memory ${generatorMemoryText(g.memory)}` : ''}${g.memory?.composition ? ` (${compositionText(g.memory.composition)})` : ''}${g.saturated && g.reason ? ` (${g.reason})` : ''}`]);
   return rows;
 }
 
