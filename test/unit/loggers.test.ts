@@ -84,6 +84,18 @@ describe('createLogs', () => {
     expect(await lines(env.CONDUIT_WS_LOG)).toHaveLength(5);
   });
 
+  it('many batches of multi-byte lines: every line whole, in order, byte for byte', async () => {
+    const { env, owned } = await logsWith(10_000);
+    // 3-byte and 4-byte UTF-8 characters; lines of differing lengths cross batch and write boundaries.
+    const text = (i: number) => `€ ${'ü'.repeat(i % 97)} 𝄞 ${i}`;
+    const n = Math.ceil((20 * LOG_BATCH_BYTES) / 150);
+    for (let i = 0; i < n; i++) owned.logs.http.info({ reqId: `h-${i}`, text: text(i) });
+    await owned.close();
+    const got = await lines(env.CONDUIT_HTTP_LOG);
+    expect(got).toHaveLength(n);
+    expect(got.every((l, i) => l.reqId === `h-${i}` && l.text === text(i))).toBe(true);
+  });
+
   it('CONDUIT_LOG_FLUSH_MS=0 writes each line as it is logged', async () => {
     const { env, owned } = await logsWith(0);
     try {

@@ -7,6 +7,11 @@
 // batched, as nginx's `access_log ... buffer= flush=` does: pino's destination
 // (SonicBoom) holds lines until LOG_BATCH_BYTES are buffered and writes them in one
 // write(2) from the event loop, and writes whatever it holds every CONDUIT_LOG_FLUSH_MS.
+// It holds them as Buffers (SonicBoom's `contentMode: 'buffer'`; each line encoded once,
+// joined once per write): in its string mode it appends each line to one string and
+// measures that string's UTF-8 length on every line, which flattens it — ~2.4 KiB of
+// garbage per line at a 4 KiB batch, more than the rest of the line's cost
+// (docs/performance.md).
 // A write of a few KiB to the page cache costs less than handing each write to libuv's
 // thread pool and waking the loop when it is done (what an async destination does:
 // measured ~1 µs per line here, docs/performance.md); the log must be a file, not a pipe
@@ -24,10 +29,14 @@ import type { GatewayLogs } from '../context.js';
 type SonicBoom = ReturnType<typeof pino.destination>;
 
 /** Bytes of lines the request and WebSocket logs buffer before a write (with CONDUIT_LOG_FLUSH_MS > 0). */
-export const LOG_BATCH_BYTES = 4096;
-// SonicBoom measures its last buffered chunk on every line it appends (Buffer.byteLength
-// of the whole chunk), so chunks are kept near one batch instead of its default 16 KiB.
-const LOG_MAX_WRITE = 8192;
+export const LOG_BATCH_BYTES = 16_384;
+/** The most one write(2) of a batch carries. */
+const LOG_MAX_WRITE = 65_536;
+
+/** What pino writes to: each line handed to a buffer-mode SonicBoom as one Buffer. */
+function lineBuffers(dest: SonicBoom): DestinationStream {
+  return { write: (line: string) => dest.write(Buffer.from(line) as unknown as string) };
+}
 
 /** `,"ts":"<ISO time>"`, computed once per millisecond (every line of a busy millisecond shares it). */
 function isoTimestamp(): () => string {
@@ -63,7 +72,7 @@ function openFile(path: string, flushMs: number): Promise<SonicBoom> {
     mkdirSync(dirname(path), { recursive: true });
     dest = pino.destination(
       flushMs > 0
-        ? { dest: path, sync: true, mkdir: true, minLength: LOG_BATCH_BYTES, maxWrite: LOG_MAX_WRITE, periodicFlush: flushMs }
+        ? { dest: path, sync: true, mkdir: true, minLength: LOG_BATCH_BYTES, maxWrite: LOG_MAX_WRITE, periodicFlush: flushMs, contentMode: 'buffer' }
         : { dest: path, sync: false, mkdir: true },
     );
   } catch (err) {
@@ -119,8 +128,9 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
   const wsDest = env.CONDUIT_WS_LOG === env.CONDUIT_HTTP_LOG ? httpDest : await openFile(env.CONDUIT_WS_LOG, flushMs);
   if (wsDest !== httpDest) owned.push(wsDest);
   for (const d of [httpDest, wsDest]) d.on('error', (err) => app.error({ err }, 'log file write failed'));
-  const http = pino({ ...baseOptions(), level: 'info' }, httpDest);
-  const ws = pino({ ...baseOptions(), level: 'info' }, wsDest);
+  const to = (d: SonicBoom) => (flushMs > 0 ? lineBuffers(d) : d);
+  const http = pino({ ...baseOptions(), level: 'info' }, to(httpDest));
+  const ws = pino({ ...baseOptions(), level: 'info' }, to(wsDest));
   // pino writes an asynchronous destination's buffer on exit, not a synchronous one's.
   const files = [...new Set([httpDest, wsDest])];
   const flushOnExit = () => {
