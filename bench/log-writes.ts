@@ -41,7 +41,7 @@ async function child(variant: Variant): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'conduit-bench-log-'));
   let minor = 0;
   const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
+    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
   });
   let close = async () => {};
   let log: { info(o: object): void };

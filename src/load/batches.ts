@@ -8,8 +8,9 @@
 // subtract exactly), and diffs the counters. A percentile of a slice with a handful of
 // samples says little (a p99 of 40 samples is their maximum), so each percentile is
 // taken over consecutive slices grouped until they hold enough samples — 5 for p50, 20
-// for p95, 100 for p99 — by adding their histograms. Bounded: ~30 slices whatever the
-// run's length.
+// for p95, 100 for p99 — by adding their histograms, as the slices close (a slice's
+// histogram is not kept: ~30 of them, one per latency histogram, took ~8 MiB in a 10-minute
+// soak). Bounded: ~30 slices whatever the run's length.
 import { createHistogram, percentile } from './histogram.js';
 import type { Histogram } from './histogram.js';
 import type { Metrics } from './metrics.js';
@@ -26,13 +27,27 @@ export function batchWidthS(durationS: number): number {
   return Math.max(1, Math.round(durationS / 30));
 }
 
+/** One percentile's groups of consecutive slices, built as slices close. */
+interface OpenGroups {
+  need: number;
+  p: 50 | 95 | 99;
+  open: Histogram | undefined;
+  out: number[];
+}
+
+/** Per latency histogram: its count per slice and its percentiles' groups. */
+interface SliceTally {
+  count: number[];
+  groups: OpenGroups[];
+}
+
 export class BatchRecorder {
   readonly widthS: number;
   private readonly metrics: Metrics;
   private readonly untilS: number;
+  /** Per latency histogram, a copy of it at the previous slice's end. */
   private readonly previous = new Map<string, Histogram>();
-  /** Per latency histogram, its slices (undefined: the histogram did not exist yet). */
-  private readonly slices = new Map<string, Array<Histogram | undefined>>();
+  private readonly tallies = new Map<string, SliceTally>();
   private previousCounts: Record<string, number> = {};
   private next: number;
   private readonly out: RunBatches;
@@ -58,30 +73,39 @@ export class BatchRecorder {
   /** The slices recorded so far, each percentile over groups of slices with enough samples. */
   result(): RunBatches {
     const latency: RunBatches['latency'] = {};
-    for (const [name, slices] of this.slices) {
-      const count = this.out.t.map((_, i) => slices[i]?.totalCount ?? 0);
-      latency[name] = { count, p50: grouped(slices, 50), p95: grouped(slices, 95), p99: grouped(slices, 99) };
+    for (const [name, tally] of this.tallies) {
+      const [p50, p95, p99] = tally.groups.map((g) => [...g.out]);
+      latency[name] = { count: [...tally.count], p50: p50!, p95: p95!, p99: p99! };
     }
-    return { ...this.out, latency };
+    return { ...this.out, t: [...this.out.t], counts: Object.fromEntries(Object.entries(this.out.counts).map(([k, v]) => [k, [...v]])), latency };
   }
 
+  // A slice's histogram is added to each percentile's open group at once and then
+  // dropped: only one copy per histogram (the previous end) and at most three open groups
+  // live between slices, whatever the run's length.
   private close(t: number): void {
     const index = this.out.t.length;
     this.out.t.push(t);
     for (const [name, histogram, unit] of this.metrics.histogramEntries()) {
       if (unit !== 'ms') continue;
       const previous = this.previous.get(name);
-      const slice = createHistogram();
-      slice.add(histogram);
       const current = createHistogram();
       current.add(histogram);
+      const slice = createHistogram();
+      slice.add(current);
       if (previous) slice.subtract(previous);
       this.previous.set(name, current);
-      const list = this.slices.get(name) ?? [];
-      // A histogram first seen in this slice has none for the earlier ones.
-      list[index] = slice;
-      this.slices.set(name, list);
+      let tally = this.tallies.get(name);
+      if (!tally) {
+        // A histogram first seen in this slice counted nothing in the earlier ones.
+        tally = { count: new Array<number>(index).fill(0), groups: ([50, 95, 99] as const).map((p) => ({ p, need: BATCH_MIN_SAMPLES[`p${p}`], open: undefined, out: [] })) };
+        this.tallies.set(name, tally);
+      }
+      tally.count.push(slice.totalCount);
+      if (slice.totalCount > 0) for (const g of tally.groups) addToGroup(g, slice);
     }
+    // Histograms that vanished (none do today) would still owe this slice a count.
+    for (const tally of this.tallies.values()) if (tally.count.length === index) tally.count.push(0);
     const now: Record<string, number> = {};
     for (const name of BATCH_COUNTERS) {
       now[name] = name === 'bytes' ? this.metrics.counter('bytesSent') + this.metrics.counter('bytesReceived') : this.metrics.counter(name);
@@ -92,21 +116,14 @@ export class BatchRecorder {
   }
 }
 
-/** The percentile `p` over consecutive slices grouped until each group holds enough samples. */
-function grouped(slices: ReadonlyArray<Histogram | undefined>, p: 50 | 95 | 99): number[] {
-  const need = BATCH_MIN_SAMPLES[`p${p}`];
-  const out: number[] = [];
-  let group: Histogram | undefined;
-  for (const slice of slices) {
-    if (!slice || slice.totalCount === 0) continue;
-    group ??= createHistogram();
-    group.add(slice);
-    if (group.totalCount >= need) {
-      out.push(round(percentile(group, p)));
-      group = undefined;
-    }
+/** Add a slice to a percentile's open group; a group with enough samples gives its percentile and closes. */
+function addToGroup(g: OpenGroups, slice: Histogram): void {
+  g.open ??= createHistogram();
+  g.open.add(slice);
+  if (g.open.totalCount >= g.need) {
+    g.out.push(round(percentile(g.open, g.p)));
+    g.open = undefined;
   }
-  return out;
 }
 
 function round(x: number): number {
