@@ -18,6 +18,7 @@ export const ERRORS = {
   BAD_REQUEST: { status: 400, description: 'The request is malformed.' },
   INVALID_JSON: { status: 400, closeCode: 1007, description: 'The body or frame is not valid JSON.' },
   VALIDATION_FAILED: { status: 400, description: 'The body or query does not match the schema.' },
+  ENVELOPE_TOO_DEEP: { status: 400, description: 'The envelope nests deeper than CONDUIT_ENVELOPE_MAX_DEPTH levels.' },
   INVALID_STREAM_NAME: {
     status: 400,
     description: 'Stream names are 1–200 characters of letters, digits and . _ - / :',

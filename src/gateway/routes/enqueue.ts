@@ -1,8 +1,10 @@
 // POST /v1/enqueue {to, envelope} → 200 {id, stream}. The stream name is scoped to the
-// caller's tenant (plugins/stream-name.ts); the engine raises STREAM_FULL at maxDepth.
+// caller's tenant (plugins/stream-name.ts); an envelope nested too deeply to be framed is
+// refused (streams/envelope-depth.ts); the engine raises STREAM_FULL at maxDepth.
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { scopeStreamName } from '../plugins/stream-name.js';
+import { assertEnvelopeDepth } from '../streams/envelope-depth.js';
 
 interface EnqueueBody {
   to: string;
@@ -34,6 +36,7 @@ export const enqueueRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
     (request, reply) => {
       const tenant = request.tenant.name;
       const stream = scopeStreamName(tenant, request.body.to);
+      assertEnvelopeDepth(request.body.envelope, ctx.env.CONDUIT_ENVELOPE_MAX_DEPTH);
       ctx.streams.enqueue(tenant, stream, request.body.envelope).then(
         (result) => {
           ctx.metrics.countTenant(tenant, 'enqueued');
