@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { GENERATOR_NODE_FLAGS } from './src/load/index.js';
 import type { ConduitLoadReporterOptions } from './src/reporters/index.js';
 
 // Load, WebSocket and soak scenarios (`npm run load`, `npm run load:soak`).
@@ -16,6 +17,8 @@ export default defineConfig({
     include: ['test-load/**/*.load.ts'],
     globalSetup: ['./src/load/global-setup.ts'],
     pool: 'forks',
+    // The generator's young generation fixed at its cap, so its RSS does not grow minutes into a run.
+    execArgv: [...GENERATOR_NODE_FLAGS],
     fileParallelism: false,
     maxWorkers: 1,
     // The longest scenario plus settling, shutdown checks and slack.

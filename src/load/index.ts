@@ -85,6 +85,7 @@ export { createRng, seedFrom } from './prng.js';
 export type { Rng } from './prng.js';
 
 // --- Memory: target sampling, generator health, trend verdict ---
+export { GENERATOR_NODE_FLAGS } from './node-flags.js';
 export { MemorySampler } from './memory/sampler.js';
 export type { MemorySamplerOptions } from './memory/sampler.js';
 export { readProcRss } from './memory/proc.js';
