@@ -18,6 +18,7 @@ import { installBodyDiscard } from './plugins/body-discard.js';
 import { installErrorHandlers, makeClientErrorHandler, sendGatewayError, toGatewayError } from './plugins/errors.js';
 import { GatewayLifecycle, installDrainGuard, type DrainResult } from './plugins/lifecycle.js';
 import { registerLimits } from './plugins/limits.js';
+import { installStallGuard } from './plugins/stall-guard.js';
 import { installRequestLog } from './plugins/request-log.js';
 import { installUpgradeGuard, type UpgradeGuard } from './plugins/upgrade-guard.js';
 import { adminRoutes } from './routes/admin.js';
@@ -95,6 +96,8 @@ async function buildInstance(
     requestIdHeader: false,
     // Closing sockets mid-request is the drain's call, not close()'s.
     forceCloseConnections: 'idle',
+    // A request in progress with no byte moving for this long ends (plugins/stall-guard.ts).
+    connectionTimeout: ctx.env.CONDUIT_HTTP_IDLE_TIMEOUT_MS,
     return503OnClosing: false,
     // Schemas validate, they do not repair: no silent dropping of unknown keys, no coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -104,6 +107,7 @@ async function buildInstance(
     clientErrorHandler: makeClientErrorHandler(ctx.logs.app),
   });
   installErrorHandlers(app, ctx);
+  installStallGuard(app.server, ctx.env.CONDUIT_HTTP_IDLE_TIMEOUT_MS);
   // Upgrade requests answered over HTTP (not taken by the WebSocket route) close their socket.
   const upgrades = installUpgradeGuard(app);
   // JSON only (the uploads plugin adds multipart in its own scope): text/plain → 415.

@@ -31,8 +31,8 @@ export const ERRORS = {
   // 404
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
   BLOB_NOT_FOUND: { status: 404, description: 'No blob with that id for this tenant.' },
-  // 408 / 431: the HTTP server's own refusals, before there is a request
-  REQUEST_TIMEOUT: { status: 408, description: 'The request headers did not arrive in time.' },
+  // 408 / 431: the HTTP server's own refusals
+  REQUEST_TIMEOUT: { status: 408, description: 'The request stalled: its headers did not arrive in time, or no byte moved for CONDUIT_HTTP_IDLE_TIMEOUT_MS.' },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are too large.' },
   // 413 / 415
   PAYLOAD_TOO_LARGE: { status: 413, closeCode: 1009, description: 'The body or frame exceeds the size limit.' },

@@ -88,6 +88,7 @@ export const envSchema = z.object({
   CONDUIT_WS_PING_INTERVAL_MS: int(30_000, 0),
 
   CONDUIT_DRAIN_TIMEOUT_MS: int(30_000, 0),
+  CONDUIT_HTTP_IDLE_TIMEOUT_MS: int(30_000, 0),
   CONDUIT_MEMWATCH: bool(false),
 });
 

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetricsImpl } from '../observability/metrics.js';
 import { tenantOf } from './auth.js';
+import { timedOut } from './stall-guard.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,8 +57,10 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
     request.logged = true;
     const durMs = performance.now() - request.startedAtMs;
     const route = request.routeOptions.url ?? '(unmatched)';
-    // 499: the client went away before the answer (nginx's convention).
-    const status = reply?.statusCode ?? 499;
+    // 499: the client went away before the answer (nginx's convention); 408: the stall
+    // guard answered a request that stopped moving (plugins/stall-guard.ts).
+    const stalled = timedOut(request.raw);
+    const status = stalled ? 408 : (reply?.statusCode ?? 499);
     const tenant = tenantOf(request);
     metrics.recordRequest(request.method, route, status, durMs);
     if (tenant !== '-') {
@@ -78,6 +81,7 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
       bytesOut: numberHeader(reply?.getHeader('content-length')) ?? 0,
     };
     if (request.errorCode) line.code = request.errorCode;
+    else if (stalled) line.code = 'REQUEST_TIMEOUT';
     if (reply === undefined) line.aborted = true;
     // Routes may refine bytesIn/bytesOut (streamed bodies) and add fields; the
     // identifying fields stay the gateway's.
