@@ -75,7 +75,7 @@ for (const backend of [localBackend(), s3Backend()]) {
       expect(await streamSha256(got!.body)).toEqual({ sha256: meta.sha256, size });
     });
 
-    it('is tenant-scoped: another tenant cannot read or delete the blob', async () => {
+    it('is tenant-scoped: another tenant cannot read the blob (the store has no delete: blobs are immutable once committed)', async () => {
       const meta = await store.put({ tenant: 'acme', filename: 'x', mime: 'text/plain', body: dataStream(1000, 2), maxBytes: MiB });
       expect(await store.get('other', meta.id)).toBeUndefined();
       const mine = await store.get('acme', meta.id);

@@ -41,12 +41,16 @@ describe('TimerHeap', () => {
     expect(h.size).toBe(0);
   });
 
-  it('clear drops everything', () => {
+  it('clear drops everything: a cleared entry never fires, even once later ones have', async () => {
     const h = heap();
     let fired = false;
-    h.schedule(1, () => (fired = true));
+    for (const ms of [1, 5, 10]) h.schedule(ms, () => (fired = true));
     h.clear();
     expect(h.size).toBe(0);
+    // Entries fire in deadline order: once one scheduled after clear() at 30 ms has fired,
+    // the cleared 1–10 ms ones would have fired first.
+    await new Promise<void>((resolve) => h.schedule(30, resolve));
     expect(fired).toBe(false);
+    expect(h.size).toBe(0);
   });
 });

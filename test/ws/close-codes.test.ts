@@ -1,7 +1,7 @@
 // Refusals and close codes: every error frame before its close, auth before the upgrade.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { call, startGateway, type TestGateway } from '../gateway/helpers.js';
+import { call, startGateway, until, type TestGateway } from '../gateway/helpers.js';
 import { ClientPool, SubClient } from './client.js';
 
 const YAML = `
@@ -100,17 +100,35 @@ describe('WebSocket refusals and close codes', () => {
     expect(foreign).toMatchObject({ status: 403 });
   });
 
-  it('counts close codes in /v1/metrics and /metrics', async () => {
-    const c = await acme();
+  it('counts close codes and refused connections in /v1/metrics and /metrics: this test\'s own, exactly', async () => {
+    type WsMetrics = { closeCodes: Record<string, number>; connections: { total: number; rejected: number; open: number } };
+    const metrics = async () => (await call(`${g.httpUrl}/v1/metrics`)).body.ws as WsMetrics;
+    const promCount = async () => Number(/conduit_ws_close_codes_total\{code="1007"\} (\d+)/.exec((await call(`${g.httpUrl}/metrics`)).text)?.[1] ?? 0);
+    const before = await metrics();
+    const promBefore = await promCount();
+    // One 1007 close (a frame that is not JSON), on a tenant without a connection cap …
+    const c = await pool.connect(url(), { token: 'globex-token-1' });
     c.send('nope');
-    await c.closed;
-    const ws = (await call(`${g.httpUrl}/v1/metrics`)).body.ws;
-    expect(ws.closeCodes['1007']).toBeGreaterThanOrEqual(1);
-    expect(ws.connections.total).toBeGreaterThanOrEqual(1);
-    expect(ws.connections.rejected).toBeGreaterThanOrEqual(1); // CONNECTION_LIMIT above
-    const prom = (await call(`${g.httpUrl}/metrics`)).text;
-    expect(prom).toMatch(/conduit_ws_close_codes_total\{code="1007"\} [1-9]/);
-    expect(prom).toMatch(/conduit_ws_connections_open \d/);
+    expect((await c.closed).code).toBe(1007);
+    // … and one refusal: acme connections until one is beyond maxConnections 2 (earlier
+    // tests' sockets may still be counted for a moment after they closed).
+    let refused = false;
+    for (let i = 0; i < 4 && !refused; i++) {
+      const next = new SubClient(new WebSocket(url(), { headers: { authorization: 'Bearer acme-token-1' } }));
+      pool.add(next);
+      const first = await next.until(() => next.frames.length > 0, 3000, 'a first frame').then(() => next.frames[0]!, () => undefined);
+      refused = first?.error?.code === 'CONNECTION_LIMIT';
+    }
+    expect(refused).toBe(true);
+    const after = await until(async () => {
+      const m = await metrics();
+      return (m.closeCodes['1007'] ?? 0) > (before.closeCodes['1007'] ?? 0) && m.connections.rejected > before.connections.rejected ? m : undefined;
+    });
+    expect((after.closeCodes['1007'] ?? 0) - (before.closeCodes['1007'] ?? 0)).toBe(1);
+    expect(after.connections.rejected - before.connections.rejected).toBe(1);
+    expect(after.connections.total - before.connections.total).toBeGreaterThanOrEqual(2);
+    expect((await promCount()) - promBefore).toBe(1);
+    expect((await call(`${g.httpUrl}/metrics`)).text).toMatch(/conduit_ws_connections_open \d/);
   });
 
   it('serves /v1/subscribe on the HTTP port too', async () => {

@@ -80,7 +80,7 @@ describe('WebSocket ack, nack, redelivery and dead letters', () => {
     expect(got.map((d) => d.envelope).sort()).toEqual([1, 2, 3]);
   });
 
-  it('redelivers on ack timeout, and the late ack is UNKNOWN_DELIVERY', async () => {
+  it('redelivers on ack timeout, and an ack of the redelivered attempt settles it', async () => {
     const s = fresh('slow');
     const id = await put(s);
     const c = await sub(s);
@@ -94,6 +94,26 @@ describe('WebSocket ack, nack, redelivery and dead letters', () => {
     await c.barrier();
     expect(c.errors).toEqual([]);
     expect(await stats(s)).toMatchObject({ acked: 1, redelivered: 1, inflight: 0 });
+  });
+
+  it('an ack that comes after the ack timeout, from the connection that lost the message, is UNKNOWN_DELIVERY', async () => {
+    const s = fresh('slow');
+    const id = await put(s);
+    const late = await sub(s);
+    late.credit(1); // its one credit is spent on attempt 1: the redelivery must go elsewhere
+    await late.waitDeliveries(1);
+    const other = await sub(s);
+    other.credit(1);
+    // The ack timeout takes the message from `late` and hands it to `other`.
+    const [again] = await other.waitDeliveries(1, 3000);
+    expect(again).toMatchObject({ id, attempt: 2 });
+    late.ack(id);
+    await late.until(() => late.errors.length === 1, 3000, 'the late ack answered');
+    expect(late.errors[0]).toMatchObject({ code: 'UNKNOWN_DELIVERY' });
+    expect(late.errors[0]!.message).toContain(id);
+    expect(late.ws.readyState).toBe(late.ws.OPEN);
+    // The late ack settled nothing: no ack is counted for it.
+    expect(await stats(s)).toMatchObject({ acked: 0, redelivered: expect.any(Number) });
   });
 
   it('after maxAttempts the message goes to NAME.dlq with the same id; subscribers of the DLQ receive it', async () => {
