@@ -76,6 +76,36 @@ describe('mergeScenario', () => {
     expect(abc.sources.map((s) => s.label)).toEqual(['a', 'b', 'c']);
   });
 
+  it('sums the delivery ledgers of the sources that have one; the lost sample stays at most 20 ids', () => {
+    const withLedger = (lost: number, prefix: string) => {
+      const r = scenarioResult();
+      r.ledger = { enqueued: 1000, deliveredUnique: 1000 - lost, duplicates: 2, lost, lostSample: Array.from({ length: Math.min(lost, 20) }, (_, i) => `${prefix}-${i}`) };
+      return r;
+    };
+    const merged = mergeScenario([
+      { label: 'a', result: withLedger(15, 'a') },
+      { label: 'b', result: scenarioResult() }, // no ledger: adds nothing
+      { label: 'c', result: withLedger(12, 'c') },
+    ]);
+    expect(merged.ledger).toMatchObject({ enqueued: 2000, deliveredUnique: 1973, duplicates: 4, lost: 27 });
+    expect(merged.ledger!.lostSample).toEqual([...Array.from({ length: 15 }, (_, i) => `a-${i}`), ...Array.from({ length: 5 }, (_, i) => `c-${i}`)]);
+    expect(mergeScenario([{ label: 'b', result: scenarioResult() }, { label: 'b2', result: scenarioResult() }]).ledger).toBeUndefined();
+  });
+
+  it('merges concurrency: maxima add up (concurrent sources), the mean is weighted by duration over the span', () => {
+    const a = scenarioResult({ startedAt: '2025-01-01T00:00:00.000Z', durationS: 10 });
+    const b = scenarioResult({ startedAt: '2025-01-01T00:00:10.000Z', durationS: 30 });
+    a.concurrency = { max: 4, mean: 3 };
+    b.concurrency = { max: 6, mean: 5 };
+    const merged = mergeScenario([{ label: 'a', result: a }, { label: 'b', result: b }]);
+    expect(merged.concurrency.max).toBe(10);
+    expect(merged.concurrency.mean).toBeCloseTo((3 * 10 + 5 * 30) / 40, 9);
+  });
+
+  it('refuses an empty list with a clear error', () => {
+    expect(() => mergeScenario([])).toThrow('mergeScenario needs at least one result');
+  });
+
   it('refuses to merge different scenarios; mergeByScenario groups them', () => {
     const up = scenarioResult({ scenario: 'uploads' });
     const ws = scenarioResult({ scenario: 'ws' });
