@@ -200,6 +200,19 @@ describe('memory streams engine', () => {
     expect(e.totals().deadLettered).toBe(1);
   });
 
+  it('dead-lettering ignores the DLQ\'s maxDepth (refusing would lose the message); producers still get STREAM_FULL there', async () => {
+    const e = await engine({ maxAttempts: 1, maxDepth: 2 });
+    const sink = recordingSink();
+    const c = e.subscribe(T, 'orders', sink, opts);
+    c.grant(10);
+    for (let round = 0; round < 2; round++) {
+      for (const id of await fill(e, 'orders', 2)) c.nack(id);
+    }
+    expect(sink.got).toHaveLength(4);
+    expect((await e.stats(T, 'orders.dlq')).depth).toBe(4); // twice its maxDepth
+    expect(await e.enqueue(T, 'orders.dlq', {}).catch((x: unknown) => x)).toMatchObject({ code: 'STREAM_FULL' });
+  });
+
   it('dead-letters on ack timeout of the last attempt too', async () => {
     const e = await engine({ maxAttempts: 1, ackTimeoutMs: 20 });
     const [id] = await fill(e, 's', 1);

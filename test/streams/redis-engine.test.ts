@@ -247,6 +247,22 @@ describe('redis streams engine: delivery rules', () => {
     expect((await e.stats(T, `${s}.dlq`)).deadLettered).toBe(0);
   });
 
+  it('dead-lettering ignores the DLQ\'s maxDepth (refusing would lose the message); producers still get STREAM_FULL there', async () => {
+    const e = await engine({ maxAttempts: 1, maxDepth: 2 });
+    const s = fresh('orders');
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(10);
+    for (let round = 0; round < 2; round++) {
+      await fill(e, s, 2);
+      const got = await sink.waitFor(2 * (round + 1));
+      for (const m of got.slice(-2)) c.nack(m.id);
+      await poll(async () => ((await e.stats(T, s)).deadLettered === 2 * (round + 1) ? true : undefined));
+    }
+    expect((await e.stats(T, `${s}.dlq`)).depth).toBe(4); // twice its maxDepth
+    expect(await e.enqueue(T, `${s}.dlq`, {}).catch((x: unknown) => x)).toMatchObject({ code: 'STREAM_FULL' });
+  });
+
   it('maxDepth: enqueue beyond it is STREAM_FULL (503, Retry-After); delayed messages count, in-flight ones do not', async () => {
     const e = await engine({ maxDepth: 2 });
     const s = fresh();
