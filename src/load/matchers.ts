@@ -127,11 +127,15 @@ export const conduitMatchers = {
     const types = Object.entries(result.errors).map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
     const excluded = options.exclude?.length ? ` (not counting ${options.exclude.join(', ')})` : '';
     const name = `error rate${excluded} < ${pct(rate)}`;
+    // A run that made no operations has no error rate: 0 % would be a pass for a run that sent no load.
     return record(this, result, {
-      pass: measured < rate,
+      pass: ops > 0 && measured < rate,
       outcome: {
         name, measured: round(measured, 6), allowed: rate, unit: 'ratio', comparator: '<',
-        message: `${name}: measured ${pct(measured)} (${errors} errors / ${ops} operations; ${types}), allowed < ${pct(rate)}`,
+        message:
+          ops > 0
+            ? `${name}: measured ${pct(measured)} (${errors} errors / ${ops} operations; ${types}), allowed < ${pct(rate)}`
+            : `${name}: no operations were made (${errors} errors; ${types}), so there is no error rate to judge`,
       },
     });
   },

@@ -131,6 +131,34 @@ describe('threshold matchers', () => {
     expect(failure(() => expect(result()).toHaveNoLostMessages())).toMatch(/no delivery ledger/);
   });
 
+  it('noDuplicates: a duplicate fails it, and only then', () => {
+    const ledger = new DeliveryLedger();
+    ['a', 'b'].forEach((id) => ledger.enqueued(id));
+    ledger.delivered('a', 1);
+    ledger.delivered('b', 1);
+    ledger.delivered('b', 1); // a duplicate, nothing lost
+    const r = result({ ledger });
+    expect(r).toHaveNoLostMessages();
+    expect(failure(() => expect(r).toHaveNoLostMessages({ noDuplicates: true }))).toMatch(/no lost or duplicated messages: 0 lost, 1 duplicated of 2 enqueued/);
+  });
+
+  it('.not inverts a threshold: it passes where the threshold fails and fails where it passes', () => {
+    const r = result(); // p95 ≈ 950 ms
+    expect(r).not.toHaveLatencyPercentileBelow('http.latency', 95, 500);
+    expect(failure(() => expect(r).not.toHaveLatencyPercentileBelow('http.latency', 95, 1000))).toMatch(/http\.latency p95 < 1000 ms/);
+  });
+
+  it('a run with no operations has no error rate to judge: it fails saying so, never passes with 0 %', () => {
+    const empty = buildScenarioResult({
+      scenario: 'unit', startedAt: new Date(0).toISOString(), durationS: 10,
+      target: { url: 'http://127.0.0.1:1', managed: false }, metrics: new Metrics({ mainMetric: 'http.latency' }),
+    });
+    const msg = failure(() => expect(empty).toHaveErrorRateBelow(0.01));
+    expect(msg).not.toBe('');
+    expect(msg).toMatch(/error rate < 1%: no operations were made \(0 errors; none\), so there is no error rate to judge/);
+    expect(empty.thresholds.at(-1)).toMatchObject({ passed: false, measured: 0 });
+  });
+
   it('publishResult stores the same object in task.meta.conduit', (ctx) => {
     const r = result();
     publishResult(ctx, r);

@@ -124,6 +124,33 @@ describe('judgeTrend', () => {
     expect(trendLine(v)).not.toMatch(/MiB\/h/);
   });
 
+  it('a falling series (memory handed back) is never growing: stable, with a negative slope', () => {
+    const v = judgeTrend('rss', series(300, 1, (t) => 300 - t / 20)); // −3 MiB/min
+    expect(v.verdict).toBe('stable');
+    expect(v.slopeMBPerMin).toBeLessThan(-2.5);
+  });
+
+  it('the relative floor scales with the level: the same slope is growing on a small heap, stable on a large one', () => {
+    // +0.5 MiB/min over 10 minutes: 5 MiB added — a leak on a 20 MiB heap (25 %), not on a 2 GiB one (0.2 %).
+    const small = judgeTrend('postGcHeap', series(120, 5, (t) => 20 + t / 120));
+    const large = judgeTrend('postGcHeap', series(120, 5, (t) => 2048 + t / 120));
+    expect(small.verdict).toBe('growing');
+    expect(large.verdict).toBe('stable');
+    expect(large.slopeMBPerMin).toBeCloseTo(small.slopeMBPerMin, 1);
+  });
+
+  it('sorts its input by time and drops non-finite points: the same verdict and slope as the clean series', () => {
+    const clean = series(300, 1, (t) => 100 + t / 12); // +5 MiB/min
+    const shuffled = [...clean].reverse();
+    shuffled.splice(10, 0, { t: Number.NaN, value: 1 }, { t: 50, value: Number.POSITIVE_INFINITY }, { t: 60, value: Number.NaN });
+    const a = judgeTrend('rss', clean);
+    const b = judgeTrend('rss', shuffled);
+    expect(b.verdict).toBe('growing');
+    expect(b.verdict).toBe(a.verdict);
+    expect(b.samples).toBe(a.samples);
+    expect(b.slopeMBPerMin).toBeCloseTo(a.slopeMBPerMin, 6);
+  });
+
   it('5 samples are inconclusive, with the reason', () => {
     const v = judgeTrend('rss', series(5, 1, (t) => 50 + t * 10));
     expect(v).toMatchObject({ verdict: 'inconclusive', inconclusive: 'samples', fitted: false });
