@@ -17,7 +17,7 @@ function files(dir: string): string[] {
   });
 }
 
-const sources = [...files('test-load'), ...files('src/load'), ...files('reporters'), 'vitest.load.config.ts'];
+const sources = [...files('test-load'), ...files('src/load'), ...files('src/reporters'), ...files('src/vitest'), 'vitest.load.config.ts'];
 
 /** CONDUIT_* names read by the sources (a bare prefix such as `CONDUIT_TARGET_` is not a name). */
 function namesIn(path: string): string[] {
