@@ -22,6 +22,12 @@ export const LOAD_ERRORS = {
   TARGET_UNCLEAN_EXIT: {
     description: 'A managed target that must exit 0 on SIGTERM (the Conduit gateway) did not, or needed SIGKILL.',
   },
+  THRESHOLD: {
+    description: "A declared threshold does not parse (an unknown key, or a bound such as '< fast'); the message names it. Raised before any load is sent.",
+  },
+  KNOB: {
+    description: 'An environment variable overriding a scenario knob has a malformed value; the message names the variable.',
+  },
   NO_TARGET: {
     description: 'A scenario asked for its target but none was provided (no plugin target, no CONDUIT_TARGET_URL).',
   },

@@ -62,6 +62,17 @@ export { DeliveryClock } from './delivery-clock.js';
 export type { DeliveryClockOptions } from './delivery-clock.js';
 export type { AckPolicy, CloseInfo, SubscriberFleetOptions, WsSubscriberOptions } from './drivers/ws.js';
 
+// --- Declared scenarios: loadTest, workloads, thresholds, knobs by prefix ---
+export { loadTest, runLoadTest } from './declarative/load-test.js';
+export type { LoadTestSpec } from './declarative/load-test.js';
+export { closed, ConduitLoad, open, subscribers } from './declarative/workloads.js';
+export type { ClosedOptions, ConduitOp, OpenOptions, ScenarioKit, SubscribersOptions, WorkloadSpec } from './declarative/workloads.js';
+export { applyThresholds, compileThresholds } from './declarative/thresholds.js';
+export type { CompiledThreshold, SoftExpect, ThresholdSpec } from './declarative/thresholds.js';
+export { defineKnobs, knobVariable } from './declarative/knobs.js';
+export { noLingeringConnections, subscribersClosedCleanly } from './declarative/checks.js';
+export type { DefineKnobsOptions, Knobs, KnobValue } from './declarative/knobs.js';
+
 // --- Scenarios: the shared runner and env knobs ---
 export { defaultGcEveryS, formatProgress, profileStartS, runScenario } from './scenario.js';
 export { ProgressCadence } from './progress-cadence.js';
