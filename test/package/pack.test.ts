@@ -154,4 +154,13 @@ describe('npm pack', () => {
     expect(run.stderr).toContain('conduitLoad: unknown option "tagret" (did you mean "target"?)');
     expect(run.stdout).not.toContain('conduit: target pid');
   }, 120_000);
+
+  it('a target with neither command nor url fails the run with one clear error', async () => {
+    const config = readFileSync(join(project, 'vitest.load.config.mjs'), 'utf8').replace(/target: .*,$/m, 'target: { env: { PORT } },');
+    expect(config).toContain('target: { env: { PORT } }');
+    writeFileSync(join(project, 'vitest.empty.config.mjs'), config);
+    const run = await vitest('vitest.empty.config.mjs', { PORT: '1' });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('conduitLoad: target needs `command` and `url` (a service to start) or `url` (a running service); it has neither');
+  }, 120_000);
 });
