@@ -80,7 +80,7 @@ async function startCommandTarget(spec: CommandTargetSpec, root: string, env: No
   const logFile = at(spec.logFile);
   const ready: ReadyCheck = spec.ready
     ? { kind: 'pattern', pattern: new RegExp(spec.ready.source, spec.ready.flags), httpUrl: spec.httpUrl, wsUrl: spec.wsUrl }
-    : { kind: 'http', httpUrl: spec.url, wsUrl: spec.wsUrl };
+    : { kind: 'http', probeUrl: spec.url, httpUrl: spec.httpUrl, wsUrl: spec.wsUrl };
   const [command, ...args] = spec.argv;
   const child = await startChildTarget({
     command: command!,
@@ -95,8 +95,8 @@ async function startCommandTarget(spec: CommandTargetSpec, root: string, env: No
   const pid = child.child.pid!;
   return {
     target: {
-      httpUrl: spec.httpUrl,
-      wsUrl: spec.wsUrl,
+      httpUrl: child.ready.httpUrl,
+      wsUrl: child.ready.wsUrl,
       pid,
       ...(spec.metricsUrl ? { metricsUrl: spec.metricsUrl } : {}),
       ...(spec.token ? { token: spec.token } : {}),
@@ -104,7 +104,7 @@ async function startCommandTarget(spec: CommandTargetSpec, root: string, env: No
       managed: true,
       logFile,
     },
-    note: `target pid ${pid} at ${spec.httpUrl} (${spec.argv.join(' ')}); log ${logFile}`,
+    note: `target pid ${pid} at ${child.ready.httpUrl} (${spec.argv.join(' ')}); log ${logFile}`,
     async stop() {
       try {
         return await child.stop(spec.stopTimeoutMs);

@@ -18,11 +18,18 @@ export interface CommandTargetOptions {
   env?: Record<string, string | number | boolean | undefined>;
   /** Working directory of the service, relative to the Vitest root. @default the Vitest root */
   cwd?: string;
-  /** The URL the scenarios load; the service is ready when it answers HTTP here (any status). */
+  /**
+   * The URL the scenarios load; the service is ready when it answers HTTP here (any
+   * status). With `{port}` in it (`http://127.0.0.1:{port}`, for a service started on
+   * port 0), `ready` must capture the port: `ready: /listening on port (\d+)/`.
+   */
   url: string;
   /** WebSocket origin. @default `url`'s origin with ws: */
   wsUrl?: string;
-  /** Ready when a line of the service's stdout or stderr matches this (a string: contains it), instead of when `url` answers. */
+  /**
+   * Ready when a line of the service's stdout or stderr matches this (a string: contains
+   * it), instead of when `url` answers; its first capture group fills `{port}` in the URLs.
+   */
   ready?: RegExp | string;
   /** How long the service may take to get ready. @default 60000 */
   readyTimeoutMs?: number;
@@ -126,10 +133,15 @@ export function parseTargetOptions(input: unknown, name = 'target'): TargetSpec 
   };
   if (o.command === undefined) {
     onlyKeys(o, URL_KEYS, name, ' (a running service; add `command` to have it started)');
+    if (httpUrl.includes('{port}') || wsUrl.includes('{port}')) throw bad(`${name}.url: {port} is for a service the run starts (with \`command\` and \`ready\`)`);
     const pid = o.pid === undefined ? undefined : positiveInt(o.pid, `${name}.pid`);
     return { kind: 'url', httpUrl, wsUrl, ...(pid !== undefined ? { pid } : {}), ...extras };
   }
   onlyKeys(o, COMMAND_KEYS, name);
+  const ready = readyOf(o.ready, `${name}.ready`);
+  if ([httpUrl, wsUrl].some((u) => u.includes('{port}')) && !(ready && new RegExp(`${ready.source}|`).exec('')!.length > 1)) {
+    throw bad(`${name}.url has {port}: give \`ready\` a RegExp whose first group captures the port the service prints, e.g. /listening on port (\\d+)/`);
+  }
   return {
     kind: 'command',
     argv: argvOf(o.command, `${name}.command`),
@@ -138,7 +150,7 @@ export function parseTargetOptions(input: unknown, name = 'target'): TargetSpec 
     url: url(o.url, `${name}.url`),
     httpUrl,
     wsUrl,
-    ready: readyOf(o.ready, `${name}.ready`),
+    ready,
     readyTimeoutMs: o.readyTimeoutMs === undefined ? 60_000 : positive(o.readyTimeoutMs, `${name}.readyTimeoutMs`),
     stopTimeoutMs: o.stopTimeoutMs === undefined ? 10_000 : positive(o.stopTimeoutMs, `${name}.stopTimeoutMs`),
     logFile: o.logFile === undefined ? 'reports/load-target.out.log' : text(o.logFile, `${name}.logFile`),
@@ -158,9 +170,13 @@ function text(value: unknown, name: string): string {
   return value;
 }
 
+/** Stands for `{port}` while a URL template is parsed. */
+const PORT_STANDIN = '65535';
+
 function url(value: unknown, name: string): string {
   const raw = text(value, name);
   try {
+    if (raw.includes('{port}')) return withPort(new URL(raw.replaceAll('{port}', PORT_STANDIN)).href);
     return new URL(raw).href;
   } catch {
     throw bad(`${name} must be an absolute URL such as http://127.0.0.1:8080, got ${JSON.stringify(raw)}`);
@@ -168,9 +184,18 @@ function url(value: unknown, name: string): string {
 }
 
 function origin(value: unknown, name: string, protocols: readonly string[]): string {
-  const parsed = new URL(url(value, name));
+  const parsed = new URL(url(value, name).replaceAll('{port}', PORT_STANDIN));
   if (!protocols.includes(parsed.protocol)) throw bad(`${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(value)}`);
-  return parsed.origin;
+  return (value as string).includes('{port}') ? withPort(parsed.origin) : parsed.origin;
+}
+
+function withPort(href: string): string {
+  return href.replace(`:${PORT_STANDIN}`, ':{port}');
+}
+
+/** A URL template with its `{port}` filled in. */
+export function fillPort(template: string, port: string | undefined): string {
+  return port === undefined ? template : template.replaceAll('{port}', port);
 }
 
 function positive(value: unknown, name: string): number {

@@ -76,6 +76,14 @@ describe('managed command target', () => {
     expect(readFileSync(join(root, 'logs/service.log'), 'utf8')).toContain('service starting (serve)');
   });
 
+  it('on port 0: `ready` captures the port the service printed and fills {port} in its URLs', async () => {
+    const t = await start({ command: ['node', service], env: { PORT: 0 }, url: 'http://127.0.0.1:{port}/health', ready: /listening on port (\d+)/ });
+    expect(t.target.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(t.target.httpUrl).not.toContain('{port}');
+    expect(t.target.wsUrl).toBe(t.target.httpUrl.replace(/^http/, 'ws'));
+    expect(((await (await fetch(`${t.target.httpUrl}/x`)).json()) as { ok: boolean }).ok).toBe(true);
+  });
+
   it('with `ready`, waits for the matching output line, not only for the URL', async () => {
     const port = await freePort();
     const t = await start({ command: ['node', service], env: { PORT: port, SERVICE_MODE: 'late-line' }, url: `http://127.0.0.1:${port}`, ready: /READY/ });
@@ -150,6 +158,9 @@ describe('target options', () => {
     expect(problem({ command: 'node s.mjs | tee x', url: 'http://127.0.0.1:1' })).toMatch(/target\.command is run without a shell/);
     expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:1', readyTimeoutMs: -1 })).toMatch(/target\.readyTimeoutMs must be a positive number/);
     expect(problem({ preset: 'nginx' })).toMatch(/target\.preset must be 'conduit-gateway'/);
+    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:{port}' })).toMatch(/target\.url has \{port\}: give `ready` a RegExp whose first group captures the port/);
+    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:{port}', ready: /listening/ })).toMatch(/target\.url has \{port\}/);
+    expect(problem({ url: 'http://127.0.0.1:{port}' })).toMatch(/target\.url: \{port\} is for a service the run starts/);
   });
 
   it('splits a command line like a shell splits a simple command', () => {

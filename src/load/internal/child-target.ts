@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LoadError } from '../errors.js';
 import type { LoadErrorCode } from '../errors.js';
+import { fillPort } from '../target-spec.js';
 import { waitForHttp } from './http-ready.js';
 
 export const READY_LINE_PREFIX = 'conduit ready ';
@@ -35,8 +36,9 @@ export interface ChildTargetOptions {
 /** How a started child is known to be ready; `http` and `pattern` know its URLs beforehand. */
 export type ReadyCheck =
   | { kind: 'announce' }
-  | { kind: 'http'; httpUrl: string; wsUrl?: string }
+  | { kind: 'http'; /** Asked until it answers. */ probeUrl: string; httpUrl: string; wsUrl?: string }
   | { kind: 'pattern'; pattern: RegExp; httpUrl: string; wsUrl?: string };
+// With `{port}` in a pattern check's URLs, the pattern's first capture group fills it.
 
 export interface ReadyInfo {
   httpUrl: string;
@@ -172,15 +174,16 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
             });
       resolve({ ready: ready!, child, exited, stop, killNow, inspectorUrl: waitInspector });
     };
-    const known = (): ReadyInfo | undefined =>
-      check.kind === 'announce'
-        ? undefined
-        : { httpUrl: check.httpUrl, wsUrl: check.wsUrl ?? check.httpUrl.replace(/^http/, 'ws'), pid: child.pid ?? 0 };
+    const known = (port?: string): ReadyInfo | undefined => {
+      if (check.kind === 'announce') return undefined;
+      const httpUrl = fillPort(check.httpUrl, port);
+      return { httpUrl, wsUrl: check.wsUrl ? fillPort(check.wsUrl, port) : httpUrl.replace(/^http/, 'ws'), pid: child.pid ?? 0 };
+    };
     const waitingFor =
       check.kind === 'announce'
         ? 'report ready'
         : check.kind === 'http'
-          ? `answer HTTP at ${check.httpUrl}`
+          ? `answer HTTP at ${check.probeUrl}`
           : `print a line matching ${String(check.pattern)}`;
     const timer = setTimeout(
       () => fail('TARGET_NOT_READY', `target did not ${waitingFor} within ${readyTimeoutMs} ms (${commandLine})`),
@@ -193,7 +196,8 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     });
     const onLine = (line: string) => {
       if (done) return;
-      if (check.kind === 'pattern' && check.pattern.test(line)) finish(undefined, known());
+      const match = check.kind === 'pattern' ? check.pattern.exec(line) : null;
+      if (match) finish(undefined, known(match[1]));
       else if (check.kind === 'announce' && line.startsWith(READY_LINE_PREFIX)) {
         try {
           finish(undefined, toReady(JSON.parse(line.slice(READY_LINE_PREFIX.length)), child.pid));
@@ -209,7 +213,7 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     });
     if (check.kind === 'pattern') createInterface({ input: child.stderr! }).on('line', onLine);
     if (check.kind === 'http') {
-      waitForHttp(check.httpUrl, probing.signal).then(
+      waitForHttp(check.probeUrl, probing.signal).then(
         () => finish(undefined, known()),
         () => {}, // aborted: whoever aborted it settled the start
       );
