@@ -63,6 +63,17 @@ export { DeliveryClock } from './delivery-clock.js';
 export type { DeliveryClockOptions } from './delivery-clock.js';
 export type { AckPolicy, CloseInfo, SubscriberFleetOptions, WsSubscriberOptions } from './drivers/ws.js';
 
+// --- Declared scenarios: loadTest, workloads, thresholds, knobs by prefix ---
+export { loadTest, runLoadTest } from './declarative/load-test.js';
+export type { LoadTestSpec } from './declarative/load-test.js';
+export { closed, ConduitLoad, open, subscribers } from './declarative/workloads.js';
+export type { ClosedOptions, ConduitOp, OpenOptions, ScenarioKit, SubscribersOptions, WorkloadSpec } from './declarative/workloads.js';
+export { applyThresholds, compileThresholds } from './declarative/thresholds.js';
+export type { CompiledThreshold, SoftExpect, ThresholdSpec } from './declarative/thresholds.js';
+export { defineKnobs, knobVariable } from './declarative/knobs.js';
+export { noLingeringConnections, subscribersClosedCleanly } from './declarative/checks.js';
+export type { DefineKnobsOptions, Knobs, KnobValue } from './declarative/knobs.js';
+
 // --- Scenarios: the shared runner and env knobs ---
 export { defaultGcEveryS, formatProgress, profileStartS, runScenario } from './scenario.js';
 export { ProgressCadence } from './progress-cadence.js';
@@ -74,9 +85,28 @@ export { envBool, envInt, envNumber, envSizes, loadDurationS, parseSize } from '
 // --- Target: what the global setup provides (inject('conduitTarget')) ---
 export { externalTarget, getTarget } from './target.js';
 export type { ConduitTarget } from './target.js';
-// The globalSetup entry itself is src/load/global-setup.ts (default export).
-export { managedGatewayEnv, startManagedGateway } from './global-setup.js';
-export type { ManagedGateway, ManagedGatewayOptions } from './global-setup.js';
+// What a run is pointed at (checked once) and starting/stopping it.
+export { conduitGateway, parseTargetOptions, splitCommand } from './target-spec.js';
+export type {
+  CommandTargetOptions,
+  CommandTargetSpec,
+  GatewayTargetOptions,
+  GatewayTargetSpec,
+  TargetOptions,
+  TargetSpec,
+  UrlTargetOptions,
+  UrlTargetSpec,
+} from './target-spec.js';
+export { commandEnv, startTarget } from './managed-target.js';
+export type { RunningTarget, StartTargetOptions } from './managed-target.js';
+export type { ExitInfo } from './internal/child-target.js';
+
+// --- Errors: the harness's catalogue ---
+export { isLoadError, LOAD_ERRORS, LoadError } from './errors.js';
+export type { LoadErrorCode } from './errors.js';
+// The Conduit gateway preset (the Vitest global setup that uses it is src/vitest/global-setup.ts).
+export { managedGatewayEnv, startManagedGateway } from './gateway-target.js';
+export type { ManagedGateway, ManagedGatewayOptions } from './gateway-target.js';
 
 // --- Delivery ledger and seeded randomness ---
 export { DeliveryLedger, LEDGER_STAMP_KEY } from './ledger.js';

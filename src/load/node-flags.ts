@@ -1,5 +1,6 @@
 // The Node/V8 flags the load generator's processes (the Vitest forks that run scenarios)
-// start with. The load config passes them as Vitest's `execArgv`; worker threads inherit them.
+// start with. conduitLoad (src/vitest/plugin.ts) passes them as Vitest's `execArgv`; worker
+// threads inherit them.
 //
 // --min-semi-space-size=16 --max-semi-space-size=16: V8 starts the young generation at
 // 1 MiB semi-spaces and grows it, under a load's allocation rate, to its cap — on this

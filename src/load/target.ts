@@ -1,6 +1,7 @@
 // The service under load. The global setup provides it (`inject('conduitTarget')`);
 // outside that setup the same environment variables describe an external target.
 import { inject } from 'vitest';
+import { LoadError } from './errors.js';
 
 export interface ConduitTarget {
   httpUrl: string;
@@ -59,8 +60,9 @@ export function getTarget(): ConduitTarget {
   }
   const target = provided ?? externalTarget();
   if (!target) {
-    throw new Error(
-      'no load target: run with vitest.load.config.ts (its global setup starts the gateway) or set CONDUIT_TARGET_URL',
+    throw new LoadError(
+      'NO_TARGET',
+      'no load target: run with a config that uses conduitLoad({ target }) (its global setup starts or describes the target) or set CONDUIT_TARGET_URL',
     );
   }
   return target;

@@ -2,7 +2,9 @@
 // (collect → render → write) and the results.json model, for configs, scripts and tests.
 
 // --- The Vitest reporter -------------------------------------------------------------
-export { ConduitLoadReporter, DEFAULT_REPORTER_OPTIONS } from './ConduitLoadReporter.js';
+// The default export makes `<pkg>/reporter` usable by name in a config's `reporters`
+// (tuple form for options: `['conduit/reporter', { outDir }]`).
+export { ConduitLoadReporter, ConduitLoadReporter as default, DEFAULT_REPORTER_OPTIONS } from './ConduitLoadReporter.js';
 export type { ConduitLoadReporterOptions, ReportFiles } from './ConduitLoadReporter.js';
 
 // --- collect: test cases → merged scenarios ---------------------------------------------

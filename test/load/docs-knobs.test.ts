@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { knobVariable } from '../../src/load/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const doc = readFileSync(join(root, 'docs/load-testing.md'), 'utf8');
@@ -17,12 +18,25 @@ function files(dir: string): string[] {
   });
 }
 
-const sources = [...files('test-load'), ...files('src/load'), ...files('reporters'), 'vitest.load.config.ts'];
+const sources = [...files('test-load'), ...files('src/load'), ...files('src/reporters'), ...files('src/vitest'), 'vitest.load.config.ts'];
 
-/** CONDUIT_* names read by the sources (a bare prefix such as `CONDUIT_TARGET_` is not a name). */
+/** Knobs declared with `defineKnobs('PREFIX', { key: default, … })`: their variables and defaults. */
+function declaredKnobs(text: string): Array<{ name: string; fallback: string }> {
+  const knobs: Array<{ name: string; fallback: string }> = [];
+  for (const block of text.matchAll(/defineKnobs\('(CONDUIT_[A-Z0-9_]+)',\s*\{([\s\S]*?)\}\s*(?:,\s*\{[^}]*\}\s*)?\)/g)) {
+    const body = block[2]!.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    for (const m of body.matchAll(/(\w+):\s*('[^']*'|[^,\n]+)/g)) knobs.push({ name: knobVariable(block[1]!, m[1]!), fallback: m[2]!.trim() });
+  }
+  return knobs;
+}
+
+/** CONDUIT_* names read by the sources (a bare prefix such as `CONDUIT_TARGET_` is not a name), knobs by prefix included. */
 function namesIn(path: string): string[] {
   const text = readFileSync(join(root, path), 'utf8');
-  return [...text.matchAll(/\bCONDUIT_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0]);
+  return [
+    ...[...text.matchAll(/\bCONDUIT_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0]),
+    ...declaredKnobs(text).map((k) => k.name),
+  ].filter((name) => !/^CONDUIT_[A-Z]+$/.test(name) || !text.includes(`defineKnobs('${name}'`));
 }
 
 /** Table row of `name` in the doc: `| \`NAME\` | default | meaning |`. */
@@ -51,6 +65,7 @@ describe('docs/load-testing.md', () => {
       for (const m of text.matchAll(/env(?:Int|Number|Bool|Sizes)\('(CONDUIT_[A-Z0-9_]+)',\s*([^)]*?)\)(?:,|\n|;)/g)) {
         knobs.push({ name: m[1]!, fallback: m[2]!.trim(), file: path });
       }
+      for (const knob of declaredKnobs(text)) knobs.push({ ...knob, file: path });
       if (text.includes('loadDurationS(60)')) knobs.push({ name: 'CONDUIT_LOAD_DURATION_S', fallback: '60', file: path });
     }
     expect(knobs.length).toBeGreaterThan(30);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import setup, { startManagedGateway } from '../../src/load/global-setup.js';
+import { startManagedGateway } from '../../src/load/gateway-target.js';
+import setup from '../../src/vitest/global-setup.js';
 import { startChildTarget } from '../../src/load/internal/child-target.js';
 import type { ChildTarget } from '../../src/load/internal/child-target.js';
 import { externalTarget } from '../../src/load/target.js';
@@ -112,7 +113,11 @@ describe('global setup', () => {
     process.env.CONDUIT_TARGET_PID = String(process.pid);
     try {
       const provided: Record<string, unknown> = {};
-      const project = { provide: (k: string, v: unknown) => (provided[k] = v), config: { root: process.cwd() } };
+      const project = {
+        provide: (k: string, v: unknown) => (provided[k] = v),
+        getProvidedContext: () => ({}),
+        config: { root: process.cwd() },
+      };
       const teardown = await setup(project as never);
       const target = provided.conduitTarget as ConduitTarget;
       expect(target).toEqual({

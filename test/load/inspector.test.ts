@@ -5,8 +5,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startManagedGateway } from '../../src/load/global-setup.js';
-import type { ManagedGateway } from '../../src/load/global-setup.js';
+import { startManagedGateway } from '../../src/load/gateway-target.js';
+import type { ManagedGateway } from '../../src/load/gateway-target.js';
 import { HeapProbe, InspectorError, resolveInspectorUrl, runScenario } from '../../src/load/index.js';
 import type { ConduitTarget } from '../../src/load/index.js';
 

@@ -81,8 +81,13 @@ describe('LoadEngine interrupts', () => {
 });
 
 describe('SIGINT to the Vitest main process during a 60 s scenario', () => {
-  it('stops Vitest, its fork and the target within a few seconds', async () => {
-    const config = fileURLToPath(new URL('./fixtures/interrupt/vitest.config.ts', import.meta.url));
+  it.each([
+    // A global setup of its own that starts a managed child (the gateway's code path).
+    { how: 'a managed gateway-style child', file: 'vitest.config.ts', targetPid: /interrupt-fixture target pid (\d+)/ },
+    // conduitLoad with a command target (a service that is not Conduit, on port 0).
+    { how: "conduitLoad's command target", file: 'vitest.plugin.config.ts', targetPid: /conduit: target pid (\d+) at/ },
+  ])('stops Vitest, its fork and the target within a few seconds: $how', async ({ file, targetPid }) => {
+    const config = fileURLToPath(new URL(`./fixtures/interrupt/${file}`, import.meta.url));
     const child: ChildProcess = spawn(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', '--config', config], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,7 +98,7 @@ describe('SIGINT to the Vitest main process during a 60 s scenario', () => {
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const pid = (what: string) => Number(new RegExp(`interrupt-fixture ${what} pid (\\d+)`).exec(out)?.[1] ?? 0);
+    const pid = (what: 'fork' | 'target') => Number((what === 'fork' ? /interrupt-fixture fork pid (\d+)/ : targetPid).exec(out)?.[1] ?? 0);
 
     // The scenario is running once the fork printed its pid.
     expect(await until(() => pid('fork') > 0 && pid('target') > 0, 30_000), out).toBe(true);

@@ -4,8 +4,8 @@
 // loopback port, read from its stderr): a forced full GC every 0.5 s over a 5 s run.
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startManagedGateway } from '../../src/load/global-setup.js';
-import type { ManagedGateway } from '../../src/load/global-setup.js';
+import { startManagedGateway } from '../../src/load/gateway-target.js';
+import type { ManagedGateway } from '../../src/load/gateway-target.js';
 import { analyzeMemory, closedModel, ConduitClient, GrowthProfile, HeapProbe, LoadEngine, MemorySampler, Metrics } from '../../src/load/index.js';
 import type { HeapGrowth, MemoryReport } from '../../src/load/index.js';
 

@@ -1,14 +1,22 @@
-// Starting and stopping a target service as a child process. The child announces its
-// real addresses with an IPC message `{type:'conduit:ready', httpUrl, wsUrl, pid}` or a
-// stdout line `conduit ready {json}`; we wait for that event (never a sleep). A child
-// that exits, reports `conduit:error` or stays silent past the deadline gives one error
-// carrying the tail of its stderr. Its stdout/stderr are drained into a log file so a
-// full pipe can never block it.
+// Starting and stopping a target service as a child process. How it gets ready:
+// - `announce` (the Conduit gateway): the child announces its real addresses with an IPC
+//   message `{type:'conduit:ready', httpUrl, wsUrl, pid}` or a stdout line
+//   `conduit ready {json}`; we wait for that event (never a sleep);
+// - `pattern`: a line of its stdout or stderr matches a pattern (e.g. /listening on/);
+// - `http` (any other service): its URL answers HTTP (asked every 100 ms: a foreign
+//   process gives no event for an open port).
+// A child that exits, reports `conduit:error` or is not ready by the deadline gives one
+// LoadError quoting the tail of its output. Its stdout/stderr are drained into a log file
+// so a full pipe can never block it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { LoadError } from '../errors.js';
+import type { LoadErrorCode } from '../errors.js';
+import { fillPort } from '../target-spec.js';
+import { waitForHttp } from './http-ready.js';
 
 export const READY_LINE_PREFIX = 'conduit ready ';
 
@@ -21,7 +29,16 @@ export interface ChildTargetOptions {
   readyTimeoutMs?: number;
   /** File receiving the child's stdout and stderr. */
   logFile?: string;
+  /** How the child gets ready. @default { kind: 'announce' } */
+  ready?: ReadyCheck;
 }
+
+/** How a started child is known to be ready; `http` and `pattern` know its URLs beforehand. */
+export type ReadyCheck =
+  | { kind: 'announce' }
+  | { kind: 'http'; /** Asked until it answers. */ probeUrl: string; httpUrl: string; wsUrl?: string }
+  | { kind: 'pattern'; pattern: RegExp; httpUrl: string; wsUrl?: string };
+// With `{port}` in a pattern check's URLs, the pattern's first capture group fills it.
 
 export interface ReadyInfo {
   httpUrl: string;
@@ -34,15 +51,6 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
   /** True when SIGKILL was needed. */
   forced: boolean;
-}
-
-export class ChildTargetError extends Error {
-  readonly stderr: string;
-  constructor(message: string, stderr: string) {
-    super(stderr.trim() ? `${message}\n--- target stderr (tail) ---\n${stderr.trim()}` : message);
-    this.name = 'ChildTargetError';
-    this.stderr = stderr;
-  }
 }
 
 export interface ChildTarget {
@@ -61,7 +69,9 @@ export interface ChildTarget {
   killNow(): void;
 }
 
-const STDERR_TAIL = 16 * 1024;
+const OUTPUT_TAIL = 16 * 1024;
+/** Lines of output an error quotes. */
+const QUOTED_LINES = 30;
 const INSPECTOR_LINE = /Debugger listening on (ws:\/\/\S+)/;
 
 /** How long after the child's exit its stdout/stderr may take to end. */
@@ -75,6 +85,11 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderrTail = '';
+  // The last output of both streams, interleaved as it arrived, for the errors.
+  let outputTail = '';
+  const keepOutput = (text: string) => {
+    outputTail = (outputTail + text).slice(-OUTPUT_TAIL);
+  };
   let inspectorUrl: string | undefined;
   const inspectorSeen: Array<(url: string) => void> = [];
   let log: NodeJS.WritableStream | undefined;
@@ -83,7 +98,8 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     log = createWriteStream(options.logFile, { flags: 'a' });
   }
   child.stderr!.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL);
+    stderrTail = (stderrTail + chunk.toString()).slice(-OUTPUT_TAIL);
+    keepOutput(chunk.toString());
     // Node prints it once, at start: "Debugger listening on ws://127.0.0.1:PORT/UUID".
     if (inspectorUrl === undefined) {
       inspectorUrl = INSPECTOR_LINE.exec(stderrTail)?.[1];
@@ -130,14 +146,20 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
 
+  const check: ReadyCheck = options.ready ?? { kind: 'announce' };
+  const commandLine = [options.command, ...options.args].join(' ');
   return new Promise<ChildTarget>((resolve, reject) => {
     let done = false;
-    const finish = (error: Error | undefined, ready?: ReadyInfo) => {
+    // Ends the HTTP readiness probe when the child is ready, exits or times out.
+    const probing = new AbortController();
+    const fail = (code: LoadErrorCode, message: string) => finish({ code, message });
+    const finish = (error: { code: LoadErrorCode; message: string } | undefined, ready?: ReadyInfo) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      probing.abort();
       if (error) {
-        void stop(2000).then(() => reject(new ChildTargetError(error.message, stderrTail)));
+        void stop(2000).then(() => reject(new LoadError(error.code, error.message, lastLines(outputTail, QUOTED_LINES))));
         return;
       }
       const waitInspector = (waitMs = 2000) =>
@@ -152,33 +174,63 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
             });
       resolve({ ready: ready!, child, exited, stop, killNow, inspectorUrl: waitInspector });
     };
+    const known = (port?: string): ReadyInfo | undefined => {
+      if (check.kind === 'announce') return undefined;
+      const httpUrl = fillPort(check.httpUrl, port);
+      return { httpUrl, wsUrl: check.wsUrl ? fillPort(check.wsUrl, port) : httpUrl.replace(/^http/, 'ws'), pid: child.pid ?? 0 };
+    };
+    const waitingFor =
+      check.kind === 'announce'
+        ? 'report ready'
+        : check.kind === 'http'
+          ? `answer HTTP at ${check.probeUrl}`
+          : `print a line matching ${String(check.pattern)}`;
     const timer = setTimeout(
-      () => finish(new Error(`target did not report ready within ${readyTimeoutMs} ms (${options.command} ${options.args.join(' ')})`)),
+      () => fail('TARGET_NOT_READY', `target did not ${waitingFor} within ${readyTimeoutMs} ms (${commandLine})`),
       readyTimeoutMs,
     );
     child.on('message', (msg: unknown) => {
       const m = msg as { type?: string; message?: string } & Partial<ReadyInfo>;
-      if (m?.type === 'conduit:ready' && m.httpUrl) finish(undefined, toReady(m, child.pid));
-      else if (m?.type === 'conduit:error') finish(new Error(`target failed to start: ${m.message ?? 'unknown error'}`));
+      if (m?.type === 'conduit:ready' && m.httpUrl && check.kind === 'announce') finish(undefined, toReady(m, child.pid));
+      else if (m?.type === 'conduit:error') fail('TARGET_FAILED', `target failed to start: ${m.message ?? 'unknown error'}`);
     });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      log?.write(`${line}\n`);
-      if (!done && line.startsWith(READY_LINE_PREFIX)) {
+    const onLine = (line: string) => {
+      if (done) return;
+      const match = check.kind === 'pattern' ? check.pattern.exec(line) : null;
+      if (match) finish(undefined, known(match[1]));
+      else if (check.kind === 'announce' && line.startsWith(READY_LINE_PREFIX)) {
         try {
           finish(undefined, toReady(JSON.parse(line.slice(READY_LINE_PREFIX.length)), child.pid));
         } catch {
-          finish(new Error(`unreadable ready line: ${line}`));
+          fail('TARGET_FAILED', `unreadable ready line: ${line}`);
         }
       }
+    };
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      log?.write(`${line}\n`);
+      keepOutput(`${line}\n`);
+      onLine(line);
     });
-    child.once('error', (error) => finish(new Error(`cannot spawn ${options.command}: ${error.message}`)));
+    if (check.kind === 'pattern') createInterface({ input: child.stderr! }).on('line', onLine);
+    if (check.kind === 'http') {
+      waitForHttp(check.probeUrl, probing.signal).then(
+        () => finish(undefined, known()),
+        () => {}, // aborted: whoever aborted it settled the start
+      );
+    }
+    child.once('error', (error) => fail('TARGET_SPAWN', `cannot start ${commandLine}: ${error.message}`));
     void exited.then((info) => {
       // Let a pending stderr chunk arrive before reporting.
       setImmediate(() =>
-        finish(new Error(`target exited before ready (code ${info.code}${info.signal ? `, signal ${info.signal}` : ''})`)),
+        fail('TARGET_EXITED', `target exited before ready (code ${info.code}${info.signal ? `, signal ${info.signal}` : ''}): ${commandLine}`),
       );
     });
   });
+}
+
+/** The last `n` lines of `text`. */
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
 function toReady(m: Partial<ReadyInfo>, fallbackPid: number | undefined): ReadyInfo {

@@ -1,24 +1,29 @@
-// Vitest global setup for load runs (vitest.load.config.ts → test.globalSetup).
-//
-// Without CONDUIT_TARGET_URL it starts the Conduit gateway as a CHILD PROCESS (its
-// memory is its own, not Vitest's) on port 0 with memwatch on, waits for its ready
-// message, provides `conduitTarget` and stops it in teardown — SIGTERM, wait, SIGKILL
-// after a deadline — also after failures, on Ctrl-C and on exit. With
-// CONDUIT_TARGET_URL it provides that running service instead and stops nothing.
+// The Conduit gateway preset of a managed target: the gateway as a CHILD PROCESS (its
+// memory is its own, not Vitest's) on port 0 with memwatch and its inspector on; it
+// announces its real addresses (IPC or a stdout line) and is stopped with SIGTERM, a
+// wait for its drain, then SIGKILL after a deadline — also after failures, on Ctrl-C and
+// on exit. The Vitest global setup (src/vitest/global-setup.ts) starts it for
+// `conduitLoad({ target: conduitGateway() })`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { TestProject } from 'vitest/node';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startChildTarget } from './internal/child-target.js';
 import type { ExitInfo } from './internal/child-target.js';
+import { guardChild } from './internal/exit-guard.js';
 import { gatewayCommand } from './internal/gateway-command.js';
 import type { GatewayRunner } from './internal/gateway-command.js';
 import { envBool } from './knobs.js';
-import { externalTarget } from './target.js';
 import type { ConduitTarget } from './target.js';
 
 export interface ManagedGatewayOptions {
+  /** The run's root: the gateway's working directory, and where `reports/` goes. */
   root: string;
+  /**
+   * Where the gateway's code is (`dist/gateway/cli.js`, or `src/` to build or run with tsx).
+   * @default this package's root
+   */
+  packageRoot?: string;
   env?: NodeJS.ProcessEnv;
   runner?: GatewayRunner;
   /** Explicit command (tests use a fixture); overrides `runner`. */
@@ -69,6 +74,9 @@ async function gatewayNodeFlags(): Promise<readonly string[]> {
   return (await import('../gateway/index.js')).GATEWAY_NODE_FLAGS;
 }
 
+/** This package's root: src/load/ and dist/load/ are both two levels below it. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
 /** Inspector flag for the managed gateway, unless turned off. */
 export const MANAGED_INSPECT_FLAG = '--inspect=127.0.0.1:0';
 
@@ -77,7 +85,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   const blobDir = mkdtempSync(join(tmpdir(), 'conduit-load-blobs-'));
   const chosen = options.command
     ? { ...options.command, note: 'custom command' }
-    : gatewayCommand(options.root, options.runner ?? ((env.CONDUIT_GATEWAY_RUNNER as GatewayRunner) || 'auto'), await gatewayNodeFlags());
+    : gatewayCommand(options.packageRoot ?? PACKAGE_ROOT, options.runner ?? ((env.CONDUIT_GATEWAY_RUNNER as GatewayRunner) || 'auto'), await gatewayNodeFlags());
   const inspect = options.inspect ?? envBool('CONDUIT_GATEWAY_INSPECT', true, env);
   const addFlag = inspect && !options.command && chosen.command === process.execPath;
   const args = addFlag ? [MANAGED_INSPECT_FLAG, ...chosen.args] : chosen.args;
@@ -102,11 +110,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   const inspector = asked ? await child.inspectorUrl(2000) : undefined;
 
   // Ctrl-C and abrupt exits must not leave the gateway behind.
-  const onSignal = () => void child.stop(5000);
-  const onExit = () => child.killNow();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', onExit);
+  const release = guardChild(child);
 
   const drainMs = Number(env.CONDUIT_DRAIN_TIMEOUT_MS || 10_000);
   return {
@@ -124,35 +128,9 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
       try {
         return await child.stop(drainMs + 5000);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        process.off('exit', onExit);
+        release();
         cleanup();
       }
     },
-  };
-}
-
-/** The `globalSetup` entry: provide `conduitTarget`, return the teardown. */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const external = externalTarget(process.env);
-  if (external) {
-    project.provide('conduitTarget', external);
-    return async () => {};
-  }
-  const root = resolve(project.config.root);
-  const gateway = await startManagedGateway({ root });
-  process.stdout.write(
-    `conduit: gateway pid ${gateway.target.pid} at ${gateway.target.httpUrl} (${gateway.note}); log ${gateway.target.logFile}\n`,
-  );
-  project.provide('conduitTarget', gateway.target);
-  return async () => {
-    const exit = await gateway.stop();
-    // A gateway that does not drain and exit 0 on SIGTERM fails the run (clean shutdown is a pass criterion).
-    if (exit.forced || exit.code !== 0) {
-      throw new Error(
-        `conduit: the gateway did not shut down cleanly: exit ${exit.code ?? exit.signal}${exit.forced ? ' (SIGKILL after the drain deadline)' : ''}; see ${gateway.target.logFile}`,
-      );
-    }
   };
 }
