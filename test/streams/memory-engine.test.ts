@@ -213,6 +213,20 @@ describe('memory streams engine', () => {
     expect(await e.enqueue(T, 'orders.dlq', {}).catch((x: unknown) => x)).toMatchObject({ code: 'STREAM_FULL' });
   });
 
+  it('grant: anything but a positive safe integer is a RangeError; credit saturates at MAX_SAFE_INTEGER; a closed consumer ignores it', async () => {
+    const e = await engine();
+    const c = e.subscribe(T, 'credit', recordingSink(), opts);
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      expect(() => c.grant(bad), String(bad)).toThrow(RangeError);
+    }
+    expect(c.credit).toBe(0);
+    c.grant(Number.MAX_SAFE_INTEGER);
+    c.grant(Number.MAX_SAFE_INTEGER);
+    expect(c.credit).toBe(Number.MAX_SAFE_INTEGER);
+    c.close();
+    expect(() => c.grant(5)).not.toThrow();
+  });
+
   it('dead-letters on ack timeout of the last attempt too', async () => {
     const e = await engine({ maxAttempts: 1, ackTimeoutMs: 20 });
     const [id] = await fill(e, 's', 1);
