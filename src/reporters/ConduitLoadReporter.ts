@@ -13,7 +13,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { TestAnnotation } from 'vitest';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { compareWithBaseline, parseResultsDocument, resolveNoise } from './baseline.js';
-import type { NoiseOptions } from './baseline.js';
+import type { NoiseOverrides } from './baseline.js';
 import { collectRun } from './collect.js';
 import type { BaselineComparison, RunMeta, RunReport } from './model.js';
 import { buildRunReport } from './report.js';
@@ -53,7 +53,7 @@ export interface ConduitLoadReporterOptions {
    * both runs' noise) and a minimum effect per kind of figure, merged over DEFAULT_NOISE.
    * @default {}
    */
-  noise: Partial<NoiseOptions>;
+  noise: NoiseOverrides;
   /** Make regressions beyond noise fail the verdict and set a non-zero exit code. @default false */
   failOnRegression: boolean;
   /** Called for warnings; null uses Vitest's logger (stderr). @default null */

@@ -10,12 +10,14 @@ import {
   knobDifferences,
   resolveRegressionOptions,
 } from '../load/index.js';
-import type { EffectBand, RegressionOptions } from '../load/index.js';
+import type { EffectBand, RegressionOptions, RegressionOverrides } from '../load/index.js';
 import { RESULTS_SCHEMA } from './model.js';
 import type { BaselineComparison, MergedScenario, MetricDelta, ResultsDocument } from './model.js';
 
 /** The reporter's `noise` option: z and the minimum effect per kind of figure. */
 export type NoiseOptions = RegressionOptions;
+/** What a user may set of NoiseOptions: any band in part. */
+export type NoiseOverrides = RegressionOverrides;
 export type NoiseBand = EffectBand;
 export const DEFAULT_NOISE = DEFAULT_REGRESSION_OPTIONS;
 export const resolveNoise = resolveRegressionOptions;

@@ -18,7 +18,7 @@ export { errorRate, operations, totalErrors } from './metrics.js';
 
 // --- baseline -------------------------------------------------------------------------
 export { compareWithBaseline, DEFAULT_NOISE, parseResultsDocument, resolveNoise } from './baseline.js';
-export type { NoiseBand, NoiseOptions } from './baseline.js';
+export type { NoiseBand, NoiseOptions, NoiseOverrides } from './baseline.js';
 
 // --- render (pure strings) ------------------------------------------------------------
 export { renderPercentileTable, renderProgressLine, renderScenario, renderTerminalReport } from './render/terminal.js';

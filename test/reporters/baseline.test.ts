@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithBaseline, parseResultsDocument, resolveNoise } from '../../src/reporters/baseline.js';
+import { compareWithBaseline, DEFAULT_NOISE, parseResultsDocument, resolveNoise } from '../../src/reporters/baseline.js';
 import { collectRun } from '../../src/reporters/collect.js';
 import { buildRunReport, decideVerdict } from '../../src/reporters/report.js';
 import { renderComparison } from '../../src/reporters/render/comparison.js';
@@ -92,6 +92,28 @@ describe('compareWithBaseline', () => {
     expect(byMetric['memory slope (postGcHeap)']!.current).toBeCloseTo(4, 2);
     expect(Math.abs(byMetric['memory slope (postGcHeap)']!.baseline)).toBeLessThan(0.01);
     expect(cmp.missing).toEqual(['ws']);
+  });
+
+  it('a partial noise override changes only what it names; the rest keeps its defaults', () => {
+    const noise = resolveNoise({ latency: { relative: 0.5 }, z: 5 });
+    expect(noise.latency).toEqual({ relative: 0.5, absolute: DEFAULT_NOISE.latency.absolute });
+    expect(noise.z).toBe(5);
+    expect(noise.throughput).toEqual(DEFAULT_NOISE.throughput);
+    expect(noise.errorRate).toEqual(DEFAULT_NOISE.errorRate);
+    expect(noise.memorySlope).toEqual(DEFAULT_NOISE.memorySlope);
+  });
+
+  it('a zero baseline: 0 → 0 is the same (relative 0, never NaN); 0 → errors is a regression by the absolute band', () => {
+    const clean = scenarioResult();
+    clean.errors = {};
+    const zeroBase = baselineOf(clean);
+    const same = compareWithBaseline(reportOf(clean).scenarios, zeroBase, 'b').deltas.find((d) => d.metric === 'error rate')!;
+    expect(same).toMatchObject({ baseline: 0, current: 0, delta: 0, relative: 0, regression: false });
+    const failing = scenarioResult();
+    failing.errors = { TIMEOUT: 200 };
+    const worse = compareWithBaseline(reportOf(failing).scenarios, zeroBase, 'b').deltas.find((d) => d.metric === 'error rate')!;
+    expect(worse).toMatchObject({ baseline: 0, regression: true, change: 'worse' });
+    expect(Number.isFinite(worse.relative)).toBe(true);
   });
 
   it('never compares a duration-dependent figure as a rate (a 5 s run against a 15 s one)', () => {

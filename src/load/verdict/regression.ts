@@ -50,8 +50,11 @@ export const DEFAULT_REGRESSION_OPTIONS: Readonly<RegressionOptions> = Object.fr
   memorySlope: { relative: 0, absolute: 0.5 },
 });
 
-/** Options merged over the defaults, band by band. */
-export function resolveRegressionOptions(overrides: Partial<RegressionOptions> = {}): RegressionOptions {
+/** Overrides of RegressionOptions: any band in part (the rest of it keeps its default). */
+export type RegressionOverrides = { z?: number } & { [K in Exclude<keyof RegressionOptions, 'z'>]?: Partial<EffectBand> };
+
+/** Options merged over the defaults, band by band and field by field. */
+export function resolveRegressionOptions(overrides: RegressionOverrides = {}): RegressionOptions {
   const band = (k: Exclude<keyof RegressionOptions, 'z'>): EffectBand => ({ ...DEFAULT_REGRESSION_OPTIONS[k], ...overrides[k] });
   return { z: overrides.z ?? DEFAULT_REGRESSION_OPTIONS.z, latency: band('latency'), throughput: band('throughput'), errorRate: band('errorRate'), memorySlope: band('memorySlope') };
 }
