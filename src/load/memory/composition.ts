@@ -9,18 +9,13 @@
 // Only for samples that carry the figures (the generator's own, from
 // process.memoryUsage()). Each end of the window is the median of its first / last few
 // samples, so one sample taken mid-GC does not decide it.
+import { median as middle } from '../internal/stats.js';
 import type { MemoryComposition, MemorySample } from '../result.js';
 
 /** Samples whose median makes each end of the window. */
 export const COMPOSITION_END_SAMPLES = 5;
 
 type Figure = 'rssBytes' | 'heapTotalBytes' | 'heapUsedBytes' | 'externalBytes' | 'arrayBuffersBytes';
-
-const middle = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * The change of each figure between the start (`fromS`) and the end (`toS`) of the
