@@ -32,7 +32,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = arms.map((_, i) => arms[(i + round) % arms.length]!);
   for (const arm of order) {
     const env = { CONDUIT_LOAD_DURATION_S: String(DURATION_S), CONDUIT_LOAD_GC_EVERY_S: String(arm.gcEveryS), CONDUIT_LOAD_HEAP_PROFILE: String(arm.profile) };
-    const run = await runLoad('test:load-ws', env, `reports/bench/gc-cost/${arm.name.replace(/\W+/g, '-')}-${round + 1}.json`);
+    const run = await runLoad('load:ws', env, `reports/bench/gc-cost/${arm.name.replace(/\W+/g, '-')}-${round + 1}.json`);
     const s = run.doc.scenarios.find((x) => x.scenario === 'ws');
     if (!s) throw new Error(`no ws result in ${run.file}`);
     const figures: Figures = {};

@@ -58,7 +58,10 @@ async function child(variant: Variant): Promise<Run> {
       base: undefined,
       timestamp: () => {
         const now = Date.now();
-        if (now !== last) ts = `,"ts":"${new Date((last = now)).toISOString()}"`;
+        if (now !== last) {
+          last = now;
+          ts = `,"ts":"${new Date(now).toISOString()}"`;
+        }
         return ts;
       },
       formatters: { level: (label: string) => ({ level: label }) },

@@ -28,16 +28,16 @@ const cases: Case[] = [];
 const add = (name: string, script: string, scenario: string, env: Record<string, string>, rates: readonly number[], clean: Case['expect'] = 'stable') => {
   for (const leak of rates) cases.push({ name: `${name} leak ${leak}`, script, scenario, env, leakMiBPerMin: leak, expect: leak > 0 ? 'growing' : clean });
 };
-add('uploads-60s', 'test:load-uploads', 'uploads', { CONDUIT_LOAD_DURATION_S: '60' }, [0, 5]);
-add('ws-60s', 'test:load-ws', 'ws', { CONDUIT_LOAD_DURATION_S: '60' }, [0, 5]);
-add('soak-1.5min', 'test:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '1.5' }, [0, 10]);
-add('soak-5min', 'test:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '5' }, [0, 1]);
+add('uploads-60s', 'load:uploads', 'uploads', { CONDUIT_LOAD_DURATION_S: '60' }, [0, 5]);
+add('ws-60s', 'load:ws', 'ws', { CONDUIT_LOAD_DURATION_S: '60' }, [0, 5]);
+add('soak-1.5min', 'load:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '1.5' }, [0, 10]);
+add('soak-5min', 'load:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '5' }, [0, 1]);
 // The soak at its default length (15 min): issue 9's bar wants 10 clean runs of it (BENCH_REPEATS=10, ~2.5 h).
-add('soak-15min', 'test:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '15' }, [0]);
+add('soak-15min', 'load:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '15' }, [0]);
 // CI length (.ci/run's smokes): too short to judge; it must never call a clean target `growing`.
-add('uploads-5s', 'test:load-uploads', 'uploads', { CONDUIT_LOAD_DURATION_S: '5' }, [0], 'not growing');
-add('ws-5s', 'test:load-ws', 'ws', { CONDUIT_LOAD_DURATION_S: '5' }, [0], 'not growing');
-add('soak-0.5min', 'test:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '0.5' }, [0], 'not growing');
+add('uploads-5s', 'load:uploads', 'uploads', { CONDUIT_LOAD_DURATION_S: '5' }, [0], 'not growing');
+add('ws-5s', 'load:ws', 'ws', { CONDUIT_LOAD_DURATION_S: '5' }, [0], 'not growing');
+add('soak-0.5min', 'load:soak', 'soak', { CONDUIT_SOAK_DURATION_MIN: '0.5' }, [0], 'not growing');
 
 const filters = process.argv.slice(2);
 const repeats = Math.min(20, Math.max(1, Number(process.env.BENCH_REPEATS ?? 1)));

@@ -5,7 +5,7 @@
 // reporter's `noise` option for a runner before turning on failOnRegression.
 //
 //   npm run load:aa                                   # 2 runs of `npm run load`
-//   npm run load:aa -- --runs 4 --script test:load-ws --env CONDUIT_LOAD_DURATION_S=20
+//   npm run load:aa -- --runs 4 --script load:ws --env CONDUIT_LOAD_DURATION_S=20
 //
 // Runs go one after another (never in parallel: they would load each other's target);
 // each run's results.json is kept as reports/aa/run-N.json, and every run after the

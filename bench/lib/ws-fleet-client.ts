@@ -60,7 +60,11 @@ async function startRaw(job: Job): Promise<{ delivered: () => number; stop: () =
   return {
     delivered: () => delivered,
     stop: async () => {
-      await Promise.all(sockets.map((ws) => new Promise<void>((r) => (ws.readyState === WebSocket.CLOSED ? r() : (ws.once('close', () => r()), ws.terminate())))));
+      await Promise.all(sockets.map((ws) => new Promise<void>((r) => {
+        if (ws.readyState === WebSocket.CLOSED) return r();
+        ws.once('close', () => r());
+        ws.terminate();
+      })));
     },
   };
 }

@@ -3,7 +3,6 @@
 // server plus sha256 of every byte — the reference for what the hashing requirement alone
 // costs on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { GATEWAY_NODE_FLAGS } from '../../src/gateway/node-flags.js';
 import { GATEWAY_CLI as CLI } from '../lib/build.js';
 import { gatewayEnv } from '../lib/http-targets.js';

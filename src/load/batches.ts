@@ -109,7 +109,8 @@ export class BatchRecorder {
     const now: Record<string, number> = {};
     for (const name of BATCH_COUNTERS) {
       now[name] = name === 'bytes' ? this.metrics.counter('bytesSent') + this.metrics.counter('bytesReceived') : this.metrics.counter(name);
-      const list = (this.out.counts[name] ??= []);
+      this.out.counts[name] ??= [];
+      const list = this.out.counts[name];
       list.push(now[name] - (this.previousCounts[name] ?? 0));
     }
     this.previousCounts = now;

@@ -68,6 +68,7 @@ interface ConduitMatchers<R = unknown> {
 
 declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
+  // biome-ignore lint/suspicious/noExplicitAny: must match vitest's own declaration of Matchers<T = any> to merge with it
   interface Matchers<T = any> extends ConduitMatchers<T> {}
 }
 

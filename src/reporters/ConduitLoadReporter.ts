@@ -15,7 +15,7 @@ import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason,
 import { compareWithBaseline, parseResultsDocument, resolveNoise } from './baseline.js';
 import type { NoiseOverrides } from './baseline.js';
 import { collectRun } from './collect.js';
-import type { BaselineComparison, RunMeta, RunReport } from './model.js';
+import type { BaselineComparison, RunReport } from './model.js';
 import { buildRunReport } from './report.js';
 import { renderHtmlReport } from './render/html.js';
 import { renderResultsJson } from './render/json.js';

@@ -189,8 +189,14 @@ describe('LocalBlobStore', () => {
 describe('conduit blobs verify', () => {
   it('passes on a healthy store and fails on a corrupted, missing or torn one', async () => {
     const out: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      out.push(String(s));
+      return true;
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      out.push(String(s));
+      return true;
+    });
     const env = envDefaults({ CONDUIT_BLOB_LOCAL_DIR: dir });
     const a = await put(5);
     const b = await put(6);

@@ -1,7 +1,7 @@
 // Auth and tenant isolation over real sockets.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigLoadError } from '../../src/gateway/config/holder.js';
-import { call, enqueue, expectError, startGateway, TWO_TENANTS, type TestGateway, gatewaysClosedAfterEach } from './helpers.js';
+import { call, enqueue, expectError, startGateway, TWO_TENANTS, gatewaysClosedAfterEach } from './helpers.js';
 
 const gateway = gatewaysClosedAfterEach();
 

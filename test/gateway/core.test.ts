@@ -1,6 +1,6 @@
 // Core routes over real sockets: health, 404, enqueue, stats, error shapes, two gateways.
-import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, type TestGateway, gatewaysClosedAfterEach } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { call, enqueue, expectError, gatewaysClosedAfterEach } from './helpers.js';
 
 const gateway = gatewaysClosedAfterEach();
 

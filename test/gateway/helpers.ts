@@ -81,6 +81,7 @@ export async function startGateway(opts: { env?: EnvOverrides; yaml?: string; li
 export interface Res {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads whatever JSON the gateway answered
   body: any;
   text: string;
 }

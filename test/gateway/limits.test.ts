@@ -1,6 +1,6 @@
 // Rate limits (per tenant, per IP; reload-aware) and overload shedding.
-import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, until, type TestGateway, gatewaysClosedAfterEach } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { call, enqueue, expectError, until, gatewaysClosedAfterEach } from './helpers.js';
 
 const gateway = gatewaysClosedAfterEach();
 

@@ -51,7 +51,7 @@ describe('docs/load-testing.md', () => {
     for (const path of sources) {
       for (const name of namesIn(path)) {
         const cells = row(name);
-        if (!cells || !cells[1] || !cells[2]) missing.set(name, [...new Set([...(missing.get(name) ?? []), relative(root, join(root, path))])]);
+        if (!cells?.[1] || !cells[2]) missing.set(name, [...new Set([...(missing.get(name) ?? []), relative(root, join(root, path))])]);
       }
     }
     expect(Object.fromEntries(missing)).toEqual({});

@@ -82,7 +82,7 @@ describe('ResponseParser', () => {
   });
 
   it('a body without length runs to the close, and the socket is not reused', () => {
-    const text = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n' + JSON_BODY;
+    const text = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n${JSON_BODY}`;
     const open = parse([Buffer.from(text)]);
     expect(open).toMatchObject({ done: false, keepAlive: false });
     expect(parseEverySplit(text, { close: true })).toMatchObject({ done: true, body: JSON_BODY, keepAlive: false });

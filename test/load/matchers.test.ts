@@ -122,7 +122,7 @@ describe('threshold matchers', () => {
 
   it('ledger: lost messages fail with a sample of ids', () => {
     const ledger = new DeliveryLedger();
-    ['a', 'b', 'c'].forEach((id) => ledger.enqueued(id));
+    for (const id of ['a', 'b', 'c']) ledger.enqueued(id);
     ledger.delivered('a', 1);
     ledger.delivered('b', 1);
     ledger.delivered('b', 1);
@@ -133,7 +133,7 @@ describe('threshold matchers', () => {
 
   it('noDuplicates: a duplicate fails it, and only then', () => {
     const ledger = new DeliveryLedger();
-    ['a', 'b'].forEach((id) => ledger.enqueued(id));
+    for (const id of ['a', 'b']) ledger.enqueued(id);
     ledger.delivered('a', 1);
     ledger.delivered('b', 1);
     ledger.delivered('b', 1); // a duplicate, nothing lost

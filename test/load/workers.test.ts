@@ -64,7 +64,9 @@ describe('merging worker recordings', () => {
     // Series: one point per interval; counts add up exactly. Interval percentiles cannot be
     // added without their histograms: the merged point carries the worst worker's (an upper bound).
     expect(merged.series.map((p) => [p.t, p.requests, p.errors, p.bytes])).toEqual(one.series.map((p) => [p.t, p.requests, p.errors, p.bytes]));
-    merged.series.forEach((p, k) => expect(p.p99).toBeGreaterThanOrEqual(Math.min(...parts.map((m) => build(m).series[k].p99))));
+    merged.series.forEach((p, k) => {
+      expect(p.p99).toBeGreaterThanOrEqual(Math.min(...parts.map((m) => build(m).series[k].p99)));
+    });
   });
 });
 

@@ -38,8 +38,8 @@ describe('A/A calibration view', () => {
 
   it('load:aa rejects bad arguments with the reason', () => {
     expect(parseArgs([])).toEqual({ runs: 2, script: 'load', env: {} });
-    expect(parseArgs(['--runs', '3', '--script', 'test:load-ws', '--env', 'CONDUIT_LOAD_DURATION_S=20'])).toEqual({
-      runs: 3, script: 'test:load-ws', env: { CONDUIT_LOAD_DURATION_S: '20' },
+    expect(parseArgs(['--runs', '3', '--script', 'load:ws', '--env', 'CONDUIT_LOAD_DURATION_S=20'])).toEqual({
+      runs: 3, script: 'load:ws', env: { CONDUIT_LOAD_DURATION_S: '20' },
     });
     expect(() => parseArgs(['--runs', '1'])).toThrow(/--runs must be an integer from 2 to 20/);
     expect(() => parseArgs(['--runs', 'x'])).toThrow(/--runs/);

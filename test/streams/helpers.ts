@@ -39,7 +39,10 @@ export function recordingSink(): RecordingSink {
       if (got.length >= n) return Promise.resolve(got);
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`timed out waiting for ${n} deliveries (got ${got.length})`)), timeoutMs);
-        waiters.push({ n, resolve: (v) => (clearTimeout(t), resolve(v)) });
+        waiters.push({ n, resolve: (v) => {
+          clearTimeout(t);
+          resolve(v);
+        } });
       });
     },
   };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envDefaults } from '../../src/gateway/config/env.js';
 import { GatewayError } from '../../src/gateway/errors.js';
-import { createStreamsEngine, MemoryStreamsEngine } from '../../src/gateway/streams/index.js';
+import { createStreamsEngine, type MemoryStreamsEngine } from '../../src/gateway/streams/index.js';
 import { RedisStreamsEngine } from '../../src/gateway/streams/redis/index.js';
 import type { StreamsEngine } from '../../src/gateway/streams/index.js';
 import pino from 'pino';
@@ -283,7 +283,10 @@ describe('memory streams engine', () => {
   it('leaves no timers behind once everything is settled', async () => {
     const e = (await engine()) as MemoryStreamsEngine;
     const sink = recordingSink();
-    const c = e.subscribe(T, 's', { deliver: (m) => (sink.deliver(m), c.ack(m.id)) }, opts);
+    const c = e.subscribe(T, 's', { deliver: (m) => {
+      sink.deliver(m);
+      c.ack(m.id);
+    } }, opts);
     c.grant(5000);
     await fill(e, 's', 5000);
     await sink.waitFor(5000);

@@ -117,7 +117,10 @@ describe('redis streams engine: delivery rules', () => {
       holder.c!.ack(id);
       holder.c!.grant(1);
     };
-    holder.c = e.subscribe(T, busy, { deliver: (m) => (busyGot++, queueMicrotask(() => settle(m.id))) }, opts);
+    holder.c = e.subscribe(T, busy, { deliver: (m) => {
+      busyGot++;
+      queueMicrotask(() => settle(m.id));
+    } }, opts);
     holder.c.grant(10);
     await poll(() => busyGot >= 100 || undefined);
     await e.enqueue(T, quiet, 'hello');
@@ -153,7 +156,10 @@ describe('redis streams engine: delivery rules', () => {
     const total = 200;
     const acked = new Set<string>();
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const settle = (c: { ack(id: string): unknown; nack(id: string): unknown; grant(n: number): void }) => ({
       deliver(m: { id: string }) {
         // Settle on a later tick, as a client would; grant one more per settled message.

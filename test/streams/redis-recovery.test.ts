@@ -119,7 +119,10 @@ describe('redis streams engine: recovery', () => {
     const ids = await fill(e, s, 5);
     const sink = recordingSink();
     const holder: { c?: ReturnType<RedisStreamsEngine['subscribe']> } = {};
-    holder.c = e.subscribe(T, s, { deliver: (m) => (sink.deliver(m), sink.got.length === 2 && holder.c!.pause()) }, opts);
+    holder.c = e.subscribe(T, s, { deliver: (m) => {
+      sink.deliver(m);
+      if (sink.got.length === 2) holder.c!.pause();
+    } }, opts);
     holder.c.grant(10);
     await sink.waitFor(2);
     await poll(async () => ((await pendingInRedis(s)) === 2 ? true : undefined)); // 3 went back
@@ -132,7 +135,10 @@ describe('redis streams engine: recovery', () => {
     const other = await engine();
     const o = recordingSink();
     const p = recordingSink();
-    holder.c = e.subscribe(T, s2, { deliver: (m) => (p.deliver(m), p.got.length === 1 && holder.c!.pause()) }, opts);
+    holder.c = e.subscribe(T, s2, { deliver: (m) => {
+      p.deliver(m);
+      if (p.got.length === 1) holder.c!.pause();
+    } }, opts);
     holder.c.grant(10);
     await p.waitFor(1);
     holder.c.close(); // 1 in flight (attempt 2 next), 3 parked (attempt 1 next)

@@ -10,7 +10,9 @@ describe('TimerHeap', () => {
     heaps.push(h);
     return h;
   };
-  afterEach(() => heaps.splice(0).forEach((h) => h.clear()));
+  afterEach(() => {
+    for (const h of heaps.splice(0)) h.clear();
+  });
 
   it('fires in deadline order, never early', async () => {
     const h = heap();

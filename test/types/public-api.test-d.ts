@@ -3,7 +3,7 @@
 // to Vitest's types (`declare module 'vitest'`: matchers, provided context).
 import { expect, expectTypeOf, inject } from 'vitest';
 import type { Vite } from 'vitest/node';
-import { closed, defineKnobs, loadTest, open, subscribers } from '../../src/load/index.js';
+import { closed, defineKnobs, loadTest, type open, subscribers } from '../../src/load/index.js';
 import type { ConduitLoad, ConduitTarget, OpContext, ScenarioResult, ThresholdSpec, WorkloadSpec } from '../../src/load/index.js';
 import ConduitLoadReporter from '../../src/reporters/index.js';
 import type { ConduitLoadReporterOptions } from '../../src/reporters/index.js';

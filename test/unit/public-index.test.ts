@@ -20,6 +20,7 @@ describe('src/gateway/index.ts', () => {
       'parseClientFrame',
       'HttpStats',
     ] as const) {
+      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the test walks the public index by name
       expect(typeof gateway[name], name).toBe('function');
     }
     expect(gateway.SUBSCRIBE_PATH).toBe('/v1/subscribe');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/gateway/errors.js';
+import type { GatewayError } from '../../src/gateway/errors.js';
 import { isValidStreamName, scopeStreamName } from '../../src/gateway/plugins/stream-name.js';
 
 const codeOf = (fn: () => unknown) => {

@@ -83,7 +83,7 @@ describe('filenames and logs (local)', () => {
     expect(r.status).toBe(201);
     expect(r.body.files).toHaveLength(names.length);
     const onDisk = (await readdir(g.dir, { recursive: true })).map(String);
-    const ids = '(' + r.body.files.map((f: { id: string }) => f.id).join('|') + ')';
+    const ids = `(${r.body.files.map((f: { id: string }) => f.id).join('|')})`;
     const allowed = new RegExp(
       `^(manifest\\.jsonl|layout|tmp|objects(/[0-9a-f]{2}(/[0-9a-f]{2}(/[0-9a-f]{64})?)?)?|by-id(/acme(/[A-Za-z0-9_-]{2}(/${ids}(\\.json)?)?)?)?)$`,
     );

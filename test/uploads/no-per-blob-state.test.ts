@@ -23,7 +23,10 @@ function collectionEntries(root: object, skip: ReadonlySet<string>): number {
     seen.add(value);
     if (value instanceof Map) {
       total += value.size;
-      for (const [k, v] of value) (visit(k, depth + 1), visit(v, depth + 1));
+      for (const [k, v] of value) {
+        visit(k, depth + 1);
+        visit(v, depth + 1);
+      }
     } else if (value instanceof Set) {
       total += value.size;
       for (const v of value) visit(v, depth + 1);

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 export interface Delivery {
   id: string;
   stream: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads whatever envelope it sent
   envelope: any;
   attempt: number;
   enqueuedAt: number;

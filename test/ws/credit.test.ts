@@ -75,7 +75,9 @@ describe('WebSocket credit flow', () => {
     await producing;
     await Promise.all(clients.map((c, i) => c.waitDeliveries(grants[i]!)));
     for (const c of clients) await c.barrier();
-    clients.forEach((c, i) => expect(c.deliveries).toHaveLength(grants[i]!));
+    clients.forEach((c, i) => {
+      expect(c.deliveries).toHaveLength(grants[i]!);
+    });
   });
 
   it('refuses bad credit with INVALID_CREDIT and keeps the connection open', async () => {

@@ -92,7 +92,8 @@ export class GatewayMetricsImpl implements GatewayMetrics {
     const series = this.http.record(method, route, status, durMs);
     // The series' histogram child, made once: observe(labels, v) validates the labels and
     // allocates a closure on every call.
-    (series.observeDuration ??= this.promDuration.labels(series.labels).observe)(durMs / 1000);
+    series.observeDuration ??= this.promDuration.labels(series.labels).observe;
+    series.observeDuration(durMs / 1000);
   }
 
   /** HTTP requests in flight right now (shown as http.inflight; the lifecycle counts them). */

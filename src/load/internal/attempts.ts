@@ -20,7 +20,10 @@ export function hasAttempt(seen: Attempts, attempt: number): boolean {
 export function addAttempt(seen: Attempts, attempt: number): void {
   const a = normalise(attempt);
   if (a <= 31) seen.bits |= 1 << (a - 1);
-  else (seen.high ??= new Set()).add(a);
+  else {
+    seen.high ??= new Set();
+    seen.high.add(a);
+  }
 }
 
 /**

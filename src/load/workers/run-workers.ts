@@ -142,9 +142,13 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersOut
       failed = true;
       cleanup();
       const error = new WorkerFailure(worker, workers, why);
-      threads.forEach((w, i) => !exited[i] && send(w, { type: 'stop', reason: error.message }));
+      threads.forEach((w, i) => {
+        if (!exited[i]) send(w, { type: 'stop', reason: error.message });
+      });
       failure = error;
-      done.forEach((d, k) => d && k !== worker && error.stopped.push(k));
+      done.forEach((d, k) => {
+        if (d && k !== worker) error.stopped.push(k);
+      });
       // The others stop by themselves within a second or so; any still running after that is terminated.
       const kill = setTimeout(() => {
         threads.forEach((w, i) => {
@@ -159,7 +163,12 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersOut
       };
       if (exited.every(Boolean)) whenAllExited();
     };
-    const onAbort = () => threads.forEach((w, i) => !exited[i] && send(w, { type: 'stop', reason: String((options.signal?.reason as Error | undefined)?.message ?? 'interrupted') }));
+    const onAbort = () => {
+      const reason = String((options.signal?.reason as Error | undefined)?.message ?? 'interrupted');
+      threads.forEach((w, i) => {
+        if (!exited[i]) send(w, { type: 'stop', reason });
+      });
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const isReady: boolean[] = new Array(workers).fill(false);
     const readyTimer = setTimeout(() => {
@@ -172,7 +181,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersOut
       clearTimeout(readyTimer);
       for (const w of threads) send(w, { type: 'go' });
       hangTimer = setTimeout(() => {
-        const late = done.findIndex((d) => d === undefined);
+        const late = done.indexOf(undefined);
         fail(late, `did not finish within ${(stragglerMs / 1000).toFixed(1)} s after its deadline and grace (${((options.durationMs + graceMs) / 1000).toFixed(1)} s): a workload that ignores ctx.stopping and ctx.signal?`);
       }, options.durationMs + graceMs + stragglerMs);
     };

@@ -123,7 +123,9 @@ export function downsample<T>(items: readonly T[], max: number): T[] {
 /** Text columns padded to align (terminal tables). Numbers right-aligned by `align`. */
 export function columns(rows: ReadonlyArray<readonly string[]>, align: ReadonlyArray<'l' | 'r'>, indent = '  '): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  for (const row of rows) row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+    });
   return rows
     .map((row) => indent + row.map((cell, i) => {
       const pad = ' '.repeat(widths[i]! - [...cell].length);

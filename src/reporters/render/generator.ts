@@ -47,7 +47,7 @@ export function generatorMemoryWarnings(scenario: Pick<MergedScenario, 'sources'
   const multi = scenario.sources.length > 1;
   return scenario.sources.flatMap((source) => {
     const memory = source.generator.memory;
-    if (!memory || memory.verdict !== 'growing') return [];
+    if (memory?.verdict !== 'growing') return [];
     const who = multi ? ` [${source.label}]` : '';
     const growing = memory.trends.filter((t) => t.verdict === 'growing').map(slopeText).join(', ');
     const made = memory.composition ? ` · ${compositionText(memory.composition)}` : '';

@@ -20,7 +20,10 @@ export function renderMemoryXyChart(title: string, memory: MemoryReport): string
   // the run there is none; the line starts flat at that first reading.
   const first = samples.find((s) => typeof s.postGcHeapBytes === 'number')?.postGcHeapBytes;
   let last = first;
-  const heap = first === undefined ? [] : samples.map((s) => round1(mib((last = s.postGcHeapBytes ?? last)!)));
+  const heap = first === undefined ? [] : samples.map((s) => {
+    last = s.postGcHeapBytes ?? last;
+    return round1(mib(last!));
+  });
   const hasHeap = heap.length > 0;
   // The fitted line the verdict recorded, extended over the chart's samples.
   const trend = fittedTrend(memory.trends);

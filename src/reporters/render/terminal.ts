@@ -3,7 +3,7 @@
 import type { MergedScenario, RunReport } from '../model.js';
 import { errorRate, memoryVerdictText, operations } from '../metrics.js';
 import {
-  breakdown, bytes, columns, count, num, percent, growthLines, heapSourceText, rssRange, signed, thresholdValue, trendLine, verdictMark,
+  breakdown, columns, count, num, percent, growthLines, heapSourceText, rssRange, signed, thresholdValue, trendLine, verdictMark,
 } from './format.js';
 import { baselineNotes, counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows, throughputText } from './rows.js';
 import { generatorMemoryWarnings } from './generator.js';

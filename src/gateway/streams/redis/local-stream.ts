@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import type { DeliveryCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import type { TimerEntry, TimerHeap } from '../timer-heap.js';
-import type { StreamMessage } from '../types.js';
 import type { HeldDelivery, RedisConsumer } from './consumer.js';
 import { DLQ_SUFFIX, streamKeys, type DecodedEntry, type StreamKeys } from './keys.js';
 import type { ReleaseMode } from './scripts.js';

@@ -77,10 +77,16 @@ export class ConnectionPool implements ConnectionOwner {
   }
 
   dispatch(ex: Exchange): void {
-    if (this.closing) return settle(ex, closedClientError());
+    if (this.closing) {
+      settle(ex, closedClientError());
+      return;
+    }
     const { signal } = ex;
     if (signal) {
-      if (signal.aborted) return settle(ex, abortError(signal));
+      if (signal.aborted) {
+        settle(ex, abortError(signal));
+        return;
+      }
       let watch = this.watches.get(signal);
       if (!watch) {
         watch = new SignalWatch(this, signal, () => this.abortAll(signal));
@@ -100,7 +106,10 @@ export class ConnectionPool implements ConnectionOwner {
 
   release(connection: Connection): void {
     const next = this.queue.shift();
-    if (next) return connection.send(next);
+    if (next) {
+      connection.send(next);
+      return;
+    }
     connection.idleSince = this.clock;
     this.idle.push(connection);
     this.checkIdle();
@@ -171,7 +180,8 @@ export class ConnectionPool implements ConnectionOwner {
 
   /** Timeouts of stalled exchanges, retirement of idle sockets. */
   private sweep(): void {
-    const now = (this.clock = performance.now());
+    const now = performance.now();
+    this.clock = now;
     const { headersTimeoutMs, bodyTimeoutMs } = this.options;
     for (const connection of [...this.all]) {
       if (connection.busy) {
