@@ -98,4 +98,21 @@ describe.each(backends)('an unframeable message on the $name engine', (b) => {
     expect(d2).toMatchObject({ id: next.body.id, envelope: { n: 2 } });
     expect(c.ws.readyState).toBe(c.ws.OPEN);
   });
+
+  it('on a .dlq stream (which never dead-letters) is held back, and the messages behind it are delivered', async () => {
+    const g = await start({ env: b.env() });
+    const s = `unframeable-${b.name}-${++n}.dlq`;
+    const poisonId = await b.inject(g, s);
+    const ok = await enqueue(g.httpUrl, s, { n: 1 });
+    expect(ok.status, ok.text).toBe(200);
+    const c = await pool.connect(`${g.wsUrl}/v1/subscribe?stream=${s}`);
+    c.credit(1);
+    const [d] = await c.waitDeliveries(1);
+    expect(d).toMatchObject({ id: ok.body.id, envelope: { n: 1 } });
+    expect(c.deliveries.map((x) => x.id)).not.toContain(poisonId);
+    // Still there (held back, counted in depth), not dead-lettered further, not delivered.
+    await poll(async () => ((await stats(g, s)).inflight === 1 ? true : undefined));
+    expect(await stats(g, s)).toMatchObject({ depth: 1, inflight: 1, delivered: 1, deadLettered: 0, subscribers: 1 });
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+  });
 });
