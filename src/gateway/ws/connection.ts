@@ -6,6 +6,7 @@ import { TokenBucket } from 'limiter';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { GatewayError } from '../errors.js';
+import { UndeliverableError } from '../streams/poison.js';
 import type { Consumer, StreamMessage, StreamsEngine } from '../streams/types.js';
 import { deliverFrame, errorFrame, parseClientFrame, quoteId, subscribedFrame } from './frames.js';
 import type { WsMetrics } from './metrics.js';
@@ -132,6 +133,16 @@ export class SubscriberConnection {
     // open cannot take it, so hand the message back (the engine treats a throw as a
     // disconnect and redelivers it elsewhere).
     if (socket.readyState !== socket.OPEN) throw new Error('socket is not open');
+    // A message that cannot be framed (too deep for JSON.stringify, or any other
+    // serialisation failure) is the message's fault, not the transport's: the engine
+    // dead-letters it with reason `unframeable` and this subscriber keeps its credit
+    // and its subscription (streams/poison.ts). Nothing has been sent for it.
+    let frame: string;
+    try {
+      frame = deliverFrame(m);
+    } catch (err) {
+      throw new UndeliverableError('unframeable', 'the message cannot be framed for delivery', { cause: err });
+    }
     // Deliveries come in bursts (a credit frame, an ack freeing the in-flight cap):
     // corking the TCP socket until the end of this tick sends a burst in one write
     // (one syscall) instead of one per frame. bufferedAmount still counts corked bytes,
@@ -141,7 +152,7 @@ export class SubscriberConnection {
       this.d.tcp.cork();
       process.nextTick(this.uncork);
     }
-    socket.send(deliverFrame(m));
+    socket.send(frame);
     this.counts.deliveries++;
     this.d.metrics.message('delivered');
     if (m.attempt > 1) this.d.metrics.message('redelivered');

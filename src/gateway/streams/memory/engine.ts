@@ -1,6 +1,7 @@
 // The in-memory streams engine (CONDUIT_STREAMS_BACKEND=memory): embedded, not
 // durable. Owns the streams of every tenant, one timer heap for all ack timeouts and
 // nack delays, and the engine-wide counters. All state lives in this object.
+import type { PoisonReason } from '../poison.js';
 import type { Logger } from 'pino';
 import { newCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
@@ -203,7 +204,7 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     this.idle.clear();
   }
 
-  deadLetter(from: MemoryStream, record: MessageRecord, reason: ReleaseReason): void {
+  deadLetter(from: MemoryStream, record: MessageRecord, reason: ReleaseReason | PoisonReason): void {
     const dlq = this.stream(from.tenant, from.dlqName);
     this.logger.warn(
       { tenant: from.tenant, stream: from.name, id: record.id, attempts: record.attempt, reason, dlq: dlq.name },
@@ -211,7 +212,7 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     );
     // Same id and envelope; a fresh attempt count on the dead-letter stream. Dead
     // lettering ignores the DLQ's maxDepth: refusing would lose the message.
-    dlq.add({ id: record.id, envelope: record.envelope, enqueuedAt: record.enqueuedAt, attempt: 0, holder: undefined, timer: undefined });
+    dlq.add({ id: record.id, envelope: record.envelope, enqueuedAt: record.enqueuedAt, attempt: 0, holder: undefined, timer: undefined, deadLetterReason: reason });
   }
 
   schedulePump(stream: MemoryStream): void {

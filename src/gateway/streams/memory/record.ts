@@ -1,5 +1,6 @@
 // The engine's private view of one message and of the engine services a stream uses.
 import type { Logger } from 'pino';
+import type { PoisonReason } from '../poison.js';
 import type { DeliveryCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import type { Envelope, StreamMessage } from '../types.js';
@@ -17,6 +18,8 @@ export interface MessageRecord {
   holder: MemoryConsumer | undefined;
   /** Ack-timeout entry while in flight; delay entry while nack-delayed. */
   timer: TimerEntry | undefined;
+  /** On a dead-letter stream: why it was dead-lettered. */
+  deadLetterReason?: string;
 }
 
 export type ReleaseReason = 'nack' | 'timeout' | 'disconnect';
@@ -37,7 +40,7 @@ export interface StreamHost {
   readonly stopped: boolean;
   policy(tenant: string, stream: string): StreamPolicy;
   /** Move a message that used its last attempt to `NAME.dlq`. */
-  deadLetter(from: MemoryStream, record: MessageRecord, reason: ReleaseReason): void;
+  deadLetter(from: MemoryStream, record: MessageRecord, reason: ReleaseReason | PoisonReason): void;
   /** Continue a long pump on a later tick (fairness across streams). */
   schedulePump(stream: MemoryStream): void;
   /** The stream may have just become idle (nothing waiting, delayed or in flight, no consumers). */

@@ -7,6 +7,7 @@
 //    re-adding it at the end is an O(1) round robin between competing consumers.
 //  - Credit is checked and decremented synchronously right before each delivery, so
 //    no interleaving of grants can over-deliver.
+import { type PoisonReason, poisonReason } from '../poison.js';
 import type { StreamStats } from '../types.js';
 import type { MemoryConsumer } from './consumer.js';
 import { Fifo } from '../fifo.js';
@@ -145,10 +146,38 @@ export class MemoryStream {
     try {
       consumer.sink.deliver(toMessage(this.name, record));
     } catch (err) {
+      const reason = poisonReason(err);
+      if (reason) {
+        this.poisoned(consumer, record, reason);
+        return;
+      }
       // A sink that throws is a dead transport: treat it like a disconnect.
       this.host.logger.warn({ err, tenant: this.tenant, stream: this.name, consumer: consumer.id }, 'delivery sink failed; closing consumer');
       consumer.close();
     }
+  }
+
+  /** The sink could not deliver this message because of the message (poison.ts): undo the delivery, dead-letter it. */
+  private poisoned(consumer: MemoryConsumer, record: MessageRecord, reason: PoisonReason): void {
+    const c = this.host.counters;
+    this.unhold(consumer, record.id);
+    this.host.timers.cancel(record.timer);
+    record.timer = undefined;
+    consumer.creditLeft++;
+    this.counts.delivered--;
+    c.delivered--;
+    if (record.attempt > 1) {
+      this.counts.redelivered--;
+      c.redelivered--;
+    }
+    if (this.isDlq) {
+      this.host.logger.warn({ tenant: this.tenant, stream: this.name, id: record.id, reason }, 'undeliverable message held back on a dead-letter stream');
+      this.release(record, 'timeout', this.host.nackMaxDelayMs);
+      return;
+    }
+    this.counts.deadLettered++;
+    c.deadLettered++;
+    this.host.deadLetter(this, record, reason);
   }
 
   ack(consumer: MemoryConsumer, id: string): 'ok' | 'unknown' {

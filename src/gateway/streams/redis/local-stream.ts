@@ -3,6 +3,7 @@
 // the in-flight cap, round robin between local consumers, ack timeouts. Messages are
 // read from Redis by the engine's reader (never more than `capacity`), handed to
 // `deliverEntries`, and settled or returned through the engine's scripts.
+import { type PoisonReason, poisonReason } from '../poison.js';
 import type { Logger } from 'pino';
 import type { DeliveryCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
@@ -148,10 +149,10 @@ export class LocalStream {
         this.host.releaseInRedis(this, held, 'requeue', 0);
         continue;
       }
+      if (consumer.creditLeft === 1 && (more || this.parked.length > 0)) this.host.counters.creditStalls++;
+      if (!this.deliver(consumer, held)) continue;
       delivered++;
       if (held.message.attempt > 1) redelivered++;
-      if (consumer.creditLeft === 1 && (more || this.parked.length > 0)) this.host.counters.creditStalls++;
-      this.deliver(consumer, held);
     }
     if (delivered > 0) this.host.countInRedis(this, delivered, redelivered);
     this.armParkTimer(now);
@@ -203,7 +204,8 @@ export class LocalStream {
     return undefined;
   }
 
-  private deliver(consumer: RedisConsumer, held: HeldDelivery): void {
+  /** False when the sink refused the message itself (poison.ts): then it is not counted as delivered. */
+  private deliver(consumer: RedisConsumer, held: HeldDelivery): boolean {
     const c = this.host.counters;
     consumer.held.set(held.message.id, held);
     this.inFlight.set(held.message.id, held);
@@ -216,10 +218,26 @@ export class LocalStream {
     try {
       consumer.sink.deliver(held.message);
     } catch (err) {
+      const reason = poisonReason(err);
+      if (reason) {
+        this.poisoned(consumer, held, reason);
+        return false;
+      }
       // A sink that throws is a dead transport: treat it like a disconnect.
       this.host.logger.warn({ err, tenant: this.tenant, stream: this.name, consumer: consumer.id }, 'delivery sink failed; closing consumer');
       consumer.close();
     }
+    return true;
+  }
+
+  /** Undo the delivery and dead-letter the message at once (poison.ts); on a .dlq stream, hold it back. */
+  private poisoned(consumer: RedisConsumer, held: HeldDelivery, reason: PoisonReason): void {
+    const c = this.host.counters;
+    this.unhold(consumer, held.message.id);
+    consumer.creditLeft++;
+    c.delivered--;
+    if (held.message.attempt > 1) c.redelivered--;
+    this.host.releaseInRedis(this, held, reason, this.isDlq ? this.host.nackMaxDelayMs : 0);
   }
 
   ack(consumer: RedisConsumer, id: string): 'ok' | 'unknown' {

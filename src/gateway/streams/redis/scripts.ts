@@ -6,6 +6,7 @@
 //
 // Time inside scripts is Redis's own clock (TIME), so nack delays and reclaim idle
 // times do not depend on the gateways' clocks agreeing.
+import type { PoisonReason } from '../poison.js';
 import type { Redis } from 'ioredis';
 import { GROUP, type StreamKeys } from './keys.js';
 
@@ -25,7 +26,9 @@ end
 -- Put a message (the fields of its delivered entry) back: to the dead-letter stream
 -- after its last allowed attempt, to the delayed set, or at the tail of its stream.
 -- mode: requeue (never delivered: n unchanged), drain (n + 1, never dead-lettered),
--- nack / timeout / disconnect (n + 1, dead-lettered at maxAttempts; 0 = never).
+-- nack / timeout / disconnect (n + 1, dead-lettered at maxAttempts; 0 = never),
+-- unframeable (poison.ts: n + 1, dead-lettered at once unless maxAttempts is 0).
+-- A dead-letter entry's field r is the reason (the mode).
 -- Returns 0 (waiting again), 1 (delayed) or 2 (dead-lettered).
 local function put_back(skey, dkey, ckey, dlqkey, group, fields, mode, max_attempts, delay_ms, now)
   local id = field(fields, 'id')
@@ -33,9 +36,10 @@ local function put_back(skey, dkey, ckey, dlqkey, group, fields, mode, max_attem
   local at = field(fields, 'at') or '0'
   local e = field(fields, 'e') or 'null'
   if mode ~= 'requeue' then n = n + 1 end
-  if mode ~= 'requeue' and mode ~= 'drain' and max_attempts > 0 and n >= max_attempts then
+  local poison = mode == 'unframeable'
+  if mode ~= 'requeue' and mode ~= 'drain' and max_attempts > 0 and (poison or n >= max_attempts) then
     redis.pcall('XGROUP', 'CREATE', dlqkey, group, '0', 'MKSTREAM')
-    redis.call('XADD', dlqkey, '*', 'id', id, 'n', '0', 'at', at, 'e', e)
+    redis.call('XADD', dlqkey, '*', 'id', id, 'n', '0', 'at', at, 'e', e, 'r', mode)
     redis.call('HINCRBY', ckey, 'deadLettered', 1)
     return 2
   end
@@ -145,7 +149,7 @@ local len, pending = pending_count(KEYS[1], ARGV[1])
 return {len - pending + redis.call('ZCARD', KEYS[2]), pending, redis.call('HGETALL', KEYS[3])}
 `;
 
-export type ReleaseMode = 'requeue' | 'drain' | 'nack' | 'timeout' | 'disconnect';
+export type ReleaseMode = 'requeue' | 'drain' | 'nack' | 'timeout' | 'disconnect' | PoisonReason;
 
 /** What a release did: the message is waiting again, delayed, dead-lettered, or was no longer ours. */
 export type ReleaseOutcome = 'waiting' | 'delayed' | 'dead-lettered' | 'gone';
