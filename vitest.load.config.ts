@@ -13,7 +13,10 @@ export default defineConfig({
     conduitLoad({
       target: conduitGateway(),
       // The soak's default is 15 minutes: its timeout holds when CONDUIT_SOAK_DURATION_MIN is unset.
-      durationS: Math.max(Number(process.env.CONDUIT_LOAD_DURATION_S || 60), Number(process.env.CONDUIT_SOAK_DURATION_MIN || 15) * 60),
+      durationS: Math.max(
+        Number(process.env.CONDUIT_LOAD_DURATION_S || 60),
+        Number(process.env.CONDUIT_SOAK_DURATION_MIN || 15) * 60,
+      ),
     }),
   ],
   test: {

@@ -30,9 +30,16 @@ function compare(current: LoadRun, base: LoadRun): MetricDelta[] {
 }
 const flagged = (deltas: readonly MetricDelta[]) => deltas.filter((d) => d.regression);
 const describe = (deltas: readonly MetricDelta[]) =>
-  deltas.map((d) => `${d.scenario} ${d.metric} ${d.delta > 0 ? '+' : ''}${d.delta.toPrecision(3)} (band ±${d.allowed.toPrecision(3)})`).join('; ') || 'nothing';
+  deltas
+    .map(
+      (d) =>
+        `${d.scenario} ${d.metric} ${d.delta > 0 ? '+' : ''}${d.delta.toPrecision(3)} (band ±${d.allowed.toPrecision(3)})`,
+    )
+    .join('; ') || 'nothing';
 
-console.log(`baseline-calibration: ${ROUNDS} rounds of npm run load at ${DURATION_S} s; the regression is +${DELAY_MS} ms on every gateway HTTP answer`);
+console.log(
+  `baseline-calibration: ${ROUNDS} rounds of npm run load at ${DURATION_S} s; the regression is +${DELAY_MS} ms on every gateway HTTP answer`,
+);
 let quietPairs = 0;
 let caught = 0;
 for (let round = FIRST; round < FIRST + ROUNDS; round++) {

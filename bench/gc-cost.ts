@@ -13,14 +13,25 @@ import { runLoad } from './lib/load-run.js';
 const ROUNDS = Math.min(9, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)));
 const DURATION_S = Math.min(300, Math.max(10, Number(process.env.BENCH_DURATION_S ?? 60)));
 const every = defaultGcEveryS(DURATION_S);
-interface Arm { name: string; gcEveryS: number; profile: boolean }
+interface Arm {
+  name: string;
+  gcEveryS: number;
+  profile: boolean;
+}
 const arms: Arm[] = [
   { name: 'off', gcEveryS: 0, profile: false },
   { name: `every ${every} s`, gcEveryS: every, profile: false },
   { name: `every ${every} s + profile`, gcEveryS: every, profile: true },
   { name: `every ${every / 2} s + profile`, gcEveryS: every / 2, profile: true },
 ];
-const FIGURES = [['http.latency', 'p50'], ['http.latency', 'p99'], ['http.latency', 'p999'], ['ws.delivery', 'p50'], ['ws.delivery', 'p99'], ['ws.delivery', 'p999']] as const;
+const FIGURES = [
+  ['http.latency', 'p50'],
+  ['http.latency', 'p99'],
+  ['http.latency', 'p999'],
+  ['ws.delivery', 'p50'],
+  ['ws.delivery', 'p99'],
+  ['ws.delivery', 'p999'],
+] as const;
 
 type Figures = Record<string, number>;
 const results = new Map<string, Figures[]>(arms.map((a) => [a.name, []]));
@@ -31,15 +42,29 @@ for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order so no arm always runs first (on a cooler machine).
   const order = arms.map((_, i) => arms[(i + round) % arms.length]!);
   for (const arm of order) {
-    const env = { CONDUIT_LOAD_DURATION_S: String(DURATION_S), CONDUIT_LOAD_GC_EVERY_S: String(arm.gcEveryS), CONDUIT_LOAD_HEAP_PROFILE: String(arm.profile) };
-    const run = await runLoad('load:ws', env, `reports/bench/gc-cost/${arm.name.replace(/\W+/g, '-')}-${round + 1}.json`);
+    const env = {
+      CONDUIT_LOAD_DURATION_S: String(DURATION_S),
+      CONDUIT_LOAD_GC_EVERY_S: String(arm.gcEveryS),
+      CONDUIT_LOAD_HEAP_PROFILE: String(arm.profile),
+    };
+    const run = await runLoad(
+      'load:ws',
+      env,
+      `reports/bench/gc-cost/${arm.name.replace(/\W+/g, '-')}-${round + 1}.json`,
+    );
     const s = run.doc.scenarios.find((x) => x.scenario === 'ws');
     if (!s) throw new Error(`no ws result in ${run.file}`);
     const figures: Figures = {};
     for (const [h, p] of FIGURES) figures[`${h} ${p}`] = s.histograms[h]?.summary[p] ?? NaN;
     results.get(arm.name)!.push(figures);
     if (s.memory.heap?.gcMsMedian !== undefined) pauses.get(arm.name)!.push(s.memory.heap.gcMsMedian);
-    console.log(`  round ${round + 1} ${arm.name}: ${Object.entries(figures).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' · ')}${s.memory.heap?.gcMsMedian ? ` · pause median ${s.memory.heap.gcMsMedian} ms, max ${s.memory.heap.gcMsMax} ms` : ''}${s.generator.saturated ? ' · generator saturated' : ''}`);
+    console.log(
+      `  round ${round + 1} ${arm.name}: ${Object.entries(figures)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(
+          ' · ',
+        )}${s.memory.heap?.gcMsMedian ? ` · pause median ${s.memory.heap.gcMsMedian} ms, max ${s.memory.heap.gcMsMax} ms` : ''}${s.generator.saturated ? ' · generator saturated' : ''}`,
+    );
   }
 }
 
@@ -56,5 +81,7 @@ for (const key of FIGURES.map(([h, p]) => `${h} ${p}`)) {
 for (const a of arms.slice(1)) {
   const p = pauses.get(a.name)!;
   const pause = p.length ? median(p) : 0;
-  console.log(`  GC pause, ${a.name}: median of run medians ${p.length ? pause.toFixed(1) : '—'} ms (${((pause / (a.gcEveryS * 1000)) * 100).toFixed(2)} % of the time)`);
+  console.log(
+    `  GC pause, ${a.name}: median of run medians ${p.length ? pause.toFixed(1) : '—'} ms (${((pause / (a.gcEveryS * 1000)) * 100).toFixed(2)} % of the time)`,
+  );
 }

@@ -120,7 +120,12 @@ async function waitQuiet(): Promise<void> {
 }
 
 /** harness or autocannon in a fresh child process. */
-async function runNode(kind: 'harness' | 'autocannon', target: Target, connections: number, durationS: number): Promise<Run> {
+async function runNode(
+  kind: 'harness' | 'autocannon',
+  target: Target,
+  connections: number,
+  durationS: number,
+): Promise<Run> {
   const child = fork(fileURLToPath(new URL('./lib/generator-client.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -139,7 +144,17 @@ async function runNode(kind: 'harness' | 'autocannon', target: Target, connectio
     const genCores = r.cpuS / r.wallS;
     const otherCores = Math.max(0, busyCores(m0, m1, r.wallS) - genCores - targetCores);
     const irqCores = (m1.irqS - m0.irqS) / r.wallS;
-    return { rps: r.requests / r.seconds, errors: r.errors, genCores, targetCores, otherCores, irqCores, contended: false, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
+    return {
+      rps: r.requests / r.seconds,
+      errors: r.errors,
+      genCores,
+      targetCores,
+      otherCores,
+      irqCores,
+      contended: false,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+    };
   } finally {
     await stopChild(child);
   }
@@ -151,7 +166,9 @@ async function runWrk(target: Target, connections: number, durationS: number): P
   const cpu0 = await cpuSeconds(target.pid);
   const m0 = await machineCpu();
   const t0 = performance.now();
-  const child = spawn(WRK, ['-t1', `-c${connections}`, `-d${durationS}s`, '--latency', target.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(WRK, ['-t1', `-c${connections}`, `-d${durationS}s`, '--latency', target.url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   // wrk's own CPU: its /proc entry, read until it exits.
@@ -164,13 +181,27 @@ async function runWrk(target: Target, connections: number, durationS: number): P
   const targetCpu = (await cpuSeconds(target.pid)) - cpu0;
   if (code !== 0) throw new Error(`wrk exited with ${code}: ${out}`);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) +
-    (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
+  const errors =
+    Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) +
+    (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/
+      .exec(out)
+      ?.slice(1)
+      .reduce((a, b) => a + Number(b), 0) ?? 0);
   const genCores = genCpu / wall;
   const targetCores = targetCpu / wall;
   const otherCores = Math.max(0, busyCores(m0, m1, wall) - genCores - targetCores);
   const irqCores = (m1.irqS - m0.irqS) / wall;
-  return { rps, errors, genCores, targetCores, otherCores, irqCores, contended: false, p50Ms: wrkPercentile(out, '50'), p99Ms: wrkPercentile(out, '99') };
+  return {
+    rps,
+    errors,
+    genCores,
+    targetCores,
+    otherCores,
+    irqCores,
+    contended: false,
+    p50Ms: wrkPercentile(out, '50'),
+    p99Ms: wrkPercentile(out, '99'),
+  };
 }
 
 function wrkPercentile(out: string, p: string): number {
@@ -219,7 +250,9 @@ async function throughput(generators: readonly GeneratorName[]): Promise<Map<Gen
   const runs = new Map<GeneratorName, Run[]>(generators.map((g) => [g, []]));
   const target = await startTarget(0);
   try {
-    console.log(`\n1. throughput: ${CONNECTIONS} connections, ${DURATION_S} s per run (+${WARMUP_S} s warm-up for the Node generators), ${ROUNDS} rounds, target node:http "ok" (own process)`);
+    console.log(
+      `\n1. throughput: ${CONNECTIONS} connections, ${DURATION_S} s per run (+${WARMUP_S} s warm-up for the Node generators), ${ROUNDS} rounds, target node:http "ok" (own process)`,
+    );
     console.log('round  generator      req/s  errors  gen cores  gen µs/req  target cores  irq cores  others  limit');
     for (let round = 1; round <= ROUNDS; round++) {
       for (const g of rotate(generators, round - 1)) {
@@ -230,10 +263,12 @@ async function throughput(generators: readonly GeneratorName[]): Promise<Map<Gen
         );
       }
       const h = runs.get('harness')!.at(-1)!;
-      const ratios = generators.filter((g) => g !== 'harness').map((g) => {
-        const other = runs.get(g)!.at(-1)!;
-        return `harness/${g} ${f2(h.rps / other.rps)}${h.contended || other.contended ? ' (left out: shared with other work)' : ''}`;
-      });
+      const ratios = generators
+        .filter((g) => g !== 'harness')
+        .map((g) => {
+          const other = runs.get(g)!.at(-1)!;
+          return `harness/${g} ${f2(h.rps / other.rps)}${h.contended || other.contended ? ' (left out: shared with other work)' : ''}`;
+        });
       console.log(`       round ${round}: ${ratios.join(', ')}`);
     }
   } finally {
@@ -246,7 +281,9 @@ async function addedLatency(generators: readonly GeneratorName[]): Promise<Map<G
   const added = new Map<GeneratorName, number[]>(generators.map((g) => [g, []]));
   const target = await startTarget(HOLD_MS);
   try {
-    console.log(`\n2. added latency: concurrency ${LAT_CONCURRENCY}, target holds each request ${HOLD_MS} ms and times it itself, ${LAT_DURATION_S} s per run, ${ROUNDS} rounds`);
+    console.log(
+      `\n2. added latency: concurrency ${LAT_CONCURRENCY}, target holds each request ${HOLD_MS} ms and times it itself, ${LAT_DURATION_S} s per run, ${ROUNDS} rounds`,
+    );
     console.log('round  generator   gen p50 ms  target p50 ms  added ms   gen p99 ms  target p99 ms');
     for (let round = 1; round <= ROUNDS; round++) {
       for (const g of rotate(generators, round - 1)) {
@@ -254,7 +291,9 @@ async function addedLatency(generators: readonly GeneratorName[]): Promise<Map<G
         const clock = await targetClock(target);
         const delta = run.p50Ms - clock.p50Ms;
         if (!run.contended) added.get(g)!.push(delta);
-        console.log(`${String(round).padStart(5)}  ${g.padEnd(10)} ${f3(run.p50Ms).padStart(10)}  ${f3(clock.p50Ms).padStart(13)}  ${f3(delta).padStart(8)}  ${f3(run.p99Ms).padStart(11)}  ${f3(clock.p99Ms).padStart(13)}${run.contended ? '  (shared with other work: left out)' : ''}`);
+        console.log(
+          `${String(round).padStart(5)}  ${g.padEnd(10)} ${f3(run.p50Ms).padStart(10)}  ${f3(clock.p50Ms).padStart(13)}  ${f3(delta).padStart(8)}  ${f3(run.p99Ms).padStart(11)}  ${f3(clock.p99Ms).padStart(13)}${run.contended ? '  (shared with other work: left out)' : ''}`,
+        );
       }
     }
   } finally {
@@ -278,8 +317,12 @@ async function main(): Promise<void> {
   for (const g of generators) {
     const rs = clean(runs.get(g)!);
     const limits = rs.map(limitOf);
-    const usual = [...new Set(limits)].map((l) => `${l} ${limits.filter((x) => x === l).length}/${rs.length}`).join(', ');
-    console.log(`  ${g.padEnd(10)} ${f0(median(rs.map((r) => r.rps)))} req/s  gen ${f2(median(rs.map((r) => r.genCores)))} cores, ${f2(median(rs.map((r) => (r.genCores / r.rps) * 1e6)))} µs/req  target ${f2(median(rs.map((r) => r.targetCores)))} cores  limit: ${usual}`);
+    const usual = [...new Set(limits)]
+      .map((l) => `${l} ${limits.filter((x) => x === l).length}/${rs.length}`)
+      .join(', ');
+    console.log(
+      `  ${g.padEnd(10)} ${f0(median(rs.map((r) => r.rps)))} req/s  gen ${f2(median(rs.map((r) => r.genCores)))} cores, ${f2(median(rs.map((r) => (r.genCores / r.rps) * 1e6)))} µs/req  target ${f2(median(rs.map((r) => r.targetCores)))} cores  limit: ${usual}`,
+    );
   }
   let ok = true;
   for (const g of generators.filter((x) => x !== 'harness')) {
@@ -287,23 +330,30 @@ async function main(): Promise<void> {
     const pairs = all.map((r, i) => [r, rs[i]] as const).filter(([a, b]) => !a.contended && !b.contended);
     const perRound = median(pairs.map(([a, b]) => a.rps / b.rps));
     const ofMedians = median(clean(all).map((r) => r.rps)) / median(clean(rs).map((r) => r.rps));
-    console.log(`  harness/${g}: median of per-round ratios ${f2(perRound)} (${pairs.length} rounds), ratio of medians ${f2(ofMedians)}`);
+    console.log(
+      `  harness/${g}: median of per-round ratios ${f2(perRound)} (${pairs.length} rounds), ratio of medians ${f2(ofMedians)}`,
+    );
     if (g === 'autocannon') {
       const ratio = Math.min(perRound, ofMedians);
       const pass = ratio >= BAR_THROUGHPUT;
       ok &&= pass;
-      console.log(`  bar: harness >= ${BAR_THROUGHPUT.toFixed(1)}x autocannon on one worker (lower of the two): ${f2(ratio)}x ${pass ? 'OK' : 'BELOW'}`);
+      console.log(
+        `  bar: harness >= ${BAR_THROUGHPUT.toFixed(1)}x autocannon on one worker (lower of the two): ${f2(ratio)}x ${pass ? 'OK' : 'BELOW'}`,
+      );
     }
   }
 
   const latencyGenerators: GeneratorName[] = hasWrk ? ['harness', 'wrk'] : ['harness'];
   const added = await addedLatency(latencyGenerators);
   console.log('\nmedian added latency at p50 (generator p50 − target p50):');
-  for (const g of latencyGenerators) console.log(`  ${g.padEnd(10)} +${f3(median(added.get(g)!))} ms (${added.get(g)!.length} runs)`);
+  for (const g of latencyGenerators)
+    console.log(`  ${g.padEnd(10)} +${f3(median(added.get(g)!))} ms (${added.get(g)!.length} runs)`);
   const harnessAdded = median(added.get('harness')!);
   const pass = harnessAdded <= BAR_ADDED_MS;
   ok &&= pass;
-  console.log(`  bar: harness p50 within +${BAR_ADDED_MS} ms of the target's clock: +${f3(harnessAdded)} ms ${pass ? 'OK' : 'ABOVE'}`);
+  console.log(
+    `  bar: harness p50 within +${BAR_ADDED_MS} ms of the target's clock: +${f3(harnessAdded)} ms ${pass ? 'OK' : 'ABOVE'}`,
+  );
   if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 }
 

@@ -33,7 +33,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt } from './lib/build.js';
-import { BENCH_TOKEN, startBareTarget, startGatewayTarget, type HttpTarget, type HttpTargetName } from './lib/http-targets.js';
+import {
+  BENCH_TOKEN,
+  startBareTarget,
+  startGatewayTarget,
+  type HttpTarget,
+  type HttpTargetName,
+} from './lib/http-targets.js';
 import { median, stopChild } from './lib/proc.js';
 import { findWrk, runWrk, writeScript, type WrkRequest, type WrkResult } from './lib/wrk.js';
 
@@ -85,15 +91,32 @@ async function countLines(file: string): Promise<number> {
 }
 
 /** Warm `t` up, then measure every route on it; returns the requests it answered (warm-up included). */
-async function measure(t: HttpTarget, wrk: string, scripts: Record<RouteName, string>, round: number, results: Results): Promise<number> {
+async function measure(
+  t: HttpTarget,
+  wrk: string,
+  scripts: Record<RouteName, string>,
+  round: number,
+  results: Results,
+): Promise<number> {
   let answered = 0;
   for (const route of NAMES) {
     const run = (durationS: number) =>
-      runWrk({ wrk, url: t.url, script: scripts[route], threads: WRK_THREADS, connections: CONNECTIONS, durationS, serverPid: t.pid });
+      runWrk({
+        wrk,
+        url: t.url,
+        script: scripts[route],
+        threads: WRK_THREADS,
+        connections: CONNECTIONS,
+        durationS,
+        serverPid: t.pid,
+      });
     const warm = await run(WARMUP_S);
     const r = await run(DURATION_S);
     answered += warm.requests + r.requests;
-    if (r.non2xx > 0 || r.socketErrors > 0) console.log(`  warning: ${t.name} ${ROUTE_LABEL[route]}: ${r.non2xx} non-2xx answers, ${r.socketErrors} socket errors`);
+    if (r.non2xx > 0 || r.socketErrors > 0)
+      console.log(
+        `  warning: ${t.name} ${ROUTE_LABEL[route]}: ${r.non2xx} non-2xx answers, ${r.socketErrors} socket errors`,
+      );
     results[route][t.name].push(r);
     printRun(round, t.name, route, r);
   }
@@ -106,7 +129,10 @@ function summarise(results: Results): boolean {
   for (const route of NAMES) {
     const { bare, gateway } = results[route];
     const m = (xs: WrkResult[], pick: (r: WrkResult) => number) => median(xs.map(pick));
-    for (const [name, xs] of [['bare', bare], ['gateway', gateway]] as const) {
+    for (const [name, xs] of [
+      ['bare', bare],
+      ['gateway', gateway],
+    ] as const) {
       console.log(
         `  ${name.padEnd(7)} ${ROUTE_LABEL[route].padEnd(16)} ${rps(m(xs, (r) => r.rps))} req/s  p50 ${f(m(xs, (r) => r.p50Ms))} ms  p99 ${f(m(xs, (r) => r.p99Ms))} ms` +
           `  server ${f(m(xs, (r) => r.serverCpu.total))} cores (main ${f(m(xs, (r) => r.serverCpu.main))}, ${m(xs, usPerReq).toFixed(0)} CPU-µs/req)  wrk busiest thread ${f(m(xs, (r) => r.wrkCpu.busiestThread))} core`,
@@ -119,7 +145,9 @@ function summarise(results: Results): boolean {
     console.log(
       `  ${ROUTE_LABEL[route]}: gateway/bare ${f(ratio)}× (median of per-round ratios ${perRound.map((x) => f(x)).join(', ')}; ratio of medians ${f(ofMedians)}×) — bar ≥ ${BAR}×: ${ratio >= BAR ? 'met' : 'MISSED'}`,
     );
-    console.log(`  ${ROUTE_LABEL[route]}: server CPU per request gateway/bare ${f(median(gateway.map((g, i) => usPerReq(g) / usPerReq(bare[i]))))}× (median of per-round ratios)`);
+    console.log(
+      `  ${ROUTE_LABEL[route]}: server CPU per request gateway/bare ${f(median(gateway.map((g, i) => usPerReq(g) / usPerReq(bare[i]))))}× (median of per-round ratios)`,
+    );
   }
   // Whether the generator limited any run: wrk's busiest thread at ~a full core.
   const all = NAMES.flatMap((route) => [...results[route].bare, ...results[route].gateway]);
@@ -137,7 +165,9 @@ function summarise(results: Results): boolean {
 async function main(): Promise<number> {
   const wrk = findWrk();
   if (!wrk) {
-    console.log('http-enqueue: SKIPPED — wrk is not installed (Debian/Ubuntu: apt-get install wrk; or set BENCH_WRK to its path). A Node client would measure itself, not the servers.');
+    console.log(
+      'http-enqueue: SKIPPED — wrk is not installed (Debian/Ubuntu: apt-get install wrk; or set BENCH_WRK to its path). A Node client would measure itself, not the servers.',
+    );
     return 0;
   }
   await ensureBuilt();
@@ -145,7 +175,9 @@ async function main(): Promise<number> {
   const live: HttpTarget[] = [];
   try {
     await writeFile(join(root, 'conduit.yaml'), 'tenants: {}\n');
-    const scripts = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await writeScript(root, n, ROUTES[n])]))) as Record<RouteName, string>;
+    const scripts = Object.fromEntries(
+      await Promise.all(NAMES.map(async (n) => [n, await writeScript(root, n, ROUTES[n])])),
+    ) as Record<RouteName, string>;
     const results: Results = { health: { bare: [], gateway: [] }, enqueue: { bare: [], gateway: [] } };
     console.log(
       `http-enqueue: generator wrk (${wrk}) -t${WRK_THREADS} -c${CONNECTIONS}, ${WARMUP_S} s warm-up + ${DURATION_S} s per route, ${ROUNDS} rounds, servers alternate; request log on`,
@@ -163,7 +195,9 @@ async function main(): Promise<number> {
         if (name === 'gateway') {
           const lines = await countLines(httpLog);
           const ok = lines >= answered;
-          console.log(`  round ${r} gateway request log: ${lines} lines for ${answered} answered requests (after SIGTERM) — ${ok ? 'none missing' : 'LINES MISSING'}`);
+          console.log(
+            `  round ${r} gateway request log: ${lines} lines for ${answered} answered requests (after SIGTERM) — ${ok ? 'none missing' : 'LINES MISSING'}`,
+          );
           if (!ok) throw new Error(`the gateway's request log lost ${answered - lines} lines`);
           await rm(httpLog, { force: true });
         }

@@ -10,7 +10,17 @@ import { fileURLToPath } from 'node:url';
 
 // gc-cost, memory-verdict and baseline-calibration measure the harness itself: they run
 // the load suite as users do, for 15 to 35 minutes each.
-const BENCHES = ['http-enqueue', 'log-writes', 'ws-delivery', 'uploads', 'generator', 'ws-fleet', 'gc-cost', 'memory-verdict', 'baseline-calibration'] as const;
+const BENCHES = [
+  'http-enqueue',
+  'log-writes',
+  'ws-delivery',
+  'uploads',
+  'generator',
+  'ws-fleet',
+  'gc-cost',
+  'memory-verdict',
+  'baseline-calibration',
+] as const;
 
 const filters = process.argv.slice(2);
 const selected = BENCHES.filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)));

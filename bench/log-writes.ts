@@ -41,13 +41,18 @@ async function child(variant: Variant): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'conduit-bench-log-'));
   let minor = 0;
   const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
+    for (const e of list.getEntries())
+      if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
   });
   let close = async () => {};
   let log: { info(o: object): void };
   if (variant === 'gateway') {
     const owned = await createLogs(
-      envDefaults({ CONDUIT_HTTP_LOG: join(dir, 'http.jsonl'), CONDUIT_WS_LOG: join(dir, 'ws.jsonl'), CONDUIT_LOG_LEVEL: 'silent' }),
+      envDefaults({
+        CONDUIT_HTTP_LOG: join(dir, 'http.jsonl'),
+        CONDUIT_WS_LOG: join(dir, 'ws.jsonl'),
+        CONDUIT_LOG_LEVEL: 'silent',
+      }),
     );
     log = owned.logs.http;
     close = () => owned.close();
@@ -66,12 +71,23 @@ async function child(variant: Variant): Promise<Run> {
       },
       formatters: { level: (label: string) => ({ level: label }) },
     };
-    const dest = variant === 'noop' ? { write: () => {} } : pino.destination({ dest: join(dir, 'http.jsonl'), sync: true, minLength: 4096, maxWrite: 8192 });
+    const dest =
+      variant === 'noop'
+        ? { write: () => {} }
+        : pino.destination({ dest: join(dir, 'http.jsonl'), sync: true, minLength: 4096, maxWrite: 8192 });
     log = pino(options, dest);
   }
   const line = (i: number) => ({
-    reqId: `h-${i.toString(36)}`, ip: '127.0.0.1', tenant: 'bench', method: 'POST', path: '/v1/enqueue',
-    route: '/v1/enqueue', status: 200, durMs: 0.123, bytesIn: 60, bytesOut: 40,
+    reqId: `h-${i.toString(36)}`,
+    ip: '127.0.0.1',
+    tenant: 'bench',
+    method: 'POST',
+    path: '/v1/enqueue',
+    route: '/v1/enqueue',
+    status: 200,
+    durMs: 0.123,
+    bytesIn: 60,
+    bytesOut: 40,
   });
   for (let i = 0; i < 20_000; i++) log.info(line(i)); // warm-up
   observer.observe({ entryTypes: ['gc'] });
@@ -94,18 +110,26 @@ function runChild(variant: Variant): Promise<Run> {
     let out = '';
     c.stdout.on('data', (d: Buffer) => (out += d));
     c.on('error', reject);
-    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Run) : reject(new Error(`${variant}: exit ${code}`))));
+    c.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Run)
+        : reject(new Error(`${variant}: exit ${code}`)),
+    );
   });
 }
 
 const runs = new Map<Variant, Run[]>(VARIANTS.map((v) => [v, []]));
-console.log(`log-writes: ${LINES.toLocaleString('en-US')} request-log lines per run, ${ROUNDS} rounds, node --max-semi-space-size=4`);
+console.log(
+  `log-writes: ${LINES.toLocaleString('en-US')} request-log lines per run, ${ROUNDS} rounds, node --max-semi-space-size=4`,
+);
 for (let r = 0; r < ROUNDS; r++) {
   const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
   for (const v of order) {
     const run = await runChild(v);
     runs.get(v)!.push(run);
-    console.log(`  round ${r + 1} ${v.padEnd(10)} ${run.usPerLine.toFixed(2)} µs/line  ${run.minorGcsPer100k.toFixed(0)} minor GCs per 100k lines`);
+    console.log(
+      `  round ${r + 1} ${v.padEnd(10)} ${run.usPerLine.toFixed(2)} µs/line  ${run.minorGcsPer100k.toFixed(0)} minor GCs per 100k lines`,
+    );
   }
 }
 const base = runs.get('string-4k')!;
@@ -113,6 +137,12 @@ console.log('\nvariant     µs/line (median)  minor GCs/100k (median)  µs/line 
 for (const v of VARIANTS) {
   const xs = runs.get(v)!;
   console.log(
-    `${v.padEnd(10)}  ${median(xs.map((x) => x.usPerLine)).toFixed(2).padStart(16)}  ${median(xs.map((x) => x.minorGcsPer100k)).toFixed(0).padStart(23)}  ${median(xs.map((x, i) => x.usPerLine / base[i]!.usPerLine)).toFixed(2).padStart(8)}×`,
+    `${v.padEnd(10)}  ${median(xs.map((x) => x.usPerLine))
+      .toFixed(2)
+      .padStart(16)}  ${median(xs.map((x) => x.minorGcsPer100k))
+      .toFixed(0)
+      .padStart(23)}  ${median(xs.map((x, i) => x.usPerLine / base[i]!.usPerLine))
+      .toFixed(2)
+      .padStart(8)}×`,
   );
 }

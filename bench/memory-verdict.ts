@@ -25,8 +25,23 @@ interface Case {
 }
 
 const cases: Case[] = [];
-const add = (name: string, script: string, scenario: string, env: Record<string, string>, rates: readonly number[], clean: Case['expect'] = 'stable') => {
-  for (const leak of rates) cases.push({ name: `${name} leak ${leak}`, script, scenario, env, leakMiBPerMin: leak, expect: leak > 0 ? 'growing' : clean });
+const add = (
+  name: string,
+  script: string,
+  scenario: string,
+  env: Record<string, string>,
+  rates: readonly number[],
+  clean: Case['expect'] = 'stable',
+) => {
+  for (const leak of rates)
+    cases.push({
+      name: `${name} leak ${leak}`,
+      script,
+      scenario,
+      env,
+      leakMiBPerMin: leak,
+      expect: leak > 0 ? 'growing' : clean,
+    });
 };
 add('uploads-60s', 'load:uploads', 'uploads', { CONDUIT_LOAD_DURATION_S: '60' }, [0, 5]);
 add('ws-60s', 'load:ws', 'ws', { CONDUIT_LOAD_DURATION_S: '60' }, [0, 5]);
@@ -58,11 +73,22 @@ interface Row {
 }
 
 const rows: Row[] = [];
-console.log(`memory-verdict: ${selected.length} case(s) × ${repeats}; a leak of a known rate preloaded into the managed gateway`);
+console.log(
+  `memory-verdict: ${selected.length} case(s) × ${repeats}; a leak of a known rate preloaded into the managed gateway`,
+);
 for (let r = 0; r < repeats; r++) {
   for (const c of selected) {
-    const env = { ...c.env, ...(c.leakMiBPerMin > 0 ? { ...gatewayPreload('heap-leak.mjs'), CONDUIT_LEAK_MIB_PER_MIN: String(c.leakMiBPerMin) } : {}) };
-    const run = await runLoad(c.script, env, `reports/bench/memory-verdict/${c.name.replace(/\s+/g, '-')}-${r + 1}.json`);
+    const env = {
+      ...c.env,
+      ...(c.leakMiBPerMin > 0
+        ? { ...gatewayPreload('heap-leak.mjs'), CONDUIT_LEAK_MIB_PER_MIN: String(c.leakMiBPerMin) }
+        : {}),
+    };
+    const run = await runLoad(
+      c.script,
+      env,
+      `reports/bench/memory-verdict/${c.name.replace(/\s+/g, '-')}-${r + 1}.json`,
+    );
     const scenario = run.doc.scenarios.find((s) => s.scenario === c.scenario);
     const memory = scenario?.memory;
     const heap = memory?.trends.find((t) => t.metric === 'postGcHeap');
@@ -70,13 +96,19 @@ for (let r = 0; r < repeats; r++) {
     const row: Row = {
       name: c.name,
       verdict: memory?.verdict ?? 'no result',
-      ok: c.expect === 'not growing' ? memory !== undefined && memory.verdict !== 'growing' : memory?.verdict === c.expect,
+      ok:
+        c.expect === 'not growing'
+          ? memory !== undefined && memory.verdict !== 'growing'
+          : memory?.verdict === c.expect,
       readings: heap?.samples ?? 0,
       ...(heap?.fitted ? { slope: heap.slopeMBPerMin, mds: heap.minDetectableMBPerMin } : {}),
       saturated: scenario?.generator.saturated ?? false,
     };
     rows.push(row);
-    const error = c.leakMiBPerMin > 0 && row.slope !== undefined ? ` (${(((row.slope - c.leakMiBPerMin) / c.leakMiBPerMin) * 100).toFixed(0)} % off the truth)` : '';
+    const error =
+      c.leakMiBPerMin > 0 && row.slope !== undefined
+        ? ` (${(((row.slope - c.leakMiBPerMin) / c.leakMiBPerMin) * 100).toFixed(0)} % off the truth)`
+        : '';
     console.log(
       `  ${row.ok ? '✓' : '✗'} ${c.name.padEnd(22)} ${row.verdict.padEnd(12)} heap slope ${row.slope?.toFixed(2) ?? '—'} MiB/min${error}, ` +
         `no leak above ${row.mds?.toFixed(2) ?? '—'} · lead ${lead?.metric ?? '—'} · ${row.readings} readings · ${run.seconds.toFixed(0)} s${row.saturated ? ' · generator saturated' : ''}`,

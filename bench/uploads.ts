@@ -111,7 +111,11 @@ async function round(t: Target, agent: Agent, seedBase: number, digests: string[
     await Promise.all(
       Array.from({ length: N }, async (_, i) => {
         const form = new FormData();
-        form.append('file', body(size, seedBase + i), { filename: `f${i}.bin`, contentType: 'application/octet-stream', knownLength: size });
+        form.append('file', body(size, seedBase + i), {
+          filename: `f${i}.bin`,
+          contentType: 'application/octet-stream',
+          knownLength: size,
+        });
         const res = await request(t.url, {
           method: 'POST',
           dispatcher: agent,
@@ -123,7 +127,8 @@ async function round(t: Target, agent: Agent, seedBase: number, digests: string[
         if (res.statusCode !== 201) throw new Error(`${t.name}: upload ${i} answered ${res.statusCode} ${text}`);
         if (t.name === 'gateway' && digests.length > 0) {
           const file = (JSON.parse(text) as { files: Array<{ sha256: string; size: number }> }).files[0];
-          if (file?.sha256 !== digests[i] || file.size !== size) throw new Error(`gateway: upload ${i} stored ${JSON.stringify(file)}, expected sha256 ${digests[i]}`);
+          if (file?.sha256 !== digests[i] || file.size !== size)
+            throw new Error(`gateway: upload ${i} stored ${JSON.stringify(file)}, expected sha256 ${digests[i]}`);
         }
         bytes += size;
       }),
@@ -140,7 +145,9 @@ async function round(t: Target, agent: Agent, seedBase: number, digests: string[
     const parts: string[] = [];
     for (const [name, now] of await threadStats(t.pid)) {
       const before = threads0.get(name) ?? { cpu: 0, vcsw: 0 };
-      parts.push(`${name} ${((now.cpu - before.cpu) / gb).toFixed(2)} CPU-s/GB ${Math.round((now.vcsw - before.vcsw) / gb)} vcsw/GB`);
+      parts.push(
+        `${name} ${((now.cpu - before.cpu) / gb).toFixed(2)} CPU-s/GB ${Math.round((now.vcsw - before.vcsw) / gb)} vcsw/GB`,
+      );
     }
     threads = parts.join(', ');
   }
@@ -220,15 +227,25 @@ async function main(): Promise<number> {
     console.log(`medians over ${ROUNDS} rounds:`);
     for (const n of NAMES) {
       const x = s[n];
-      console.log(`  ${n.padEnd(10)} ${fmt(x.mbps).padStart(6)} MB/s  server ${fmt(x.cpu, 2)} CPU-s/GB  client ${fmt(x.client, 2)} CPU-s/GB  peak RSS ${mib(x.peak)} MiB`);
+      console.log(
+        `  ${n.padEnd(10)} ${fmt(x.mbps).padStart(6)} MB/s  server ${fmt(x.cpu, 2)} CPU-s/GB  client ${fmt(x.client, 2)} CPU-s/GB  peak RSS ${mib(x.peak)} MiB`,
+      );
     }
     const ratio = perRound('gateway', 'raw');
     const rssMiB = s.gateway.peak / 1024 / 1024;
     console.log(`ratios (median of per-round ratios; ratio of medians in brackets):`);
-    console.log(`  gateway/raw           ${ratio.toFixed(2)}× [${(s.gateway.mbps / s.raw.mbps).toFixed(2)}×]  (target ≥ ${RATIO_TARGET}×: ${ratio >= RATIO_TARGET ? 'met' : 'MISSED'})`);
-    console.log(`  raw+sha256/raw        ${perRound('raw+sha256', 'raw').toFixed(2)}× [${(s['raw+sha256'].mbps / s.raw.mbps).toFixed(2)}×]  (what hashing every byte costs on this machine)`);
-    console.log(`  gateway/raw+sha256    ${perRound('gateway', 'raw+sha256').toFixed(2)}× [${(s.gateway.mbps / s['raw+sha256'].mbps).toFixed(2)}×]`);
-    console.log(`gateway peak RSS ${fmt(rssMiB)} MiB (target ≤ ${RSS_TARGET_MIB} MiB: ${rssMiB <= RSS_TARGET_MIB ? 'met' : 'MISSED'})`);
+    console.log(
+      `  gateway/raw           ${ratio.toFixed(2)}× [${(s.gateway.mbps / s.raw.mbps).toFixed(2)}×]  (target ≥ ${RATIO_TARGET}×: ${ratio >= RATIO_TARGET ? 'met' : 'MISSED'})`,
+    );
+    console.log(
+      `  raw+sha256/raw        ${perRound('raw+sha256', 'raw').toFixed(2)}× [${(s['raw+sha256'].mbps / s.raw.mbps).toFixed(2)}×]  (what hashing every byte costs on this machine)`,
+    );
+    console.log(
+      `  gateway/raw+sha256    ${perRound('gateway', 'raw+sha256').toFixed(2)}× [${(s.gateway.mbps / s['raw+sha256'].mbps).toFixed(2)}×]`,
+    );
+    console.log(
+      `gateway peak RSS ${fmt(rssMiB)} MiB (target ≤ ${RSS_TARGET_MIB} MiB: ${rssMiB <= RSS_TARGET_MIB ? 'met' : 'MISSED'})`,
+    );
     return 0;
   } finally {
     await agent.destroy();

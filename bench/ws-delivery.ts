@@ -261,7 +261,9 @@ async function main(): Promise<void> {
   console.log(`median ${fmt(mb)}     ${fmt(mg)}   ${ofMedians.toFixed(2)}`);
   console.log(`median of per-round ratios: ${perRound.toFixed(2)}`);
   const ok = ratio >= target;
-  console.log(`gateway / raw ws baseline = ${ratio.toFixed(2)}x (lower of the two; target >= ${target}x): ${ok ? 'OK' : 'BELOW TARGET'}`);
+  console.log(
+    `gateway / raw ws baseline = ${ratio.toFixed(2)}x (lower of the two; target >= ${target}x): ${ok ? 'OK' : 'BELOW TARGET'}`,
+  );
   if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 }
 

@@ -38,12 +38,22 @@ interface Run {
 }
 
 const tsChild = (file: string) =>
-  fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 
 async function runClients(kind: ClientKind, url: string, serverPid: number): Promise<Run> {
   const child = tsChild('./lib/ws-fleet-client.ts');
   try {
-    const job: Job = { kind, url, subscribers: SUBSCRIBERS, window: WINDOW, warmupMs: WARMUP_S * 1000, durationMs: DURATION_S * 1000 };
+    const job: Job = {
+      kind,
+      url,
+      subscribers: SUBSCRIBERS,
+      window: WINDOW,
+      warmupMs: WARMUP_S * 1000,
+      durationMs: DURATION_S * 1000,
+    };
     const measuring = waitMessage(child, 'measuring', job.warmupMs + 60_000);
     child.send(job);
     await measuring;
@@ -51,7 +61,12 @@ async function runClients(kind: ClientKind, url: string, serverPid: number): Pro
     const t0 = performance.now();
     const r = await waitMessage<{ type: string } & Result>(child, 'result', job.durationMs + 60_000);
     const serverCores = ((await cpuSeconds(serverPid)) - s0) / ((performance.now() - t0) / 1000);
-    return { perS: r.delivered / r.seconds, clientCores: r.cpuS / r.seconds, serverCores, perCoreS: r.delivered / r.cpuS };
+    return {
+      perS: r.delivered / r.seconds,
+      clientCores: r.cpuS / r.seconds,
+      serverCores,
+      perCoreS: r.delivered / r.cpuS,
+    };
   } finally {
     await stopChild(child);
   }
@@ -65,13 +80,17 @@ async function main(): Promise<void> {
   const runs = new Map<ClientKind, Run[]>(KINDS.map((k) => [k, []]));
   try {
     const { url, pid } = await waitMessage<{ type: string; url: string; pid: number }>(server, 'ready');
-    console.log(`ws-fleet: ${SUBSCRIBERS} subscribers, credit window ${WINDOW} (top-up every ${Math.max(1, Math.floor(WINDOW / 2))}), ${DURATION_S} s per run (+${WARMUP_S} s warm-up), ${ROUNDS} rounds, server: bare ws credit loop (own process)`);
+    console.log(
+      `ws-fleet: ${SUBSCRIBERS} subscribers, credit window ${WINDOW} (top-up every ${Math.max(1, Math.floor(WINDOW / 2))}), ${DURATION_S} s per run (+${WARMUP_S} s warm-up), ${ROUNDS} rounds, server: bare ws credit loop (own process)`,
+    );
     console.log('round  subscribers   deliveries/s  client cores  server cores  deliveries per core-s');
     for (let round = 1; round <= ROUNDS; round++) {
       for (const kind of KINDS.map((_, i) => KINDS[(i + round - 1) % KINDS.length])) {
         const run = await runClients(kind, url, pid);
         runs.get(kind)!.push(run);
-        console.log(`${String(round).padStart(5)}  ${kind.padEnd(12)} ${f0(run.perS)}  ${f2(run.clientCores).padStart(12)}  ${f2(run.serverCores).padStart(12)}  ${f0(run.perCoreS).padStart(21)}`);
+        console.log(
+          `${String(round).padStart(5)}  ${kind.padEnd(12)} ${f0(run.perS)}  ${f2(run.clientCores).padStart(12)}  ${f2(run.serverCores).padStart(12)}  ${f0(run.perCoreS).padStart(21)}`,
+        );
       }
     }
   } finally {
@@ -87,7 +106,9 @@ async function main(): Promise<void> {
       continue;
     }
     const perRound = median(rs.map((r, i) => r.perCoreS / raw[i].perCoreS));
-    console.log(`${line}; per core vs raw: median of per-round ratios ${f2(perRound)}, ratio of medians ${f2(median(rs.map((r) => r.perCoreS)) / median(raw.map((r) => r.perCoreS)))}`);
+    console.log(
+      `${line}; per core vs raw: median of per-round ratios ${f2(perRound)}, ratio of medians ${f2(median(rs.map((r) => r.perCoreS)) / median(raw.map((r) => r.perCoreS)))}`,
+    );
   }
 }
 

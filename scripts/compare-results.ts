@@ -19,7 +19,12 @@ export function readResults(path: string) {
 }
 
 export function comparePaths(baseline: string, current: string, z?: number): BaselineComparison {
-  return compareWithBaseline(readResults(current).scenarios, readResults(baseline), baseline, resolveNoise(z === undefined ? {} : { z }));
+  return compareWithBaseline(
+    readResults(current).scenarios,
+    readResults(baseline),
+    baseline,
+    resolveNoise(z === undefined ? {} : { z }),
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -45,8 +45,10 @@ export function parseArgs(argv: readonly string[]): Options {
       throw new Error(`unknown or incomplete argument ${JSON.stringify(arg)}`);
     }
   }
-  if (!Number.isInteger(options.runs) || options.runs < 2 || options.runs > 20) throw new Error('--runs must be an integer from 2 to 20');
-  if (!/^[\w:.-]+$/.test(options.script)) throw new Error(`--script ${JSON.stringify(options.script)} is not an npm script name`);
+  if (!Number.isInteger(options.runs) || options.runs < 2 || options.runs > 20)
+    throw new Error('--runs must be an integer from 2 to 20');
+  if (!/^[\w:.-]+$/.test(options.script))
+    throw new Error(`--script ${JSON.stringify(options.script)} is not an npm script name`);
   return options;
 }
 
@@ -62,7 +64,9 @@ async function main(): Promise<number> {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    console.error(`load:aa: ${(error as Error).message}\nusage: npm run load:aa -- [--runs N] [--script NAME] [--env NAME=VALUE]…`);
+    console.error(
+      `load:aa: ${(error as Error).message}\nusage: npm run load:aa -- [--runs N] [--script NAME] [--env NAME=VALUE]…`,
+    );
     return 2;
   }
   const dir = join('reports', 'aa');

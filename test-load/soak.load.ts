@@ -7,26 +7,40 @@
 // 5 minutes or more, 100 % for shorter ones) — and a clean shutdown (our sockets
 // closed with 1000, none left open on the target; the global teardown then requires
 // the gateway to drain and exit 0).
-import { closed, createRng, defineKnobs, envNumber, loadTest, noLingeringConnections, seedFrom, subscribers, subscribersClosedCleanly } from '../src/load/index.js';
+import {
+  closed,
+  createRng,
+  defineKnobs,
+  envNumber,
+  loadTest,
+  noLingeringConnections,
+  seedFrom,
+  subscribers,
+  subscribersClosedCleanly,
+} from '../src/load/index.js';
 
-const k = defineKnobs('CONDUIT_SOAK', {
-  durationMin: 15,
-  httpClients: 20,
-  httpThinkMs: 100,
-  wsSubscribers: 30,
-  streams: 5,
-  nackRate: 0.02,
-  uploadClients: 10,
-  uploadMinKB: 10,
-  uploadMaxKB: 100,
-  uploadThinkMs: 200,
-  progressS: 30,
-  settleMs: 15_000,
-  minRequests: 1000,
-  maxErrorRate: 0.01,
-  /** Require the trend verdict not to be `growing` (short runs are not judged, so they pass it). */
-  assertTrend: true,
-}, { fractions: ['durationMin'] });
+const k = defineKnobs(
+  'CONDUIT_SOAK',
+  {
+    durationMin: 15,
+    httpClients: 20,
+    httpThinkMs: 100,
+    wsSubscribers: 30,
+    streams: 5,
+    nackRate: 0.02,
+    uploadClients: 10,
+    uploadMinKB: 10,
+    uploadMaxKB: 100,
+    uploadThinkMs: 200,
+    progressS: 30,
+    settleMs: 15_000,
+    minRequests: 1000,
+    maxErrorRate: 0.01,
+    /** Require the trend verdict not to be `growing` (short runs are not judged, so they pass it). */
+    assertTrend: true,
+  },
+  { fractions: ['durationMin'] },
+);
 /** Fitted growth bound as a fraction of the level (seed: 10 % for ≥ 5 min, 100 % below). */
 const maxMemoryGrowth = envNumber('CONDUIT_SOAK_MAX_MEMORY_GROWTH', k.durationMin >= 5 ? 0.1 : 1);
 
@@ -57,7 +71,13 @@ loadTest('soak', {
           return c.upload(size, seedFrom(`${size}:${rngs[vu]!.int(0, 3)}`), signal);
         },
       }),
-      ws: subscribers({ count: k.wsSubscribers, streams: names, credit: { window: 10 }, ack: { nackRate: k.nackRate, nackDelayMs: 100 }, settleMs: k.settleMs }),
+      ws: subscribers({
+        count: k.wsSubscribers,
+        streams: names,
+        credit: { window: 10 },
+        ack: { nackRate: k.nackRate, nackDelayMs: 100 },
+        settleMs: k.settleMs,
+      }),
     };
   },
   thresholds: {

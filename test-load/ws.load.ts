@@ -30,8 +30,18 @@ loadTest('ws', {
   workloads: ({ streams }) => {
     const names = streams(k.streams);
     return {
-      subscribe: subscribers({ count: k.subscribers, streams: names, credit: { window: k.creditWindow }, ack: { nackRate: k.nackRate, nackDelayMs: k.nackDelayMs }, settleMs: k.settleMs }),
-      enqueue: open({ rate: k.enqueueRate, maxInflight: 200, op: (c, { iteration, signal }) => c.enqueue(names[iteration % names.length]!, { i: iteration }, signal) }),
+      subscribe: subscribers({
+        count: k.subscribers,
+        streams: names,
+        credit: { window: k.creditWindow },
+        ack: { nackRate: k.nackRate, nackDelayMs: k.nackDelayMs },
+        settleMs: k.settleMs,
+      }),
+      enqueue: open({
+        rate: k.enqueueRate,
+        maxInflight: 200,
+        op: (c, { iteration, signal }) => c.enqueue(names[iteration % names.length]!, { i: iteration }, signal),
+      }),
     };
   },
   thresholds: {

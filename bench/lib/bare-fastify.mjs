@@ -14,7 +14,12 @@ app.post(
   '/v1/enqueue',
   {
     schema: {
-      body: { type: 'object', required: ['to', 'envelope'], additionalProperties: false, properties: { to: { type: 'string' }, envelope: {} } },
+      body: {
+        type: 'object',
+        required: ['to', 'envelope'],
+        additionalProperties: false,
+        properties: { to: { type: 'string' }, envelope: {} },
+      },
     },
   },
   async (request) => ({ id: `m-${(++seq).toString(36)}`, stream: request.body.to }),

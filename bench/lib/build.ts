@@ -13,7 +13,8 @@ export const GATEWAY_CLI = join(ROOT, 'dist', 'gateway', 'cli.js');
 function newestTs(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    if (entry.isFile() && entry.name.endsWith('.ts'))
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
 }
@@ -31,7 +32,10 @@ export async function ensureBuilt(): Promise<void> {
   const child = spawn('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   const [code] = (await once(child, 'exit')) as [number | null];
   // tsc emits even when it reports type errors (possibly in files outside the gateway).
-  if (code !== 0 && !(existsSync(GATEWAY_CLI) && statSync(GATEWAY_CLI).mtimeMs >= newestTs(join(ROOT, 'src', 'gateway')))) {
+  if (
+    code !== 0 &&
+    !(existsSync(GATEWAY_CLI) && statSync(GATEWAY_CLI).mtimeMs >= newestTs(join(ROOT, 'src', 'gateway')))
+  ) {
     throw new Error(`npm run build failed (exit ${code})`);
   }
   if (code !== 0) console.error('warning: `npm run build` reported errors; dist/gateway was emitted and is used');

@@ -75,7 +75,11 @@ async function autocannon(job: Job, measured: boolean): Promise<Result> {
   const run = createRequire(import.meta.url)('autocannon') as Autocannon;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await run({ url: job.url, connections: job.connections, duration: (measured ? job.durationMs : job.warmupMs) / 1000 });
+  const r = await run({
+    url: job.url,
+    connections: job.connections,
+    duration: (measured ? job.durationMs : job.warmupMs) / 1000,
+  });
   const cpu = process.cpuUsage(cpu0);
   return {
     requests: r.requests.total,

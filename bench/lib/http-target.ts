@@ -28,7 +28,12 @@ server.keepAliveTimeout = 60_000;
 process.on('message', (msg: { type?: string }) => {
   if (msg?.type === 'reset') clock.reset();
   else if (msg?.type === 'clock') {
-    process.send?.({ type: 'clock', count: clock.totalCount, p50Ms: percentile(clock, 50), p99Ms: percentile(clock, 99) });
+    process.send?.({
+      type: 'clock',
+      count: clock.totalCount,
+      p50Ms: percentile(clock, 50),
+      p99Ms: percentile(clock, 99),
+    });
   }
 });
 // The parent going away ends the target: it never outlives the bench.

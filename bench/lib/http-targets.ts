@@ -42,7 +42,13 @@ export async function startGatewayTarget(root: string, httpLog: string): Promise
     }),
   });
   const ready = await waitMessage<{ type: string; httpUrl: string; pid: number }>(child, 'conduit:ready');
-  return { name: 'gateway', command: ['node', ...nodeArgs, 'dist/gateway/cli.js'].join(' '), url: ready.httpUrl, pid: ready.pid, child };
+  return {
+    name: 'gateway',
+    command: ['node', ...nodeArgs, 'dist/gateway/cli.js'].join(' '),
+    url: ready.httpUrl,
+    pid: ready.pid,
+    child,
+  };
 }
 
 /**
@@ -72,5 +78,11 @@ export async function startBareTarget(): Promise<HttpTarget> {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const ready = await waitMessage<{ type: string; port: number; pid: number }>(child, 'bare:ready');
-  return { name: 'bare', command: ['node', ...nodeArgs, 'bench/lib/bare-fastify.mjs'].join(' '), url: `http://127.0.0.1:${ready.port}`, pid: ready.pid, child };
+  return {
+    name: 'bare',
+    command: ['node', ...nodeArgs, 'bench/lib/bare-fastify.mjs'].join(' '),
+    url: `http://127.0.0.1:${ready.port}`,
+    pid: ready.pid,
+    child,
+  };
 }

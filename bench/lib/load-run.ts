@@ -20,7 +20,12 @@ export interface LoadRun {
  * as `keepAs`. With BENCH_LOCK_FILE set, each run holds an exclusive flock(1) on that file
  * (a shared machine's other heavy jobs can wait on it instead of skewing the run).
  */
-export async function runLoad(script: string, env: Record<string, string>, keepAs: string, quiet = true): Promise<LoadRun> {
+export async function runLoad(
+  script: string,
+  env: Record<string, string>,
+  keepAs: string,
+  quiet = true,
+): Promise<LoadRun> {
   const started = performance.now();
   const lock = process.env.BENCH_LOCK_FILE;
   const [command, args] = lock ? ['flock', ['-x', lock, 'npm', 'run', script]] : ['npm', ['run', script]];
@@ -31,7 +36,12 @@ export async function runLoad(script: string, env: Record<string, string>, keepA
   const [code] = (await once(child, 'exit')) as [number | null];
   mkdirSync(dirname(keepAs), { recursive: true });
   copyFileSync(join('reports', 'load', 'results.json'), keepAs);
-  return { code: code ?? 1, doc: parseResultsDocument(readFileSync(keepAs, 'utf8')), file: keepAs, seconds: (performance.now() - started) / 1000 };
+  return {
+    code: code ?? 1,
+    doc: parseResultsDocument(readFileSync(keepAs, 'utf8')),
+    file: keepAs,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** Node options that preload a fixture of bench/fixtures into the managed gateway only. */

@@ -45,7 +45,8 @@ export async function threadStats(pid: number): Promise<Map<string, { cpu: numbe
     const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
     const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
     if (!stat) continue;
-    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d-]+$/, '');
+    const name =
+      tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d-]+$/, '');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const prev = out.get(name) ?? { cpu: 0, vcsw: 0 };
     prev.cpu += (Number(fields[11]) + Number(fields[12])) / 100;
@@ -63,7 +64,10 @@ export async function threadCpu(pid: number): Promise<Map<string, { name: string
     const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
     if (!stat) continue;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(tid, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+    out.set(tid, {
+      name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      cpu: (Number(fields[11]) + Number(fields[12])) / 100,
+    });
   }
   return out;
 }
@@ -78,7 +82,11 @@ export async function machineJiffies(): Promise<{ busy: number; total: number }>
 }
 
 /** The first IPC message of `type` from `child`, or a rejection after `timeoutMs`. */
-export async function waitMessage<T extends { type: string }>(child: ChildProcess, type: string, timeoutMs = 30_000): Promise<T> {
+export async function waitMessage<T extends { type: string }>(
+  child: ChildProcess,
+  type: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const signal = AbortSignal.timeout(timeoutMs);
   for (;;) {
     const [msg] = (await once(child, 'message', { signal })) as [T];

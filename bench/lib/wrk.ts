@@ -12,7 +12,12 @@ import { machineJiffies, threadCpu } from './proc.js';
 
 /** wrk's path (BENCH_WRK, else the first `wrk` on PATH), or undefined when there is none. */
 export function findWrk(): string | undefined {
-  const candidates = process.env.BENCH_WRK ? [process.env.BENCH_WRK] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'wrk'));
+  const candidates = process.env.BENCH_WRK
+    ? [process.env.BENCH_WRK]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, 'wrk'));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -110,7 +115,19 @@ const SETTLE_MS = 300;
 
 /** Run wrk once. Rejects when wrk fails or prints no summary. */
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
-  const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '10s', '-s', o.script, o.url];
+  const args = [
+    '-t',
+    String(o.threads),
+    '-c',
+    String(o.connections),
+    '-d',
+    `${o.durationS}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    o.script,
+    o.url,
+  ];
   const child = spawn(o.wrk, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -146,7 +163,15 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const code = await exited;
   const json = /^WRK_JSON (.*)$/m.exec(out)?.[1];
   if (code !== 0 || !json) throw new Error(`wrk exited ${code}: ${err.trim() || out.trim()}`);
-  const r = JSON.parse(json) as { requests: number; durationUs: number; non2xx: number; socketErrors: number; timeouts: number; p50Us: number; p99Us: number };
+  const r = JSON.parse(json) as {
+    requests: number;
+    durationUs: number;
+    non2xx: number;
+    socketErrors: number;
+    timeouts: number;
+    p50Us: number;
+    p99Us: number;
+  };
   if (!first || !last) throw new Error('wrk ran too briefly to sample its CPU');
   const seconds = (last.t - first.t) / 1000;
   const machineCores = cpus().length;
@@ -160,8 +185,12 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
     p50Ms: r.p50Us / 1000,
     p99Ms: r.p99Us / 1000,
     wrkCpu: cpuUse(first.wrk, last.wrk, seconds),
-    serverCpu: { ...serverUse, main: ((last.server.get(mainTid)?.cpu ?? 0) - (first.server.get(mainTid)?.cpu ?? 0)) / seconds },
-    machineBusyCores: ((last.machine.busy - first.machine.busy) / Math.max(1, last.machine.total - first.machine.total)) * machineCores,
+    serverCpu: {
+      ...serverUse,
+      main: ((last.server.get(mainTid)?.cpu ?? 0) - (first.server.get(mainTid)?.cpu ?? 0)) / seconds,
+    },
+    machineBusyCores:
+      ((last.machine.busy - first.machine.busy) / Math.max(1, last.machine.total - first.machine.total)) * machineCores,
     machineCores,
   };
 }

@@ -22,7 +22,9 @@ wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     while (credit > 0) {
       credit--;
       const i = seq++;
-      ws.send(`{"deliver":{"id":"${i.toString(36)}","stream":${JSON.stringify(stream)},"envelope":{"i":${i}},"attempt":1,"enqueuedAt":${Date.now()}}}`);
+      ws.send(
+        `{"deliver":{"id":"${i.toString(36)}","stream":${JSON.stringify(stream)},"envelope":{"i":${i}},"attempt":1,"enqueuedAt":${Date.now()}}}`,
+      );
     }
     req.socket.uncork();
   });

@@ -60,16 +60,24 @@ async function startRaw(job: Job): Promise<{ delivered: () => number; stop: () =
   return {
     delivered: () => delivered,
     stop: async () => {
-      await Promise.all(sockets.map((ws) => new Promise<void>((r) => {
-        if (ws.readyState === WebSocket.CLOSED) return r();
-        ws.once('close', () => r());
-        ws.terminate();
-      })));
+      await Promise.all(
+        sockets.map(
+          (ws) =>
+            new Promise<void>((r) => {
+              if (ws.readyState === WebSocket.CLOSED) return r();
+              ws.once('close', () => r());
+              ws.terminate();
+            }),
+        ),
+      );
     },
   };
 }
 
-async function startFleet(job: Job, withLedger: boolean): Promise<{ delivered: () => number; stop: () => Promise<void> }> {
+async function startFleet(
+  job: Job,
+  withLedger: boolean,
+): Promise<{ delivered: () => number; stop: () => Promise<void> }> {
   const metrics = new Metrics({ mainMetric: 'ws.delivery.enqueuedAt' });
   const fleet = createSubscriberFleet({
     count: job.subscribers,

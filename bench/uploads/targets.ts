@@ -69,7 +69,13 @@ export async function startGateway(root: string, uploads: number, size: number):
     }),
   });
   const ready = await waitMessage<{ type: string; httpUrl: string; pid: number }>(child, 'conduit:ready');
-  return { name: 'gateway', command: ['node', ...nodeArgs, 'dist/gateway/cli.js'].join(' '), url: `${ready.httpUrl}/v1/upload`, pid: ready.pid, child };
+  return {
+    name: 'gateway',
+    command: ['node', ...nodeArgs, 'dist/gateway/cli.js'].join(' '),
+    url: `${ready.httpUrl}/v1/upload`,
+    pid: ready.pid,
+    child,
+  };
 }
 
 /** A raw server writing into `dir` (which must exist); `hash` adds sha256 of every byte. */
@@ -79,5 +85,11 @@ export async function startRaw(dir: string, hash: boolean): Promise<Target> {
     env: { ...process.env, RAW_DIR: dir },
   });
   const ready = await waitMessage<{ type: string; port: number; pid: number }>(child, 'raw:ready');
-  return { name: hash ? 'raw+sha256' : 'raw', command: 'node -e <raw server>', url: `http://127.0.0.1:${ready.port}/upload`, pid: ready.pid, child };
+  return {
+    name: hash ? 'raw+sha256' : 'raw',
+    command: 'node -e <raw server>',
+    url: `http://127.0.0.1:${ready.port}/upload`,
+    pid: ready.pid,
+    child,
+  };
 }

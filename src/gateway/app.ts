@@ -64,7 +64,9 @@ export interface Gateway {
 
 function readVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -144,7 +146,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 
   try {
-    const config = await createConfigHolder({ env, path: opts.configPath, optional: opts.configOptional, logger: logs.app });
+    const config = await createConfigHolder({
+      env,
+      path: opts.configPath,
+      optional: opts.configOptional,
+      logger: logs.app,
+    });
     const metrics = new GatewayMetricsImpl({ startedAt, memwatch: env.CONDUIT_MEMWATCH });
     cleanup.push(() => metrics.close());
     const lifecycle = new GatewayLifecycle((err) => logs.app.error({ err }, 'drain hook failed'));
@@ -177,7 +184,11 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       startedAt,
     });
 
-    const { app: http, armOverload: armHttp, upgrades: httpUpgrades } = await buildInstance(ctx, lifecycle, metrics, 'h');
+    const {
+      app: http,
+      armOverload: armHttp,
+      upgrades: httpUpgrades,
+    } = await buildInstance(ctx, lifecycle, metrics, 'h');
     cleanup.push(() => http.close());
     await http.register(healthRoutes, { ctx });
     await http.register(metricsRoutes, { ctx, metrics });
@@ -220,7 +231,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       async drain(timeoutMs = env.CONDUIT_DRAIN_TIMEOUT_MS) {
         logs.app.info({ event: 'drain.start', inflight: lifecycle.inflight, timeoutMs }, 'draining');
         const result = await lifecycle.drain(timeoutMs);
-        logs.app[result.drained ? 'info' : 'warn']({ event: 'drain.end', ...result }, result.drained ? 'drained' : 'drain timed out');
+        logs.app[result.drained ? 'info' : 'warn'](
+          { event: 'drain.end', ...result },
+          result.drained ? 'drained' : 'drain timed out',
+        );
         return result;
       },
       close() {

@@ -14,7 +14,8 @@ const USAGE = `usage:
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
   } catch {
     return '0.0.0';
   }
@@ -32,11 +33,15 @@ export async function configCheck(args: string[]): Promise<number> {
   if (result.ok) {
     const tenants = Object.keys(result.config.tenants).length;
     const rules = Object.keys(result.config.streams).length;
-    process.stdout.write(`${file}: ok (${tenants} tenant${tenants === 1 ? '' : 's'}, ${rules} stream rule${rules === 1 ? '' : 's'})\n`);
+    process.stdout.write(
+      `${file}: ok (${tenants} tenant${tenants === 1 ? '' : 's'}, ${rules} stream rule${rules === 1 ? '' : 's'})\n`,
+    );
     return 0;
   }
   const n = result.problems.length;
-  process.stdout.write(`${file}: ${n} problem${n === 1 ? '' : 's'}\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  process.stdout.write(
+    `${file}: ${n} problem${n === 1 ? '' : 's'}\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+  );
   return 1;
 }
 
@@ -57,7 +62,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
   if (cmd === 'config' && rest[0] === 'check') return configCheck(rest.slice(1));
   if (cmd === 'blobs' && rest[0] === 'verify') {
-    const [{ runBlobsVerify }, { parseEnv }] = await Promise.all([import('./blobs/index.js'), import('./config/env.js')]);
+    const [{ runBlobsVerify }, { parseEnv }] = await Promise.all([
+      import('./blobs/index.js'),
+      import('./config/env.js'),
+    ]);
     return runBlobsVerify(rest, parseEnv());
   }
   process.stderr.write(`conduit: unknown command ${JSON.stringify(argv.join(' '))}\n${USAGE}\n`);

@@ -32,7 +32,11 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
   BLOB_NOT_FOUND: { status: 404, description: 'No blob with that id for this tenant.' },
   // 408 / 431: the HTTP server's own refusals
-  REQUEST_TIMEOUT: { status: 408, description: 'The request stalled: its headers did not arrive in time, or no byte moved for CONDUIT_HTTP_IDLE_TIMEOUT_MS.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description:
+      'The request stalled: its headers did not arrive in time, or no byte moved for CONDUIT_HTTP_IDLE_TIMEOUT_MS.',
+  },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are too large.' },
   // 413 / 415
   PAYLOAD_TOO_LARGE: { status: 413, closeCode: 1009, description: 'The body or frame exceeds the size limit.' },
@@ -72,7 +76,11 @@ export class GatewayError extends Error {
   readonly retryAfterS: number | undefined;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message?: string, opts: { retryAfterS?: number; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    opts: { retryAfterS?: number; details?: unknown; cause?: unknown } = {},
+  ) {
     const spec: ErrorSpec = ERRORS[code];
     super(message ?? spec.description, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'GatewayError';

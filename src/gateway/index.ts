@@ -30,15 +30,37 @@ export {
   type TenantLimits,
   type StreamRule,
 } from './config/file.js';
-export { resolveConfig, globToRegExp, DEFAULT_TENANT, type ResolvedConfig, type Tenant, type StreamPolicy } from './config/resolved.js';
+export {
+  resolveConfig,
+  globToRegExp,
+  DEFAULT_TENANT,
+  type ResolvedConfig,
+  type Tenant,
+  type StreamPolicy,
+} from './config/resolved.js';
 export { createConfigHolder, loadResolved, ConfigLoadError, DEFAULT_CONFIG_PATH } from './config/holder.js';
 
 // Errors: the catalogue and its HTTP rendering
-export { ERRORS, GatewayError, gatewayError, isGatewayError, type ErrorCode, type ErrorBody, type ErrorSpec } from './errors.js';
+export {
+  ERRORS,
+  GatewayError,
+  gatewayError,
+  isGatewayError,
+  type ErrorCode,
+  type ErrorBody,
+  type ErrorSpec,
+} from './errors.js';
 export { toGatewayError } from './plugins/errors.js';
 
 // Auth, stream names, request plumbing
-export { authenticate, checkAdmin, tokenFrom, isLoopback, openModeProblem, type AuthResult } from './plugins/auth-check.js';
+export {
+  authenticate,
+  checkAdmin,
+  tokenFrom,
+  isLoopback,
+  openModeProblem,
+  type AuthResult,
+} from './plugins/auth-check.js';
 export { scopeStreamName, isValidStreamName, STREAM_NAME } from './plugins/stream-name.js';
 export { discardBody } from './plugins/body-discard.js';
 export type { DrainResult } from './plugins/lifecycle.js';
@@ -66,7 +88,15 @@ export type { BlobStore, BlobMeta, PutBlobInput } from './blobs/types.js';
 export type { UploadedFile, UploadResponse } from './uploads/index.js';
 
 // WebSocket: the route path and the frame helpers (for clients)
-export { SUBSCRIBE_PATH, parseClientFrame, subscribedFrame, deliverFrame, errorFrame, type ClientFrame, type ParsedFrame } from './ws/index.js';
+export {
+  SUBSCRIBE_PATH,
+  parseClientFrame,
+  subscribedFrame,
+  deliverFrame,
+  errorFrame,
+  type ClientFrame,
+  type ParsedFrame,
+} from './ws/index.js';
 
 // Observability
 export { HttpStats, summariseMs, type HttpStatsSnapshot, type LatencySummaryMs } from './observability/http-stats.js';

@@ -11,7 +11,10 @@
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
 /** The flags of GATEWAY_NODE_FLAGS this process was started without (on its command line or in NODE_OPTIONS). */
-export function missingNodeFlags(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string[] {
+export function missingNodeFlags(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): string[] {
   const given = new Set([...execArgv, ...nodeOptions.split(/\s+/).filter(Boolean)]);
   return GATEWAY_NODE_FLAGS.filter((flag) => !given.has(flag));
 }

@@ -99,6 +99,8 @@ export async function serve(environment: NodeJS.ProcessEnv = process.env): Promi
   process.on('SIGINT', (s) => void stop(s));
 
   const ready: ReadyMessage = { type: 'conduit:ready', ...addresses, pid: process.pid };
-  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ httpUrl: ready.httpUrl, wsUrl: ready.wsUrl, pid: ready.pid })}\n`);
+  process.stdout.write(
+    `${READY_PREFIX}${JSON.stringify({ httpUrl: ready.httpUrl, wsUrl: ready.wsUrl, pid: ready.pid })}\n`,
+  );
   await send(ready);
 }

@@ -20,7 +20,14 @@ import type { RunBatches } from './result.js';
 export const BATCH_MIN_SAMPLES = { p50: 5, p95: 20, p99: 100 } as const;
 
 /** Counters whose per-slice counts give a rate's noise (bytes are added up as one). */
-export const BATCH_COUNTERS = ['requests', 'errors', 'bytes', 'ws.deliveries', 'upload.files', 'http.enqueued'] as const;
+export const BATCH_COUNTERS = [
+  'requests',
+  'errors',
+  'bytes',
+  'ws.deliveries',
+  'upload.files',
+  'http.enqueued',
+] as const;
 
 /** Slice width for a run of `durationS` seconds: about 30 slices, at least 1 s. */
 export function batchWidthS(durationS: number): number {
@@ -77,7 +84,12 @@ export class BatchRecorder {
       const [p50, p95, p99] = tally.groups.map((g) => [...g.out]);
       latency[name] = { count: [...tally.count], p50: p50!, p95: p95!, p99: p99! };
     }
-    return { ...this.out, t: [...this.out.t], counts: Object.fromEntries(Object.entries(this.out.counts).map(([k, v]) => [k, [...v]])), latency };
+    return {
+      ...this.out,
+      t: [...this.out.t],
+      counts: Object.fromEntries(Object.entries(this.out.counts).map(([k, v]) => [k, [...v]])),
+      latency,
+    };
   }
 
   // A slice's histogram is added to each percentile's open group at once and then
@@ -98,7 +110,15 @@ export class BatchRecorder {
       let tally = this.tallies.get(name);
       if (!tally) {
         // A histogram first seen in this slice counted nothing in the earlier ones.
-        tally = { count: new Array<number>(index).fill(0), groups: ([50, 95, 99] as const).map((p) => ({ p, need: BATCH_MIN_SAMPLES[`p${p}`], open: undefined, out: [] })) };
+        tally = {
+          count: new Array<number>(index).fill(0),
+          groups: ([50, 95, 99] as const).map((p) => ({
+            p,
+            need: BATCH_MIN_SAMPLES[`p${p}`],
+            open: undefined,
+            out: [],
+          })),
+        };
         this.tallies.set(name, tally);
       }
       tally.count.push(slice.totalCount);
@@ -108,7 +128,10 @@ export class BatchRecorder {
     for (const tally of this.tallies.values()) if (tally.count.length === index) tally.count.push(0);
     const now: Record<string, number> = {};
     for (const name of BATCH_COUNTERS) {
-      now[name] = name === 'bytes' ? this.metrics.counter('bytesSent') + this.metrics.counter('bytesReceived') : this.metrics.counter(name);
+      now[name] =
+        name === 'bytes'
+          ? this.metrics.counter('bytesSent') + this.metrics.counter('bytesReceived')
+          : this.metrics.counter(name);
       this.out.counts[name] ??= [];
       const list = this.out.counts[name];
       list.push(now[name] - (this.previousCounts[name] ?? 0));

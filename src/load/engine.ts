@@ -114,7 +114,10 @@ export class LoadEngine extends EventEmitter<EngineEvents> {
     this.stopController.signal.addEventListener(
       'abort',
       () => {
-        graceTimer = setTimeout(() => this.hardController.abort(), this.interrupted ? Math.min(graceMs, interruptGraceMs) : graceMs);
+        graceTimer = setTimeout(
+          () => this.hardController.abort(),
+          this.interrupted ? Math.min(graceMs, interruptGraceMs) : graceMs,
+        );
       },
       { once: true },
     );

@@ -5,7 +5,8 @@
 
 export const LOAD_ERRORS = {
   TARGET_OPTIONS: {
-    description: 'The target description is invalid (neither `command` nor `url`, an unknown key, a wrong type); the message names the option.',
+    description:
+      'The target description is invalid (neither `command` nor `url`, an unknown key, a wrong type); the message names the option.',
   },
   TARGET_SPAWN: {
     description: 'The target command could not be started (not found, not executable, bad cwd).',
@@ -14,7 +15,8 @@ export const LOAD_ERRORS = {
     description: 'The target command exited before it was ready; the message quotes its last output.',
   },
   TARGET_NOT_READY: {
-    description: 'The target did not get ready (its URL answering HTTP, its ready pattern or message) within the ready timeout; the message quotes its last output.',
+    description:
+      'The target did not get ready (its URL answering HTTP, its ready pattern or message) within the ready timeout; the message quotes its last output.',
   },
   TARGET_FAILED: {
     description: 'The target reported a startup failure itself (a `conduit:error` IPC message).',
@@ -23,10 +25,12 @@ export const LOAD_ERRORS = {
     description: 'A managed target that must exit 0 on SIGTERM (the Conduit gateway) did not, or needed SIGKILL.',
   },
   THRESHOLD: {
-    description: "A declared threshold does not parse (an unknown key, or a bound such as '< fast'); the message names it. Raised before any load is sent.",
+    description:
+      "A declared threshold does not parse (an unknown key, or a bound such as '< fast'); the message names it. Raised before any load is sent.",
   },
   KNOB: {
-    description: 'An environment variable overriding a scenario knob has a malformed value; the message names the variable.',
+    description:
+      'An environment variable overriding a scenario knob has a malformed value; the message names the variable.',
   },
   NO_TARGET: {
     description: 'A scenario asked for its target but none was provided (no plugin target, no CONDUIT_TARGET_URL).',

@@ -85,7 +85,11 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   const blobDir = mkdtempSync(join(tmpdir(), 'conduit-load-blobs-'));
   const chosen = options.command
     ? { ...options.command, note: 'custom command' }
-    : gatewayCommand(options.packageRoot ?? PACKAGE_ROOT, options.runner ?? ((env.CONDUIT_GATEWAY_RUNNER as GatewayRunner) || 'auto'), await gatewayNodeFlags());
+    : gatewayCommand(
+        options.packageRoot ?? PACKAGE_ROOT,
+        options.runner ?? ((env.CONDUIT_GATEWAY_RUNNER as GatewayRunner) || 'auto'),
+        await gatewayNodeFlags(),
+      );
   const inspect = options.inspect ?? envBool('CONDUIT_GATEWAY_INSPECT', true, env);
   const addFlag = inspect && !options.command && chosen.command === process.execPath;
   const args = addFlag ? [MANAGED_INSPECT_FLAG, ...chosen.args] : chosen.args;

@@ -52,7 +52,16 @@ export function mergeEncoded(encoded: readonly string[]): string {
 }
 
 const EMPTY: PercentileSummary = {
-  count: 0, min: 0, mean: 0, stdDev: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0,
+  count: 0,
+  min: 0,
+  mean: 0,
+  stdDev: 0,
+  p50: 0,
+  p90: 0,
+  p95: 0,
+  p99: 0,
+  p999: 0,
+  max: 0,
 };
 
 /**

@@ -67,7 +67,14 @@ export type { AckPolicy, CloseInfo, SubscriberFleetOptions, WsSubscriberOptions 
 export { loadTest, runLoadTest } from './declarative/load-test.js';
 export type { LoadTestSpec } from './declarative/load-test.js';
 export { closed, ConduitLoad, open, subscribers } from './declarative/workloads.js';
-export type { ClosedOptions, ConduitOp, OpenOptions, ScenarioKit, SubscribersOptions, WorkloadSpec } from './declarative/workloads.js';
+export type {
+  ClosedOptions,
+  ConduitOp,
+  OpenOptions,
+  ScenarioKit,
+  SubscribersOptions,
+  WorkloadSpec,
+} from './declarative/workloads.js';
 export { applyThresholds, compileThresholds } from './declarative/thresholds.js';
 export type { CompiledThreshold, SoftExpect, ThresholdSpec } from './declarative/thresholds.js';
 export { defineKnobs, knobVariable } from './declarative/knobs.js';
@@ -110,7 +117,14 @@ export type { ManagedGateway, ManagedGatewayOptions } from './gateway-target.js'
 
 // --- Delivery ledger and seeded randomness ---
 export { DeliveryLedger, LEDGER_STAMP_KEY } from './ledger.js';
-export type { DeliveryInfo, DeliveryKind, DeliveryLedgerOptions, LedgerFootprint, LedgerStamp, LedgerSummary } from './ledger.js';
+export type {
+  DeliveryInfo,
+  DeliveryKind,
+  DeliveryLedgerOptions,
+  LedgerFootprint,
+  LedgerStamp,
+  LedgerSummary,
+} from './ledger.js';
 export { createRng, seedFrom } from './prng.js';
 export type { Rng } from './prng.js';
 

@@ -25,7 +25,10 @@ export interface InterruptOptions {
   orphanExitMs?: number;
 }
 
-export function watchInterrupts(signals: ReadonlyArray<AbortSignal | undefined>, options: InterruptOptions = {}): InterruptWatch {
+export function watchInterrupts(
+  signals: ReadonlyArray<AbortSignal | undefined>,
+  options: InterruptOptions = {},
+): InterruptWatch {
   const proc = options.proc ?? process;
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);

@@ -123,9 +123,10 @@ export class DeliveryLedger {
     const now = this.now();
     this.expire(now);
     const seq = this.seqOf(info.envelope);
-    const { kind, settled } = seq === undefined
-      ? this.ids.delivered(id, attempt, now)
-      : this.seqs.deliver(seq, attempt, info.acked === true, now);
+    const { kind, settled } =
+      seq === undefined
+        ? this.ids.delivered(id, attempt, now)
+        : this.seqs.deliver(seq, attempt, info.acked === true, now);
     if (kind === 'duplicate') this.duplicates++;
     else if (kind === 'redelivery') this.redeliveries++;
     if (settled && this.outstandingCount === 0) this.events.emit('settled');

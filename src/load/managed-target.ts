@@ -34,13 +34,21 @@ export async function startTarget(spec: TargetSpec, options: StartTargetOptions)
   const env = options.env ?? process.env;
   if (spec.kind === 'url') {
     const { kind: _kind, ...target } = spec;
-    return { target: { ...target, managed: false }, note: `target ${spec.httpUrl} (already running)`, stop: async () => undefined };
+    return {
+      target: { ...target, managed: false },
+      note: `target ${spec.httpUrl} (already running)`,
+      stop: async () => undefined,
+    };
   }
   if (spec.kind === 'gateway') return startGatewayPreset(spec, options.root, env);
   return startCommandTarget(spec, options.root, env);
 }
 
-async function startGatewayPreset(spec: Extract<TargetSpec, { kind: 'gateway' }>, root: string, env: NodeJS.ProcessEnv): Promise<RunningTarget> {
+async function startGatewayPreset(
+  spec: Extract<TargetSpec, { kind: 'gateway' }>,
+  root: string,
+  env: NodeJS.ProcessEnv,
+): Promise<RunningTarget> {
   const gateway = await startManagedGateway({
     root,
     env,
@@ -75,11 +83,20 @@ export function commandEnv(base: NodeJS.ProcessEnv, overrides: Record<string, st
   return env;
 }
 
-async function startCommandTarget(spec: CommandTargetSpec, root: string, env: NodeJS.ProcessEnv): Promise<RunningTarget> {
+async function startCommandTarget(
+  spec: CommandTargetSpec,
+  root: string,
+  env: NodeJS.ProcessEnv,
+): Promise<RunningTarget> {
   const at = (path: string) => (isAbsolute(path) ? path : resolve(root, path));
   const logFile = at(spec.logFile);
   const ready: ReadyCheck = spec.ready
-    ? { kind: 'pattern', pattern: new RegExp(spec.ready.source, spec.ready.flags), httpUrl: spec.httpUrl, wsUrl: spec.wsUrl }
+    ? {
+        kind: 'pattern',
+        pattern: new RegExp(spec.ready.source, spec.ready.flags),
+        httpUrl: spec.httpUrl,
+        wsUrl: spec.wsUrl,
+      }
     : { kind: 'http', probeUrl: spec.url, httpUrl: spec.httpUrl, wsUrl: spec.wsUrl };
   const [command, ...args] = spec.argv;
   const child = await startChildTarget({

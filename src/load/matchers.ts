@@ -106,7 +106,14 @@ export const conduitMatchers = {
       const have = Object.keys(result.histograms).join(', ') || 'none';
       return record(this, result, {
         pass: false,
-        outcome: { name, measured: 'no samples', allowed: ms, unit: 'ms', comparator: '<', message: `${name}: histogram "${metric}" has no samples (histograms: ${have})` },
+        outcome: {
+          name,
+          measured: 'no samples',
+          allowed: ms,
+          unit: 'ms',
+          comparator: '<',
+          message: `${name}: histogram "${metric}" has no samples (histograms: ${have})`,
+        },
       });
     }
     const measured = percentile(decodeHistogram(record_.encoded), p);
@@ -114,7 +121,11 @@ export const conduitMatchers = {
     return record(this, result, {
       pass,
       outcome: {
-        name, measured: round(measured), allowed: ms, unit: 'ms', comparator: '<',
+        name,
+        measured: round(measured),
+        allowed: ms,
+        unit: 'ms',
+        comparator: '<',
         message: `${name}: measured ${fmt(measured)} ms, allowed < ${fmt(ms)} ms (${record_.summary.count} samples)`,
       },
     });
@@ -125,14 +136,21 @@ export const conduitMatchers = {
     const ops = operations(result);
     const errors = errorCount(result, options);
     const measured = errorRate(result, options);
-    const types = Object.entries(result.errors).map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
+    const types =
+      Object.entries(result.errors)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(', ') || 'none';
     const excluded = options.exclude?.length ? ` (not counting ${options.exclude.join(', ')})` : '';
     const name = `error rate${excluded} < ${pct(rate)}`;
     // A run that made no operations has no error rate: 0 % would be a pass for a run that sent no load.
     return record(this, result, {
       pass: ops > 0 && measured < rate,
       outcome: {
-        name, measured: round(measured, 6), allowed: rate, unit: 'ratio', comparator: '<',
+        name,
+        measured: round(measured, 6),
+        allowed: rate,
+        unit: 'ratio',
+        comparator: '<',
         message:
           ops > 0
             ? `${name}: measured ${pct(measured)} (${errors} errors / ${ops} operations; ${types}), allowed < ${pct(rate)}`
@@ -144,16 +162,18 @@ export const conduitMatchers = {
   toHaveSuccessRateAtLeast(this: MatcherState, received: unknown, rate: number, options: SuccessRateOptions = {}) {
     const result = asResult(received);
     const total = result.counters[options.total ?? 'requests'] ?? 0;
-    const success = options.success
-      ? (result.counters[options.success] ?? 0)
-      : total - errorCount(result);
+    const success = options.success ? (result.counters[options.success] ?? 0) : total - errorCount(result);
     const measured = total > 0 ? success / total : 0;
     const label = options.label ?? `${options.success ?? 'success'} / ${options.total ?? 'requests'}`;
     const name = `${label} ≥ ${pct(rate)}`;
     return record(this, result, {
       pass: total > 0 && measured >= rate,
       outcome: {
-        name, measured: round(measured, 6), allowed: rate, unit: 'ratio', comparator: '≥',
+        name,
+        measured: round(measured, 6),
+        allowed: rate,
+        unit: 'ratio',
+        comparator: '≥',
         message: `${name}: measured ${pct(measured)} (${success} of ${total}), allowed ≥ ${pct(rate)}`,
       },
     });
@@ -166,7 +186,14 @@ export const conduitMatchers = {
     const name = `${key} ≥ ${fmt(min)} ${unit}`;
     return record(this, result, {
       pass: measured >= min,
-      outcome: { name, measured, allowed: min, unit, comparator: '≥', message: `${name}: measured ${fmt(measured)} ${unit}, allowed ≥ ${fmt(min)} ${unit}` },
+      outcome: {
+        name,
+        measured,
+        allowed: min,
+        unit,
+        comparator: '≥',
+        message: `${name}: measured ${fmt(measured)} ${unit}, allowed ≥ ${fmt(min)} ${unit}`,
+      },
     });
   },
 
@@ -176,27 +203,41 @@ export const conduitMatchers = {
     const name = `${counter} ≥ ${fmt(min)}`;
     return record(this, result, {
       pass: measured >= min,
-      outcome: { name, measured, allowed: min, comparator: '≥', message: `${name}: measured ${fmt(measured)}, allowed ≥ ${fmt(min)}` },
+      outcome: {
+        name,
+        measured,
+        allowed: min,
+        comparator: '≥',
+        message: `${name}: measured ${fmt(measured)}, allowed ≥ ${fmt(min)}`,
+      },
     });
   },
 
   toHaveStableMemory(this: MatcherState, received: unknown, options: StableMemoryOptions = {}) {
     const result = asResult(received);
     const allowInconclusive = options.allowInconclusive ?? true;
-    const trends = options.metric ? result.memory.trends.filter((t) => t.metric === options.metric) : result.memory.trends;
+    const trends = options.metric
+      ? result.memory.trends.filter((t) => t.metric === options.metric)
+      : result.memory.trends;
     // One metric: its own verdict; all: the memory report's overall verdict (one rule, verdict/memory.ts).
     const verdict = options.metric ? (trends[0]?.verdict ?? 'inconclusive') : result.memory.verdict;
     const text = memoryVerdictText({ trends, verdict });
-    const details = trends
-      .map((t) => `${trendLabel(t.metric)}: ${t.verdict}${isFitted(t) ? `, ${fmt(t.slopeMBPerMin, 3)} MiB/min (${fmt(t.projectedMBPerHour, 1)} MiB/h)` : ''}, ${t.reason}`)
-      .join('; ') || `no memory samples (source ${result.memory.source})`;
+    const details =
+      trends
+        .map(
+          (t) =>
+            `${trendLabel(t.metric)}: ${t.verdict}${isFitted(t) ? `, ${fmt(t.slopeMBPerMin, 3)} MiB/min (${fmt(t.projectedMBPerHour, 1)} MiB/h)` : ''}, ${t.reason}`,
+        )
+        .join('; ') || `no memory samples (source ${result.memory.source})`;
     const pass = verdict === 'stable' || (verdict === 'inconclusive' && allowInconclusive);
     const name = `memory ${options.metric ? trendLabel(options.metric) : 'trend'} stable`;
     const allowed = allowInconclusive ? 'stable or not judged' : 'stable';
     return record(this, result, {
       pass,
       outcome: {
-        name, measured: verdict === 'inconclusive' ? 'not judged' : verdict, allowed,
+        name,
+        measured: verdict === 'inconclusive' ? 'not judged' : verdict,
+        allowed,
         message: `${name}: ${text}, allowed ${allowed} — ${details}`,
       },
     });
@@ -210,7 +251,9 @@ export const conduitMatchers = {
     const limits = [
       limit.bytes !== undefined ? `${fmt(limit.bytes / MiB, 1)} MiB` : '',
       limit.fraction !== undefined ? `${pct(limit.fraction)} of its level` : '',
-    ].filter(Boolean).join(' and ');
+    ]
+      .filter(Boolean)
+      .join(' and ');
     const label = trendLabel(metric);
     const name = `${label} growth < ${limits}`;
     // The trend's own fitted growth over its judged window (verdict/memory.ts): the
@@ -220,7 +263,12 @@ export const conduitMatchers = {
       const why = trend?.reason ?? `no ${label} samples (memory source ${result.memory.source})`;
       return record(this, result, {
         pass: true,
-        outcome: { name, measured: 'not judged', allowed: `< ${limits}`, message: `${name}: not judged (passes) — ${why}` },
+        outcome: {
+          name,
+          measured: 'not judged',
+          allowed: `< ${limits}`,
+          message: `${name}: not judged (passes) — ${why}`,
+        },
       });
     }
     const allowedBytes = Math.min(
@@ -231,8 +279,13 @@ export const conduitMatchers = {
     return record(this, result, {
       pass,
       outcome: {
-        name, measured: round(fit.growthBytes / MiB), allowed: round(allowedBytes / MiB), unit: 'MiB', comparator: '<',
-        message: `${name}: fitted growth ${signedMiB(fit.growthBytes)} MiB over ${fmt(fit.windowS, 0)} s after the ${fmt(trend.warmupS, 0)} s warm-up ` +
+        name,
+        measured: round(fit.growthBytes / MiB),
+        allowed: round(allowedBytes / MiB),
+        unit: 'MiB',
+        comparator: '<',
+        message:
+          `${name}: fitted growth ${signedMiB(fit.growthBytes)} MiB over ${fmt(fit.windowS, 0)} s after the ${fmt(trend.warmupS, 0)} s warm-up ` +
           `(${fmt(trend.slopeMBPerMin, 3)} MiB/min over ${trend.samples} ${metric === 'postGcHeap' ? 'post-GC readings' : 'samples'}; level ${fmt(fit.levelBytes / MiB)} MiB), allowed < ${fmt(allowedBytes / MiB)} MiB`,
       },
     });
@@ -253,7 +306,9 @@ export const conduitMatchers = {
     return record(this, result, {
       pass: bad === 0,
       outcome: {
-        name, measured: bad, allowed: 0,
+        name,
+        measured: bad,
+        allowed: 0,
         message: `${name}: ${ledger.lost} lost${sample}, ${ledger.duplicates} duplicated of ${ledger.enqueued} enqueued (${ledger.deliveredUnique} delivered), allowed 0`,
       },
     });

@@ -62,7 +62,14 @@ export async function runInProcess(options: ScenarioOptions, signal: AbortSignal
     });
   }
   const done = await engine.run(options.workloads!(metrics));
-  return { startedAt: done.startedAt, elapsedS: done.elapsedS, failures: done.failures, interrupted: done.interrupted, metrics, batches: batches.result() };
+  return {
+    startedAt: done.startedAt,
+    elapsedS: done.elapsedS,
+    failures: done.failures,
+    interrupted: done.interrupted,
+    metrics,
+    batches: batches.result(),
+  };
 }
 
 export async function runThreaded(

@@ -99,18 +99,28 @@ export { formatProgress } from './scenario-run.js';
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const { target } = options;
   // Checked before anything is attached or started (the engine would refuse it later).
-  if (!(options.durationS > 0)) throw new RangeError(`${options.name}: durationS must be > 0, got ${options.durationS}`);
+  if (!(options.durationS > 0))
+    throw new RangeError(`${options.name}: durationS must be > 0, got ${options.durationS}`);
   if (!options.workerModule && !options.workloads) throw new Error(`${options.name}: give workloads or workerModule`);
   // Closures cannot cross threads: only a workerModule runs in workers.
   if (!options.workerModule && options.workers !== undefined && options.workers !== 1) {
-    throw new Error(`${options.name}: workers: ${options.workers} needs workerModule (workloads given as a function run in this thread)`);
+    throw new Error(
+      `${options.name}: workers: ${options.workers} needs workerModule (workloads given as a function run in this thread)`,
+    );
   }
   const workers = options.workerModule ? resolveWorkers(options.workers) : 1;
   const gcEveryS = options.memory?.gcEveryS ?? envNumber('CONDUIT_LOAD_GC_EVERY_S', defaultGcEveryS(options.durationS));
   const heap = gcEveryS > 0 && target.inspector ? await attachHeapProbe(target.inspector) : {};
-  const profile = heap.probe && (options.memory?.heapProfile ?? envBool('CONDUIT_LOAD_HEAP_PROFILE', true))
-    ? await new GrowthProfile(heap.probe, { fromS: profileStartS(options.durationS), toS: options.durationS, root: process.cwd() }).begin().catch(() => undefined)
-    : undefined;
+  const profile =
+    heap.probe && (options.memory?.heapProfile ?? envBool('CONDUIT_LOAD_HEAP_PROFILE', true))
+      ? await new GrowthProfile(heap.probe, {
+          fromS: profileStartS(options.durationS),
+          toS: options.durationS,
+          root: process.cwd(),
+        })
+          .begin()
+          .catch(() => undefined)
+      : undefined;
   const origin = performance.now();
   const sampler = new MemorySampler({
     pid: target.pid,
@@ -138,7 +148,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       : await runInProcess(options, interrupts.signal);
   } finally {
     interrupts.dispose();
-    health = { ...generator.stop(run ? Math.min(run.elapsedS, options.durationS) : Infinity), machine: await machine.stop() };
+    health = {
+      ...generator.stop(run ? Math.min(run.elapsedS, options.durationS) : Infinity),
+      machine: await machine.stop(),
+    };
     samples = await sampler.stop();
     growth = await profile?.finish();
     await heap.probe?.close();
@@ -151,7 +164,12 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     startedAt: run.startedAt,
     durationS: untilS,
     target: resultTarget,
-    config: { ...options.config, durationS: options.durationS, mainMetric, ...(options.workerModule ? { workers, ...run.config } : {}) },
+    config: {
+      ...options.config,
+      durationS: options.durationS,
+      mainMetric,
+      ...(options.workerModule ? { workers, ...run.config } : {}),
+    },
     ...(run.metrics ? { metrics: run.metrics } : { recording: run.recording }),
     memory,
     ledger: options.workerModule ? undefined : options.ledger?.(),
@@ -159,11 +177,16 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     batches: run.batches,
   });
   if (run.failures.length > 0) result.config.workloadFailures = run.failures;
-  const interrupted = run.interrupted ? String((interrupts.signal.reason as Error | undefined)?.message ?? interrupts.signal.reason ?? 'interrupted') : undefined;
+  const interrupted = run.interrupted
+    ? String((interrupts.signal.reason as Error | undefined)?.message ?? interrupts.signal.reason ?? 'interrupted')
+    : undefined;
   if (interrupted) result.config.interrupted = interrupted;
   if (options.context) publishResult(options.context, result);
   // Thresholds on a cut-short run would judge a run that did not happen.
-  if (interrupted) throw new Error(`${options.name}: interrupted after ${run.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`);
+  if (interrupted)
+    throw new Error(
+      `${options.name}: interrupted after ${run.elapsedS.toFixed(1)} s (${interrupted}); thresholds not evaluated`,
+    );
   return result;
 }
 

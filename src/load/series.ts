@@ -55,7 +55,8 @@ export class BoundedSeries {
     this.pendingCount = 0;
     if (this.stored.length >= this.maxPoints) {
       const halved: IntervalPoint[] = [];
-      for (let i = 0; i + 1 < this.stored.length; i += 2) halved.push(mergeIntervals(this.stored[i]!, this.stored[i + 1]!));
+      for (let i = 0; i + 1 < this.stored.length; i += 2)
+        halved.push(mergeIntervals(this.stored[i]!, this.stored[i + 1]!));
       this.stored = halved;
       this.perPoint *= 2;
     }

@@ -86,8 +86,21 @@ export type CommandTargetSpec = {
   token?: string;
   inspector?: string;
 };
-export type UrlTargetSpec = { kind: 'url'; httpUrl: string; wsUrl: string; pid?: number; metricsUrl?: string; token?: string; inspector?: string };
-export type GatewayTargetSpec = { kind: 'gateway'; runner?: 'auto' | 'dist' | 'tsx'; inspect?: boolean; readyTimeoutMs?: number };
+export type UrlTargetSpec = {
+  kind: 'url';
+  httpUrl: string;
+  wsUrl: string;
+  pid?: number;
+  metricsUrl?: string;
+  token?: string;
+  inspector?: string;
+};
+export type GatewayTargetSpec = {
+  kind: 'gateway';
+  runner?: 'auto' | 'dist' | 'tsx';
+  inspect?: boolean;
+  readyTimeoutMs?: number;
+};
 export type TargetSpec = CommandTargetSpec | UrlTargetSpec | GatewayTargetSpec;
 
 /** The Conduit gateway preset: `conduitLoad({ target: conduitGateway() })`. */
@@ -95,7 +108,20 @@ export function conduitGateway(options: Omit<GatewayTargetOptions, 'preset'> = {
   return { preset: 'conduit-gateway', ...options };
 }
 
-const COMMAND_KEYS = ['command', 'env', 'cwd', 'url', 'wsUrl', 'ready', 'readyTimeoutMs', 'stopTimeoutMs', 'logFile', 'metricsUrl', 'token', 'inspector'];
+const COMMAND_KEYS = [
+  'command',
+  'env',
+  'cwd',
+  'url',
+  'wsUrl',
+  'ready',
+  'readyTimeoutMs',
+  'stopTimeoutMs',
+  'logFile',
+  'metricsUrl',
+  'token',
+  'inspector',
+];
 const URL_KEYS = ['url', 'wsUrl', 'pid', 'metricsUrl', 'token', 'inspector'];
 const GATEWAY_KEYS = ['preset', 'runner', 'inspect', 'readyTimeoutMs'];
 
@@ -104,11 +130,14 @@ const bad = (message: string) => new LoadError('TARGET_OPTIONS', message);
 /** Check a user's target description; every problem throws one LoadError naming the option. */
 export function parseTargetOptions(input: unknown, name = 'target'): TargetSpec {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw bad(`${name} must be an object: { command, url } to start a service, { url } for a running one, or conduitGateway()`);
+    throw bad(
+      `${name} must be an object: { command, url } to start a service, { url } for a running one, or conduitGateway()`,
+    );
   }
   const o = input as Record<string, unknown>;
   if ('preset' in o) {
-    if (o.preset !== 'conduit-gateway') throw bad(`${name}.preset must be 'conduit-gateway', got ${JSON.stringify(o.preset)}`);
+    if (o.preset !== 'conduit-gateway')
+      throw bad(`${name}.preset must be 'conduit-gateway', got ${JSON.stringify(o.preset)}`);
     onlyKeys(o, GATEWAY_KEYS, name);
     if (o.runner !== undefined && !['auto', 'dist', 'tsx'].includes(o.runner as string)) {
       throw bad(`${name}.runner must be 'auto', 'dist' or 'tsx', got ${JSON.stringify(o.runner)}`);
@@ -118,14 +147,19 @@ export function parseTargetOptions(input: unknown, name = 'target'): TargetSpec 
       kind: 'gateway',
       ...(o.runner !== undefined ? { runner: o.runner as GatewayTargetSpec['runner'] } : {}),
       ...(o.inspect !== undefined ? { inspect: o.inspect as boolean } : {}),
-      ...(o.readyTimeoutMs !== undefined ? { readyTimeoutMs: positive(o.readyTimeoutMs, `${name}.readyTimeoutMs`) } : {}),
+      ...(o.readyTimeoutMs !== undefined
+        ? { readyTimeoutMs: positive(o.readyTimeoutMs, `${name}.readyTimeoutMs`) }
+        : {}),
     };
   }
   if (o.command === undefined && o.url === undefined) {
-    throw bad(`${name} needs \`command\` and \`url\` (a service to start) or \`url\` (a running service); it has neither`);
+    throw bad(
+      `${name} needs \`command\` and \`url\` (a service to start) or \`url\` (a running service); it has neither`,
+    );
   }
   const httpUrl = origin(o.url, `${name}.url`, ['http:', 'https:']);
-  const wsUrl = o.wsUrl === undefined ? httpUrl.replace(/^http/, 'ws') : origin(o.wsUrl, `${name}.wsUrl`, ['ws:', 'wss:']);
+  const wsUrl =
+    o.wsUrl === undefined ? httpUrl.replace(/^http/, 'ws') : origin(o.wsUrl, `${name}.wsUrl`, ['ws:', 'wss:']);
   const extras = {
     ...(o.metricsUrl !== undefined ? { metricsUrl: url(o.metricsUrl, `${name}.metricsUrl`) } : {}),
     ...(o.token !== undefined ? { token: text(o.token, `${name}.token`) } : {}),
@@ -133,14 +167,20 @@ export function parseTargetOptions(input: unknown, name = 'target'): TargetSpec 
   };
   if (o.command === undefined) {
     onlyKeys(o, URL_KEYS, name, ' (a running service; add `command` to have it started)');
-    if (httpUrl.includes('{port}') || wsUrl.includes('{port}')) throw bad(`${name}.url: {port} is for a service the run starts (with \`command\` and \`ready\`)`);
+    if (httpUrl.includes('{port}') || wsUrl.includes('{port}'))
+      throw bad(`${name}.url: {port} is for a service the run starts (with \`command\` and \`ready\`)`);
     const pid = o.pid === undefined ? undefined : positiveInt(o.pid, `${name}.pid`);
     return { kind: 'url', httpUrl, wsUrl, ...(pid !== undefined ? { pid } : {}), ...extras };
   }
   onlyKeys(o, COMMAND_KEYS, name);
   const ready = readyOf(o.ready, `${name}.ready`);
-  if ([httpUrl, wsUrl].some((u) => u.includes('{port}')) && !(ready && new RegExp(`${ready.source}|`).exec('')!.length > 1)) {
-    throw bad(`${name}.url has {port}: give \`ready\` a RegExp whose first group captures the port the service prints, e.g. /listening on port (\\d+)/`);
+  if (
+    [httpUrl, wsUrl].some((u) => u.includes('{port}')) &&
+    !(ready && new RegExp(`${ready.source}|`).exec('')!.length > 1)
+  ) {
+    throw bad(
+      `${name}.url has {port}: give \`ready\` a RegExp whose first group captures the port the service prints, e.g. /listening on port (\\d+)/`,
+    );
   }
   return {
     kind: 'command',
@@ -166,7 +206,8 @@ function onlyKeys(o: Record<string, unknown>, known: readonly string[], name: st
 }
 
 function text(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw bad(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw bad(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -185,7 +226,8 @@ function url(value: unknown, name: string): string {
 
 function origin(value: unknown, name: string, protocols: readonly string[]): string {
   const parsed = new URL(url(value, name).replaceAll('{port}', PORT_STANDIN));
-  if (!protocols.includes(parsed.protocol)) throw bad(`${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(value)}`);
+  if (!protocols.includes(parsed.protocol))
+    throw bad(`${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(value)}`);
   return (value as string).includes('{port}') ? withPort(parsed.origin) : parsed.origin;
 }
 
@@ -199,12 +241,14 @@ export function fillPort(template: string, port: string | undefined): string {
 }
 
 function positive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw bad(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw bad(`${name} must be a positive number, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function positiveInt(value: unknown, name: string): number {
-  if (!Number.isInteger(value) || (value as number) <= 0) throw bad(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(value) || (value as number) <= 0)
+    throw bad(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return value as number;
 }
 
@@ -229,7 +273,9 @@ export function splitCommand(line: string, name = 'command'): string[] {
       started = false;
     } else {
       if (SHELL_SYNTAX.test(ch)) {
-        throw bad(`${name} is run without a shell, so ${JSON.stringify(ch)} means nothing there: give argv instead, e.g. ['sh', '-c', ${JSON.stringify(line)}]`);
+        throw bad(
+          `${name} is run without a shell, so ${JSON.stringify(ch)} means nothing there: give argv instead, e.g. ['sh', '-c', ${JSON.stringify(line)}]`,
+        );
       }
       current += ch;
     }
@@ -249,7 +295,8 @@ function argvOf(value: unknown, name: string): string[] {
 
 function envOf(value: unknown, name: string): Record<string, string | null> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(`${name} must be an object of variables`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad(`${name} must be an object of variables`);
   const env: Record<string, string | null> = {};
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined || v === null) env[key] = null;
@@ -262,6 +309,7 @@ function envOf(value: unknown, name: string): Record<string, string | null> {
 function readyOf(value: unknown, name: string): CommandTargetSpec['ready'] {
   if (value === undefined) return null;
   if (value instanceof RegExp) return { source: value.source, flags: value.flags.replace(/[gy]/g, '') };
-  if (typeof value === 'string' && value !== '') return { source: value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), flags: '' };
+  if (typeof value === 'string' && value !== '')
+    return { source: value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), flags: '' };
   throw bad(`${name} must be a RegExp or a non-empty string (a line of the service's output that says it is ready)`);
 }

@@ -150,7 +150,9 @@ export class ConduitLoadReporter implements Reporter {
     return files;
   }
 
-  private async loadBaseline(scenarios: RunReport['scenarios']): Promise<{ comparison?: BaselineComparison; warning?: string }> {
+  private async loadBaseline(
+    scenarios: RunReport['scenarios'],
+  ): Promise<{ comparison?: BaselineComparison; warning?: string }> {
     // The option is relative to the Vitest root (like outDir); the env var, typed in a
     // shell, to the working directory.
     const fromEnv = this.options.baseline === null;
@@ -160,7 +162,8 @@ export class ConduitLoadReporter implements Reporter {
       const file = fromEnv ? resolve(path) : this.resolvePath(path);
       const doc = parseResultsDocument(await readFile(file, 'utf8'));
       const comparison = compareWithBaseline(scenarios, doc, path, resolveNoise(this.options.noise));
-      for (const skipped of (comparison.skipped ?? []).filter((s) => !s.metric)) this.warn(`baseline ${path}: ${skipped.scenario} not compared: ${skipped.why}`);
+      for (const skipped of (comparison.skipped ?? []).filter((s) => !s.metric))
+        this.warn(`baseline ${path}: ${skipped.scenario} not compared: ${skipped.why}`);
       return { comparison };
     } catch (error) {
       const warning = `${path}: ${(error as Error).message}`;

@@ -32,7 +32,8 @@ export function parseResultsDocument(text: string): ResultsDocument {
   }
   const doc = value as Partial<ResultsDocument> | null;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not a JSON object');
-  if (doc.schema !== RESULTS_SCHEMA) throw new Error(`schema is ${JSON.stringify(doc.schema)}, expected "${RESULTS_SCHEMA}" (a Conduit results.json)`);
+  if (doc.schema !== RESULTS_SCHEMA)
+    throw new Error(`schema is ${JSON.stringify(doc.schema)}, expected "${RESULTS_SCHEMA}" (a Conduit results.json)`);
   if (!Array.isArray(doc.scenarios)) throw new Error('"scenarios" is not an array');
   for (const s of doc.scenarios) {
     if (typeof s?.scenario !== 'string' || typeof s.histograms !== 'object' || typeof s.throughput !== 'object') {

@@ -4,7 +4,11 @@
 // --- The Vitest reporter -------------------------------------------------------------
 // The default export makes `<pkg>/reporter` usable by name in a config's `reporters`
 // (tuple form for options: `['conduit/reporter', { outDir }]`).
-export { ConduitLoadReporter, ConduitLoadReporter as default, DEFAULT_REPORTER_OPTIONS } from './ConduitLoadReporter.js';
+export {
+  ConduitLoadReporter,
+  ConduitLoadReporter as default,
+  DEFAULT_REPORTER_OPTIONS,
+} from './ConduitLoadReporter.js';
 export type { ConduitLoadReporterOptions, ReportFiles } from './ConduitLoadReporter.js';
 
 // --- collect: test cases → merged scenarios ---------------------------------------------
@@ -35,6 +39,16 @@ export { currentRunMeta } from './run-meta.js';
 // --- model ----------------------------------------------------------------------------
 export { RESULTS_SCHEMA } from './model.js';
 export type {
-  BaselineComparison, CollectedRun, MergedScenario, MetricDelta, ResultsDocument, RunMeta, RunReport,
-  RunVerdict, ScenarioSource, SourcedThreshold, TestOutcome, TestState,
+  BaselineComparison,
+  CollectedRun,
+  MergedScenario,
+  MetricDelta,
+  ResultsDocument,
+  RunMeta,
+  RunReport,
+  RunVerdict,
+  ScenarioSource,
+  SourcedThreshold,
+  TestOutcome,
+  TestState,
 } from './model.js';

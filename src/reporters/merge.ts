@@ -137,14 +137,18 @@ export function mergeScenario(results: readonly LabelledResult[]): MergedScenari
   if (parts.length === 0) throw new Error('mergeScenario needs at least one result');
   const first = parts[0]!;
   if (parts.some((p) => p.scenario !== first.scenario)) {
-    throw new Error(`mergeScenario got several scenario names: ${[...new Set(parts.map((p) => p.scenario))].join(', ')}`);
+    throw new Error(
+      `mergeScenario got several scenario names: ${[...new Set(parts.map((p) => p.scenario))].join(', ')}`,
+    );
   }
   if (parts.length === 1) return first;
 
   const spanS = wallClockSpanS(parts);
   // A rate × its duration is the work done; merged rate = all the work / the wall-clock
   // span. Concurrent machines therefore add up, sequential runs average by duration.
-  const work = sumRecords(parts.map((p) => Object.fromEntries(Object.entries(p.throughput).map(([k, v]) => [k, v * p.durationS]))));
+  const work = sumRecords(
+    parts.map((p) => Object.fromEntries(Object.entries(p.throughput).map(([k, v]) => [k, v * p.durationS]))),
+  );
   const throughput = Object.fromEntries(Object.entries(work).map(([k, v]) => [k, spanS > 0 ? v / spanS : 0]));
   const sources = parts.flatMap((p) => p.sources);
   const earliest = parts.reduce((a, b) => (startMs(b) < startMs(a) ? b : a));
@@ -176,7 +180,12 @@ export function mergeScenario(results: readonly LabelledResult[]): MergedScenari
       eventLoopLagP99Ms: Math.max(...sources.map((s) => s.generator.eventLoopLagP99Ms)),
       saturated: sources.some((s) => s.generator.saturated),
       ...(sources.some((s) => s.generator.saturated)
-        ? { reason: sources.filter((s) => s.generator.saturated).map((s) => `${s.label}: ${s.generator.reason ?? 'saturated'}`).join('; ') }
+        ? {
+            reason: sources
+              .filter((s) => s.generator.saturated)
+              .map((s) => `${s.label}: ${s.generator.reason ?? 'saturated'}`)
+              .join('; '),
+          }
         : {}),
     },
     thresholds: parts.flatMap((p) => p.thresholds),

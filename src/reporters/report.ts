@@ -29,7 +29,10 @@ const MEMORY_CHECK = /memory|heap|rss/i;
  * (no check asserts it)" when the verdict grows but no scenario made it a pass criterion.
  */
 function memoryPhrase(run: CollectedRun, memory: TrendVerdictKind, failed: readonly { name: string }[]): string {
-  const measured = run.scenarios.flatMap((s) => s.sources).map((s) => s.memory).filter((m) => m.source !== 'none');
+  const measured = run.scenarios
+    .flatMap((s) => s.sources)
+    .map((s) => s.memory)
+    .filter((m) => m.source !== 'none');
   if (memory === 'inconclusive') {
     const why = new Set(measured.filter((m) => m.verdict === 'inconclusive').map((m) => inconclusiveWhy(m)));
     return `memory trend not judged (${[...why].join('; ')})`;
@@ -37,15 +40,24 @@ function memoryPhrase(run: CollectedRun, memory: TrendVerdictKind, failed: reado
   if (memory === 'stable') {
     const notJudged = measured.filter((m) => m.verdict === 'inconclusive').length;
     const bound = stableBound(measured);
-    const notes = [bound ? `no leak above ${formatSlope(bound)}` : '', notJudged > 0 ? `${notJudged} of ${measured.length} not judged` : ''].filter(Boolean);
+    const notes = [
+      bound ? `no leak above ${formatSlope(bound)}` : '',
+      notJudged > 0 ? `${notJudged} of ${measured.length} not judged` : '',
+    ].filter(Boolean);
     return notes.length === 0 ? 'memory stable' : `memory stable (${notes.join('; ')})`;
   }
-  const growing = run.scenarios.filter((s) => s.sources.some((src) => src.memory.verdict === 'growing')).map((s) => s.scenario);
+  const growing = run.scenarios
+    .filter((s) => s.sources.some((src) => src.memory.verdict === 'growing'))
+    .map((s) => s.scenario);
   const asserted = failed.some((t) => MEMORY_CHECK.test(t.name));
   return `memory growing (${growing.join(', ')}${asserted ? '' : '; no check asserts the trend'})`;
 }
 
-export function decideVerdict(run: CollectedRun, baseline: BaselineComparison | undefined, options: VerdictOptions = {}): RunVerdict {
+export function decideVerdict(
+  run: CollectedRun,
+  baseline: BaselineComparison | undefined,
+  options: VerdictOptions = {},
+): RunVerdict {
   const failedTests = run.tests.filter((t) => t.state === 'failed').length;
   const thresholds = run.scenarios.flatMap((s) => s.thresholds);
   const failed = thresholds.filter((t) => !t.passed);
@@ -53,24 +65,40 @@ export function decideVerdict(run: CollectedRun, baseline: BaselineComparison | 
   const memory = memoryVerdictOf(run);
   const noResults = run.scenarios.length === 0;
   const passed =
-    !noResults && failedTests === 0 && failed.length === 0 && run.unhandledErrors.length === 0 &&
+    !noResults &&
+    failedTests === 0 &&
+    failed.length === 0 &&
+    run.unhandledErrors.length === 0 &&
     !(options.failOnRegression && regressions > 0);
 
   const parts: string[] = [];
   if (noResults) parts.push('no scenario stored a result in task.meta.conduit');
   else parts.push(plural(run.scenarios.length, 'scenario'));
   if (thresholds.length > 0) {
-    parts.push(failed.length === 0
-      ? `${thresholds.length}/${thresholds.length} checks passed`
-      : `${failed.length} of ${plural(thresholds.length, 'check')} failed (${[...new Set(failed.map((t) => t.name))].join(', ')})`);
+    parts.push(
+      failed.length === 0
+        ? `${thresholds.length}/${thresholds.length} checks passed`
+        : `${failed.length} of ${plural(thresholds.length, 'check')} failed (${[...new Set(failed.map((t) => t.name))].join(', ')})`,
+    );
   }
   if (failedTests > 0) parts.push(`${plural(failedTests, 'test')} failed`);
   if (run.unhandledErrors.length > 0) parts.push(plural(run.unhandledErrors.length, 'unhandled error'));
   if (memory !== 'none') parts.push(memoryPhrase(run, memory, failed));
   if (baseline) {
-    parts.push(baseline.deltas.length === 0
-      ? `baseline not compared (${baseline.skipped?.some((s) => !s.metric) ? `other knobs in ${baseline.skipped.filter((s) => !s.metric).map((s) => s.scenario).join(', ')}` : 'it has none of these scenarios'})`
-      : regressions === 0 ? 'no regression vs baseline' : `${plural(regressions, 'regression')} vs baseline`);
+    parts.push(
+      baseline.deltas.length === 0
+        ? `baseline not compared (${
+            baseline.skipped?.some((s) => !s.metric)
+              ? `other knobs in ${baseline.skipped
+                  .filter((s) => !s.metric)
+                  .map((s) => s.scenario)
+                  .join(', ')}`
+              : 'it has none of these scenarios'
+          })`
+        : regressions === 0
+          ? 'no regression vs baseline'
+          : `${plural(regressions, 'regression')} vs baseline`,
+    );
   }
 
   return {

@@ -8,7 +8,12 @@ import type { RunMeta } from './model.js';
 export function detectGitSha(cwd: string): string | undefined {
   if (process.env.GITHUB_SHA) return process.env.GITHUB_SHA;
   try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd,
+      timeout: 2000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      encoding: 'utf8',
+    }).trim();
     return /^[0-9a-f]{7,64}$/.test(sha) ? sha : undefined;
   } catch {
     return undefined;

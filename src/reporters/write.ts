@@ -7,7 +7,12 @@ import { dirname, join } from 'node:path';
 export type Warn = (message: string) => void;
 
 /** Writes `dir/name`; returns the path, or undefined after warning. */
-export async function writeReportFile(dir: string, name: string, content: string, warn: Warn): Promise<string | undefined> {
+export async function writeReportFile(
+  dir: string,
+  name: string,
+  content: string,
+  warn: Warn,
+): Promise<string | undefined> {
   const path = join(dir, name);
   try {
     await mkdir(dirname(path), { recursive: true });

@@ -3,7 +3,8 @@
 
 export const PLUGIN_ERRORS = {
   PLUGIN_OPTIONS: {
-    description: 'An option of conduitLoad() is unknown or has a wrong value (the target description included); the message names the option.',
+    description:
+      'An option of conduitLoad() is unknown or has a wrong value (the target description included); the message names the option.',
   },
 } as const satisfies Record<string, { description: string }>;
 

@@ -17,7 +17,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const spec = project.getProvidedContext()[PROVIDE_KEY]?.target;
   if (!spec) {
-    throw new LoadError('NO_TARGET', 'conduit: no target: give conduitLoad({ target }) in the Vitest config, or set CONDUIT_TARGET_URL');
+    throw new LoadError(
+      'NO_TARGET',
+      'conduit: no target: give conduitLoad({ target }) in the Vitest config, or set CONDUIT_TARGET_URL',
+    );
   }
   const running = await startTarget(spec, { root: resolve(project.config.root) });
   process.stdout.write(`conduit: ${running.note}\n`);

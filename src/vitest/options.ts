@@ -66,7 +66,9 @@ export function resolveOptions(input: unknown, env: NodeJS.ProcessEnv = process.
   const o = input as Record<string, unknown>;
   const unknown = Object.keys(o).filter((k) => !(KNOWN as readonly string[]).includes(k));
   if (unknown.length > 0) {
-    throw bad(`unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}${suggest(unknown[0]!, KNOWN)}; known options: ${KNOWN.join(', ')}`);
+    throw bad(
+      `unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}${suggest(unknown[0]!, KNOWN)}; known options: ${KNOWN.join(', ')}`,
+    );
   }
   let target: TargetSpec | null = null;
   if (o.target !== undefined) {
@@ -76,7 +78,9 @@ export function resolveOptions(input: unknown, env: NodeJS.ProcessEnv = process.
       throw isLoadError(error) ? bad(error.message) : error;
     }
   } else if (!env.CONDUIT_TARGET_URL) {
-    throw bad('no target: give `target` ({ command, url } to start a service, { url } for a running one, or conduitGateway()), or set CONDUIT_TARGET_URL');
+    throw bad(
+      'no target: give `target` ({ command, url } to start a service, { url } for a running one, or conduitGateway()), or set CONDUIT_TARGET_URL',
+    );
   }
   return Object.freeze({
     target,
@@ -90,18 +94,23 @@ export function resolveOptions(input: unknown, env: NodeJS.ProcessEnv = process.
 function reporterOptions(value: unknown): ResolvedOptions['reporter'] {
   if (value === undefined) return Object.freeze({});
   if (value === false) return false;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('reporter must be the reporter\'s options (an object) or false');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad("reporter must be the reporter's options (an object) or false");
   const known = Object.keys(DEFAULT_REPORTER_OPTIONS);
   const unknown = Object.keys(value).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
-    throw bad(`unknown option ${unknown.map((k) => `reporter.${k}`).join(', ')}${suggest(unknown[0]!, known)}; known reporter options: ${known.join(', ')}`);
+    throw bad(
+      `unknown option ${unknown.map((k) => `reporter.${k}`).join(', ')}${suggest(unknown[0]!, known)}; known reporter options: ${known.join(', ')}`,
+    );
   }
   return Object.freeze({ ...(value as Partial<ConduitLoadReporterOptions>) });
 }
 
 function positive(value: unknown, name: string, zeroOk = false): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroOk && value === 0)) {
-    throw bad(`${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number of seconds, got ${JSON.stringify(value)}`);
+    throw bad(
+      `${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number of seconds, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -113,7 +122,9 @@ function bool(value: unknown, name: string): boolean {
 
 /** " (did you mean X?)" for a near miss (same letters ignoring case, or one edit away). */
 function suggest(name: string, known: readonly string[]): string {
-  const near = known.find((k) => k.toLowerCase() === name.toLowerCase() || editDistance(k.toLowerCase(), name.toLowerCase()) <= 2);
+  const near = known.find(
+    (k) => k.toLowerCase() === name.toLowerCase() || editDistance(k.toLowerCase(), name.toLowerCase()) <= 2,
+  );
   return near ? ` (did you mean "${near}"?)` : '';
 }
 

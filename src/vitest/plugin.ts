@@ -67,7 +67,9 @@ export function conduitLoad(options?: ConduitLoadOptions): Vite.Plugin {
       project.provide(PROVIDE_KEY, { target: resolved.target });
       const config = project.config;
       if (config.pool !== 'forks') {
-        vitest.logger.warn(`conduit: pool '${config.pool}' instead of 'forks': native addons such as memwatch crash thread pools`);
+        vitest.logger.warn(
+          `conduit: pool '${config.pool}' instead of 'forks': native addons such as memwatch crash thread pools`,
+        );
       }
       if (config.maxWorkers > 1) {
         vitest.logger.warn(`conduit: ${config.maxWorkers} scenario files may run at once and load the target together`);

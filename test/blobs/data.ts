@@ -46,7 +46,9 @@ export async function dataSha256(size: number, seed: number): Promise<string> {
 }
 
 /** The sha256 of a readable, consumed fully. */
-export async function streamSha256(stream: AsyncIterable<Buffer | Uint8Array>): Promise<{ sha256: string; size: number }> {
+export async function streamSha256(
+  stream: AsyncIterable<Buffer | Uint8Array>,
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of stream) {

@@ -77,7 +77,9 @@ describe('HashingFileSink', () => {
   it('never overwrites an existing file (O_EXCL)', async () => {
     const path = join(dir, 'e.part');
     await writeFile(path, 'keep');
-    const err = await pipeline(dataStream(10, 1), new HashingFileSink(path, { maxBytes: 100 })).catch((e: unknown) => e);
+    const err = await pipeline(dataStream(10, 1), new HashingFileSink(path, { maxBytes: 100 })).catch(
+      (e: unknown) => e,
+    );
     expect((err as NodeJS.ErrnoException).code).toBe('EEXIST');
     expect(await readFile(path, 'utf8')).toBe('keep');
   });

@@ -57,11 +57,15 @@ describe('HashPool', () => {
   it('hashes 20 files written at once in steps of any size, exactly', async () => {
     const pool = newPool(2);
     // Sizes around the worker's read sizes (256 KiB minimum, 1 MiB buffer), and empty ones.
-    const files = Array.from({ length: 20 }, (_, s) => Array.from({ length: (s * 7) % 9 }, (_, i) => chunk((s * 99_991 + i * 140_009) % 700_000, s + i)));
-    const got = await Promise.all(files.map((chunks, s) => {
-      const path = join(dir, `f${s}`);
-      return writeThrough(pool.start(path), path, chunks);
-    }));
+    const files = Array.from({ length: 20 }, (_, s) =>
+      Array.from({ length: (s * 7) % 9 }, (_, i) => chunk((s * 99_991 + i * 140_009) % 700_000, s + i)),
+    );
+    const got = await Promise.all(
+      files.map((chunks, s) => {
+        const path = join(dir, `f${s}`);
+        return writeThrough(pool.start(path), path, chunks);
+      }),
+    );
     for (const [s, chunks] of files.entries()) expect(got[s]).toEqual(digest(chunks));
     expect(pool.workers).toBe(2);
     expect(pool.jobs).toBe(0);
@@ -117,7 +121,9 @@ describe('HashPool', () => {
     await writeFile(path, chunk(10, 1));
     const job = pool.start(path);
     // Kill the worker the way a crash would (terminate() emits 'exit').
-    await (pool as unknown as { lanes: Array<{ worker: { terminate(): Promise<number> } }> }).lanes[0].worker.terminate();
+    await (
+      pool as unknown as { lanes: Array<{ worker: { terminate(): Promise<number> } }> }
+    ).lanes[0].worker.terminate();
     await expect(job.end(10)).rejects.toThrow(/hash worker exited/);
     expect(pool.workers).toBe(0);
     const next = join(dir, 'next');

@@ -46,9 +46,16 @@ const stage = (seed: number): Promise<StagedBlob> => store.stage(input(seed));
 
 async function manifestLines(): Promise<Array<Record<string, unknown>>> {
   const text = await readFile(join(dir, 'manifest.jsonl'), 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
-const exists = (rel: string) => stat(join(dir, rel)).then(() => true, () => false);
+const exists = (rel: string) =>
+  stat(join(dir, rel)).then(
+    () => true,
+    () => false,
+  );
 const readBack = async (tenant: string, id: string) => {
   const got = await store.get(tenant, id);
   return got ? streamSha256(got.body) : undefined;
@@ -60,10 +67,20 @@ describe('LocalBlobStore', () => {
     const b = await put(1); // same content: one inode, two ids, two records, two lines
     expect(await readdir(join(dir, 'objects', a.sha256.slice(0, 2), a.sha256.slice(2, 4)))).toEqual([a.sha256]);
     const lines = await manifestLines();
-    const line = { id: a.id, sha256: a.sha256, size: 2048, mime: 'application/octet-stream', tenant: 't1', filename: 'f.bin', createdAt: a.createdAt };
+    const line = {
+      id: a.id,
+      sha256: a.sha256,
+      size: 2048,
+      mime: 'application/octet-stream',
+      tenant: 't1',
+      filename: 'f.bin',
+      createdAt: a.createdAt,
+    };
     expect(lines).toEqual([line, expect.objectContaining({ id: b.id, sha256: a.sha256 })]);
     expect(JSON.parse(await readFile(join(dir, blobRecordPath('t1', a.id)), 'utf8'))).toEqual(line);
-    const [ca, cb, index] = await Promise.all([blobContentPath('t1', a.id), blobContentPath('t1', b.id), objectPath(a.sha256)].map((p) => stat(join(dir, p))));
+    const [ca, cb, index] = await Promise.all(
+      [blobContentPath('t1', a.id), blobContentPath('t1', b.id), objectPath(a.sha256)].map((p) => stat(join(dir, p))),
+    );
     expect(ca.ino).toBe(index.ino);
     expect(cb.ino).toBe(index.ino);
     expect(index.nlink).toBe(3); // the index entry + one link per blob
@@ -110,7 +127,11 @@ describe('LocalBlobStore', () => {
 
   it('a body that fails at once leaves no temp file (the failure can come before the file is even open)', async () => {
     for (let i = 0; i < 20; i++) {
-      const body = new Readable({ read() { this.destroy(new Error('client went away')); } });
+      const body = new Readable({
+        read() {
+          this.destroy(new Error('client went away'));
+        },
+      });
       await expect(store.stage({ ...input(40 + i), body })).rejects.toThrow(/client went away/);
     }
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
@@ -166,8 +187,19 @@ describe('LocalBlobStore', () => {
       for (const [i, seed] of [30, 31, 30].entries()) {
         const sha256 = await dataSha256(1000, seed);
         await mkdir(join(old, objectPath(sha256), '..'), { recursive: true });
-        await writeFile(join(old, objectPath(sha256)), Buffer.concat((await dataStream(1000, seed).toArray()) as Buffer[]));
-        metas.push({ id: `${'A'.repeat(21)}${i}`, sha256, size: 1000, mime: 'text/plain', tenant: 'acme', filename: `f${i}`, createdAt: new Date().toISOString() });
+        await writeFile(
+          join(old, objectPath(sha256)),
+          Buffer.concat((await dataStream(1000, seed).toArray()) as Buffer[]),
+        );
+        metas.push({
+          id: `${'A'.repeat(21)}${i}`,
+          sha256,
+          size: 1000,
+          mime: 'text/plain',
+          tenant: 'acme',
+          filename: `f${i}`,
+          createdAt: new Date().toISOString(),
+        });
       }
       await writeFile(join(old, 'manifest.jsonl'), metas.map((m) => `${JSON.stringify(m)}\n`).join(''));
       store = await LocalBlobStore.open({ dir: old, logger });

@@ -17,7 +17,13 @@ export interface S3rverFixture {
 
 export async function startS3rver(bucket = 'conduit-test'): Promise<S3rverFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'conduit-s3rver-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', directory: dir, silent: true, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    directory: dir,
+    silent: true,
+    configureBuckets: [{ name: bucket }],
+  });
   const addr = (await server.run()) as AddressInfo;
   const endpoint = `http://127.0.0.1:${addr.port}`;
   return {

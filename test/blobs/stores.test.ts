@@ -22,7 +22,10 @@ interface Backend {
 
 async function listAll(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 function localBackend(): Backend {
@@ -67,7 +70,13 @@ for (const backend of [localBackend(), s3Backend()]) {
 
     it('streams a blob in and back out byte-exact, with sha256 and size', async () => {
       const size = 6 * MiB + 123; // above the S3 part size: exercises multipart upload
-      const meta = await store.put({ tenant: 'acme', filename: 'a.bin', mime: 'application/x-test', body: dataStream(size, 1), maxBytes: 10 * MiB });
+      const meta = await store.put({
+        tenant: 'acme',
+        filename: 'a.bin',
+        mime: 'application/x-test',
+        body: dataStream(size, 1),
+        maxBytes: 10 * MiB,
+      });
       expect(meta.sha256).toBe(await dataSha256(size, 1));
       expect(meta.size).toBe(size);
       const got = await store.get('acme', meta.id);
@@ -76,7 +85,13 @@ for (const backend of [localBackend(), s3Backend()]) {
     });
 
     it('is tenant-scoped: another tenant cannot read the blob (the store has no delete: blobs are immutable once committed)', async () => {
-      const meta = await store.put({ tenant: 'acme', filename: 'x', mime: 'text/plain', body: dataStream(1000, 2), maxBytes: MiB });
+      const meta = await store.put({
+        tenant: 'acme',
+        filename: 'x',
+        mime: 'text/plain',
+        body: dataStream(1000, 2),
+        maxBytes: MiB,
+      });
       expect(await store.get('other', meta.id)).toBeUndefined();
       const mine = await store.get('acme', meta.id);
       expect(mine).toBeDefined();
@@ -84,7 +99,13 @@ for (const backend of [localBackend(), s3Backend()]) {
     });
 
     it('gives every upload its own id, even for identical content; discarding one leaves the other', async () => {
-      const input = () => ({ tenant: 'acme', filename: 'same', mime: 'text/plain', body: dataStream(5000, 3), maxBytes: MiB });
+      const input = () => ({
+        tenant: 'acme',
+        filename: 'same',
+        mime: 'text/plain',
+        body: dataStream(5000, 3),
+        maxBytes: MiB,
+      });
       const b = await store.put(input());
       const a = await store.stage(input());
       expect(a.meta.id).not.toBe(b.id);
@@ -97,20 +118,35 @@ for (const backend of [localBackend(), s3Backend()]) {
 
     it('a staged blob is invisible until committed; a discarded one leaves nothing behind', async () => {
       const before = await backend.snapshot();
-      const input = (seed: number) => ({ tenant: 'acme', filename: 's', mime: 'text/plain', body: dataStream(3000, seed), maxBytes: MiB });
+      const input = (seed: number) => ({
+        tenant: 'acme',
+        filename: 's',
+        mime: 'text/plain',
+        body: dataStream(3000, seed),
+        maxBytes: MiB,
+      });
       const [x, y] = await Promise.all([store.stage(input(6)), store.stage(input(7))]);
       expect(await store.get('acme', x.meta.id)).toBeUndefined();
       await store.discard([x, y]);
       expect(await backend.snapshot()).toEqual(before);
       const z = await store.stage(input(8));
       await store.commit([z]);
-      expect(await streamSha256((await store.get('acme', z.meta.id))!.body)).toEqual({ sha256: z.meta.sha256, size: 3000 });
+      expect(await streamSha256((await store.get('acme', z.meta.id))!.body)).toEqual({
+        sha256: z.meta.sha256,
+        size: 3000,
+      });
     });
 
     it('rejects a part over maxBytes with UPLOAD_TOO_LARGE and leaves nothing behind', async () => {
       const before = await backend.snapshot();
       const err = await store
-        .put({ tenant: 'acme', filename: 'big', mime: 'application/octet-stream', body: dataStream(7 * MiB, 4), maxBytes: 6 * MiB })
+        .put({
+          tenant: 'acme',
+          filename: 'big',
+          mime: 'application/octet-stream',
+          body: dataStream(7 * MiB, 4),
+          maxBytes: 6 * MiB,
+        })
         .catch((e: unknown) => e);
       expect(isGatewayError(err) && err.code).toBe('UPLOAD_TOO_LARGE');
       expect(await backend.snapshot()).toEqual(before);
@@ -119,7 +155,13 @@ for (const backend of [localBackend(), s3Backend()]) {
     it('leaves nothing behind when the body fails mid-stream', async () => {
       const before = await backend.snapshot();
       await expect(
-        store.put({ tenant: 'acme', filename: 'cut', mime: 'application/octet-stream', body: failingStream(6 * MiB, 5), maxBytes: 10 * MiB }),
+        store.put({
+          tenant: 'acme',
+          filename: 'cut',
+          mime: 'application/octet-stream',
+          body: failingStream(6 * MiB, 5),
+          maxBytes: 10 * MiB,
+        }),
       ).rejects.toThrow(/client went away/);
       expect(await backend.snapshot()).toEqual(before);
     });

@@ -10,7 +10,11 @@ describe('tokens', () => {
     const g = await gateway({ yaml: TWO_TENANTS });
     expectError(await enqueue(g.httpUrl, 'orders', 1), 401, 'UNAUTHORIZED');
     expectError(await enqueue(g.httpUrl, 'orders', 1, 'wrong-token-123'), 401, 'UNAUTHORIZED');
-    expectError(await call(`${g.httpUrl}/v1/stats?stream=orders`, { headers: { authorization: 'Basic abc' } }), 401, 'UNAUTHORIZED');
+    expectError(
+      await call(`${g.httpUrl}/v1/stats?stream=orders`, { headers: { authorization: 'Basic abc' } }),
+      401,
+      'UNAUTHORIZED',
+    );
     expect((await enqueue(g.httpUrl, 'orders', 1, 'acme-token-1')).status).toBe(200);
     const viaHeader = await call(`${g.httpUrl}/v1/stats?stream=orders`, { headers: { 'x-token': 'acme-token-2' } });
     expect(viaHeader.body.depth).toBe(1);
@@ -33,7 +37,9 @@ describe('tokens', () => {
   it('refuses to start open on a non-loopback bind, and says why', async () => {
     const err = await startGateway({ env: { CONDUIT_BIND: '0.0.0.0' }, listen: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigLoadError);
-    expect((err as ConfigLoadError).problems.join('\n')).toMatch(/no tokens are configured.*refusing to bind 0\.0\.0\.0/);
+    expect((err as ConfigLoadError).problems.join('\n')).toMatch(
+      /no tokens are configured.*refusing to bind 0\.0\.0\.0/,
+    );
   });
 });
 
@@ -47,10 +53,14 @@ describe('tenant isolation', () => {
     expect((await call(`${g.httpUrl}/v1/stats?stream=orders`, { token: 'globex-token-1' })).body.depth).toBe(1);
   });
 
-  it('403 for another tenant\'s qualified name; the own qualified name is the plain stream', async () => {
+  it("403 for another tenant's qualified name; the own qualified name is the plain stream", async () => {
     const g = await gateway({ yaml: TWO_TENANTS });
     expectError(await enqueue(g.httpUrl, 'tenant:acme/orders', 1, 'globex-token-1'), 403, 'FORBIDDEN');
-    expectError(await call(`${g.httpUrl}/v1/stats?stream=tenant:acme/orders`, { token: 'globex-token-1' }), 403, 'FORBIDDEN');
+    expectError(
+      await call(`${g.httpUrl}/v1/stats?stream=tenant:acme/orders`, { token: 'globex-token-1' }),
+      403,
+      'FORBIDDEN',
+    );
     const own = await enqueue(g.httpUrl, 'tenant:acme/orders', 1, 'acme-token-1');
     expect(own.body.stream).toBe('orders');
     expect((await call(`${g.httpUrl}/v1/stats?stream=orders`, { token: 'acme-token-1' })).body.depth).toBe(1);
@@ -60,7 +70,11 @@ describe('tenant isolation', () => {
 describe('admin and metrics protection', () => {
   it('admin reload: 403 when no admin token is configured', async () => {
     const g = await gateway({ yaml: TWO_TENANTS });
-    expectError(await call(`${g.httpUrl}/v1/admin/reload`, { method: 'POST', token: 'acme-token-1' }), 403, 'FORBIDDEN');
+    expectError(
+      await call(`${g.httpUrl}/v1/admin/reload`, { method: 'POST', token: 'acme-token-1' }),
+      403,
+      'FORBIDDEN',
+    );
   });
 
   it('admin reload: 401 missing/unknown, 403 tenant token, 200 admin token', async () => {

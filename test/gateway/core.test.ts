@@ -36,7 +36,17 @@ describe('enqueue and stats', () => {
     expect(b.body.id).not.toBe(a.body.id);
     const stats = await call(`${g.httpUrl}/v1/stats?stream=orders`);
     expect(stats.status).toBe(200);
-    expect(stats.body).toMatchObject({ stream: 'orders', depth: 2, inflight: 0, delivered: 0, acked: 0, nacked: 0, redelivered: 0, deadLettered: 0, subscribers: 0 });
+    expect(stats.body).toMatchObject({
+      stream: 'orders',
+      depth: 2,
+      inflight: 0,
+      delivered: 0,
+      acked: 0,
+      nacked: 0,
+      redelivered: 0,
+      deadLettered: 0,
+      subscribers: 0,
+    });
   });
 
   it('accepts every allowed character and the 200-character limit', async () => {
@@ -48,7 +58,11 @@ describe('enqueue and stats', () => {
   it('rejects bad bodies and names with catalogue codes', async () => {
     const g = await gateway();
     const url = `${g.httpUrl}/v1/enqueue`;
-    expectError(await call(url, { body: '{"to": "x",', headers: { 'content-type': 'application/json' } }), 400, 'INVALID_JSON');
+    expectError(
+      await call(url, { body: '{"to": "x",', headers: { 'content-type': 'application/json' } }),
+      400,
+      'INVALID_JSON',
+    );
     expectError(await call(url, { body: '', headers: { 'content-type': 'application/json' } }), 400, 'INVALID_JSON');
     expectError(await call(url, { json: { envelope: 1 } }), 400, 'VALIDATION_FAILED');
     expectError(await call(url, { json: { to: 'x' } }), 400, 'VALIDATION_FAILED');
@@ -58,7 +72,11 @@ describe('enqueue and stats', () => {
     expectError(await call(url, { json: { to: '', envelope: 1 } }), 400, 'INVALID_STREAM_NAME');
     expectError(await call(url, { json: { to: 'x'.repeat(201), envelope: 1 } }), 400, 'INVALID_STREAM_NAME');
     expectError(await call(url, { json: { to: 'tenant:nope', envelope: 1 } }), 400, 'INVALID_STREAM_NAME');
-    expectError(await call(url, { body: 'to=x', headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await call(url, { body: 'to=x', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expectError(await call(`${g.httpUrl}/v1/stats`), 400, 'VALIDATION_FAILED');
     expectError(await call(`${g.httpUrl}/v1/stats?stream=a%20b`), 400, 'INVALID_STREAM_NAME');
   });
@@ -67,7 +85,11 @@ describe('enqueue and stats', () => {
     const g = await gateway({ env: { CONDUIT_MAX_JSON_SIZE: 1024 } });
     const big = JSON.stringify({ to: 'big', envelope: 'x'.repeat(4 * 1024 * 1024) });
     for (let i = 0; i < 3; i++) {
-      expectError(await call(`${g.httpUrl}/v1/enqueue`, { body: big, headers: { 'content-type': 'application/json' } }), 413, 'PAYLOAD_TOO_LARGE');
+      expectError(
+        await call(`${g.httpUrl}/v1/enqueue`, { body: big, headers: { 'content-type': 'application/json' } }),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      );
     }
     expect((await enqueue(g.httpUrl, 'small', 'ok')).status).toBe(200);
   });

@@ -51,7 +51,10 @@ function slowUpload(base: string) {
     method: 'POST',
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
     body: Readable.from(body()),
-  }).then(async (r) => ({ status: r.statusCode, body: (await r.body.json()) as { files: Array<{ size: number; sha256: string }> } }));
+  }).then(async (r) => ({
+    status: r.statusCode,
+    body: (await r.body.json()) as { files: Array<{ size: number; sha256: string }> },
+  }));
   return { release, response, sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
 }
 
@@ -62,14 +65,20 @@ describe('drain', () => {
     const slow = slowUpload(g.httpUrl);
     await until(() => inflight(g) >= 1);
     const draining = g.gw.drain(10_000);
-    expectError(await call(`${g.httpUrl}/v1/upload`, { body: 'x', headers: { 'content-type': 'multipart/form-data; boundary=x' } }), 503, 'DRAINING');
+    expectError(
+      await call(`${g.httpUrl}/v1/upload`, {
+        body: 'x',
+        headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      }),
+      503,
+      'DRAINING',
+    );
     slow.release();
     const done = await slow.response;
     expect(done.status).toBe(201);
     expect(done.body.files).toEqual([expect.objectContaining({ size: slow.size, sha256: slow.sha256 })]);
     await expect(draining).resolves.toEqual({ drained: true, inflight: 0 });
   });
-
 
   it('finishes in-flight requests, refuses new ones, runs drain hooks, reports drained', async () => {
     const g = await startGateway();

@@ -19,7 +19,13 @@ function rawPost(base: string, path: string, size: number, headers: Record<strin
     socket.on('data', (d) => (text += d.toString('latin1')));
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
     socket.on('close', () => resolve({ text, error }));
-    const head = [`POST ${path} HTTP/1.1`, `Host: ${hostname}`, `Content-Length: ${size}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    const head = [
+      `POST ${path} HTTP/1.1`,
+      `Host: ${hostname}`,
+      `Content-Length: ${size}`,
+      'Connection: close',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ];
     socket.write(`${head.join('\r\n')}\r\n\r\n`);
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     let sent = 0;

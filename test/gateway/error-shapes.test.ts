@@ -65,7 +65,13 @@ describe('the one error shape', () => {
       const l = await readJsonLines(g.httpLog);
       return l.length >= 2 ? l : undefined;
     });
-    expect(lines[0]).toMatchObject({ method: 'GET', path: '/v1/stats/%E0%A4%A', status: 400, code: 'BAD_REQUEST', tenant: '-' });
+    expect(lines[0]).toMatchObject({
+      method: 'GET',
+      path: '/v1/stats/%E0%A4%A',
+      status: 400,
+      code: 'BAD_REQUEST',
+      tenant: '-',
+    });
     expect(lines[1]).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
   });
 
@@ -74,13 +80,41 @@ describe('the one error shape', () => {
     const url = `${g.httpUrl}/v1/enqueue`;
     expectError(await call(url, { headers: JSON_ACME, body: '{"to":' }), 400, 'INVALID_JSON');
     expectError(await call(url, { headers: JSON_ACME, body: '' }), 400, 'INVALID_JSON');
-    expectError(await call(url, { headers: JSON_ACME, body: '{"to":"x","envelope":{"__proto__":{"a":1}}}' }), 400, 'INVALID_JSON');
-    expectError(await call(url, { headers: JSON_ACME, body: '{"to":"x","envelope":{"constructor":{"prototype":{"a":1}}}}' }), 400, 'INVALID_JSON');
-    expectError(await call(url, { headers: JSON_ACME, body: JSON.stringify({ to: 'x', envelope: 'y'.repeat(2048) }) }), 413, 'PAYLOAD_TOO_LARGE');
-    expectError(await call(url, { headers: { ...ACME, 'content-type': 'text/plain' }, body: 'x' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await call(url, { headers: { ...ACME, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await call(url, { method: 'POST', headers: ACME, body: '{"to":"x","envelope":1}' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await call(url, { headers: JSON_ACME, body: '{"to":"x","envelope":1,"more":2}' }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await call(url, { headers: JSON_ACME, body: '{"to":"x","envelope":{"__proto__":{"a":1}}}' }),
+      400,
+      'INVALID_JSON',
+    );
+    expectError(
+      await call(url, { headers: JSON_ACME, body: '{"to":"x","envelope":{"constructor":{"prototype":{"a":1}}}}' }),
+      400,
+      'INVALID_JSON',
+    );
+    expectError(
+      await call(url, { headers: JSON_ACME, body: JSON.stringify({ to: 'x', envelope: 'y'.repeat(2048) }) }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
+    expectError(
+      await call(url, { headers: { ...ACME, 'content-type': 'text/plain' }, body: 'x' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectError(
+      await call(url, { headers: { ...ACME, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectError(
+      await call(url, { method: 'POST', headers: ACME, body: '{"to":"x","envelope":1}' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectError(
+      await call(url, { headers: JSON_ACME, body: '{"to":"x","envelope":1,"more":2}' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectError(await call(`${g.httpUrl}/v1/stats?stream=a&stream=b`, { headers: ACME }), 400, 'VALIDATION_FAILED');
   });
 

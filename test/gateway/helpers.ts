@@ -32,7 +32,9 @@ tenants:
     tokens: [globex-token-1]
 `;
 
-export async function startGateway(opts: { env?: EnvOverrides; yaml?: string; listen?: boolean } = {}): Promise<TestGateway> {
+export async function startGateway(
+  opts: { env?: EnvOverrides; yaml?: string; listen?: boolean } = {},
+): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'conduit-gw-'));
   const configPath = join(dir, 'conduit.yaml');
   if (opts.yaml !== undefined) await writeFile(configPath, opts.yaml);
@@ -51,7 +53,8 @@ export async function startGateway(opts: { env?: EnvOverrides; yaml?: string; li
   const appLines: Array<Record<string, unknown>> = [];
   const appLog = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) appLines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) appLines.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },
   });
@@ -88,7 +91,13 @@ export interface Res {
 
 export async function call(
   url: string,
-  opts: { method?: string; token?: string; json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {},
+  opts: {
+    method?: string;
+    token?: string;
+    json?: unknown;
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Res> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;

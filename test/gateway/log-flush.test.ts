@@ -25,7 +25,12 @@ afterAll(async () => {
 async function someRequests(httpUrl: string, n: number): Promise<number[]> {
   const statuses: number[] = [];
   for (let i = 0; i < n; i++) {
-    const r = i % 3 === 0 ? await enqueue(httpUrl, 'q', i, 'tok-1') : i % 3 === 1 ? await enqueue(httpUrl, 'q', i, 'bad-token') : await call(`${httpUrl}/nope`);
+    const r =
+      i % 3 === 0
+        ? await enqueue(httpUrl, 'q', i, 'tok-1')
+        : i % 3 === 1
+          ? await enqueue(httpUrl, 'q', i, 'bad-token')
+          : await call(`${httpUrl}/nope`);
     statuses.push(r.status);
   }
   return statuses;
@@ -54,7 +59,9 @@ describe('request log on stop', () => {
     const { port } = new URL(msg.httpUrl);
     const slow = connect(Number(port), '127.0.0.1');
     slow.on('error', () => {});
-    slow.write('POST /v1/enqueue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"to":');
+    slow.write(
+      'POST /v1/enqueue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"to":',
+    );
     await until(async () => (await call(`${msg.httpUrl}/v1/metrics`)).body.http.inflight >= 2);
     s.child.kill('SIGTERM');
     await until(async () => (await call(`${msg.httpUrl}/health`)).status === 503);

@@ -34,23 +34,32 @@ function subscribe(url: string, headers: Record<string, string> = {}): Promise<n
 
 describe('tokens in logs', () => {
   it('never appear in the HTTP, WebSocket or app log', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS, env: { CONDUIT_ADMIN_TOKEN: ADMIN, CONDUIT_LOG_LEVEL: 'trace' } });
+    const g = await startGateway({
+      yaml: TWO_TENANTS,
+      env: { CONDUIT_ADMIN_TOKEN: ADMIN, CONDUIT_LOG_LEVEL: 'trace' },
+    });
     open.push(g);
     const ws = g.wsUrl;
 
     // HTTP: accepted and refused tokens in every place a client may put one.
     expect((await enqueue(g.httpUrl, 'orders', { n: 1 }, 'acme-token-1')).status).toBe(200);
-    expect((await call(`${g.httpUrl}/v1/stats?stream=orders`, { headers: { 'x-token': 'globex-token-1' } })).status).toBe(200);
+    expect(
+      (await call(`${g.httpUrl}/v1/stats?stream=orders`, { headers: { 'x-token': 'globex-token-1' } })).status,
+    ).toBe(200);
     expect((await call(`${g.httpUrl}/v1/stats?stream=orders&token=acme-token-2`)).status).toBe(401);
     expect((await call(`${g.httpUrl}/v1/stats?stream=orders`, { token: 'wrong-token-77' })).status).toBe(401);
-    expect((await call(`${g.httpUrl}/v1/stats/%E0%A4%A?token=acme-token-2`, { token: 'acme-token-1' })).status).toBe(400);
+    expect((await call(`${g.httpUrl}/v1/stats/%E0%A4%A?token=acme-token-2`, { token: 'acme-token-1' })).status).toBe(
+      400,
+    );
     expect((await call(`${g.httpUrl}/v1/admin/reload`, { method: 'POST', token: 'never-valid-88' })).status).toBe(401);
     expect((await call(`${g.httpUrl}/v1/admin/reload`, { method: 'POST', token: 'acme-token-1' })).status).toBe(403);
     expect((await call(`${g.httpUrl}/v1/admin/reload`, { method: 'POST', token: ADMIN })).status).toBe(200);
 
     // WebSocket: ?token= and the header, accepted and refused (before and after auth).
     expect(await subscribe(`${ws}/v1/subscribe?stream=orders&token=acme-token-1`)).toBe('open');
-    expect(await subscribe(`${ws}/v1/subscribe?stream=orders`, { authorization: 'Bearer globex-token-1' })).toBe('open');
+    expect(await subscribe(`${ws}/v1/subscribe?stream=orders`, { authorization: 'Bearer globex-token-1' })).toBe(
+      'open',
+    );
     expect(await subscribe(`${ws}/v1/subscribe?stream=orders&token=wrong-token-77`)).toBe(401);
     expect(await subscribe(`${ws}/v1/subscribe?stream=bad%20name&token=acme-token-2`)).toBe(400);
     expect(await subscribe(`${g.httpUrl.replace('http', 'ws')}/health?token=acme-token-2`)).toBe(200);
@@ -77,7 +86,12 @@ describe('tokens in logs', () => {
       return lines.filter((l) => l.event === 'close').length >= 2 ? lines : undefined;
     });
     // The refused upgrades are in the HTTP log, by path only.
-    expect(httpLines.filter((l) => l.path === '/v1/subscribe').map((l) => l.status).sort()).toEqual([400, 401]);
+    expect(
+      httpLines
+        .filter((l) => l.path === '/v1/subscribe')
+        .map((l) => l.status)
+        .sort(),
+    ).toEqual([400, 401]);
     expect(g.appLines.some((l) => l.msg === 'request failed')).toBe(true);
     expect(g.appLines.some((l) => l.event === 'config.reload' && l.status === 'failed')).toBe(true);
 
@@ -87,7 +101,8 @@ describe('tokens in logs', () => {
       ['app log', JSON.stringify(g.appLines)],
       ['/health', health.text],
     ] as const) {
-      for (const token of TOKENS) expect({ where: name, token, found: text.includes(token) }).toEqual({ where: name, token, found: false });
+      for (const token of TOKENS)
+        expect({ where: name, token, found: text.includes(token) }).toEqual({ where: name, token, found: false });
     }
   });
 });

@@ -33,7 +33,13 @@ describe('/v1/metrics', () => {
     expect(m.http.requests).toBe(3);
     expect(m.http.byRoute).toEqual({ 'POST /v1/enqueue': 3 });
     expect(m.http.byStatus).toEqual({ 200: 2, 401: 1 });
-    expect(m.http.latencyMs).toMatchObject({ count: 3, p50: expect.any(Number), p90: expect.any(Number), p95: expect.any(Number), mean: expect.any(Number) });
+    expect(m.http.latencyMs).toMatchObject({
+      count: 3,
+      p50: expect.any(Number),
+      p90: expect.any(Number),
+      p95: expect.any(Number),
+      mean: expect.any(Number),
+    });
     expect(m.http.latencyMs.max).toBeGreaterThan(0);
     expect(m.http.latencyMs.p99).toBeLessThanOrEqual(m.http.latencyMs.max * 1.01);
     expect(m.streams).toMatchObject({ enqueued: 2, depth: 2 });
@@ -77,7 +83,8 @@ describe('/metrics', () => {
     await enqueue(g.httpUrl, 'orders', 3, 'wrong-token-zz');
     await call(`${g.httpUrl}/metrics`);
     const res = await call(`${g.httpUrl}/metrics`);
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(res.text)?.[1]);
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(res.text)?.[1]);
     expect(value('conduit_http_requests_total{method="POST",route="/v1/enqueue",status="200"}')).toBe(2);
     expect(value('conduit_http_requests_total{method="POST",route="/v1/enqueue",status="401"}')).toBe(1);
     // The first scrape finished before the second began; the second is still running.
@@ -118,6 +125,7 @@ describe('HTTP log', () => {
     expect(second).toMatchObject({ tenant: 'globex', path: '/v1/stats', status: 200 });
     expect(third).toMatchObject({ tenant: '-', status: 401, code: 'UNAUTHORIZED' });
     const raw = JSON.stringify(lines);
-    for (const token of ['acme-token-1', 'acme-token-2', 'globex-token-1', 'wrong-token-zzz']) expect(raw).not.toContain(token);
+    for (const token of ['acme-token-1', 'acme-token-2', 'globex-token-1', 'wrong-token-zzz'])
+      expect(raw).not.toContain(token);
   });
 });

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('conduit serve (child process)', () => {
-  it('warns once when started without the gateway\'s Node flags, and not with them', async () => {
+  it("warns once when started without the gateway's Node flags, and not with them", async () => {
     const plain = start({});
     const tuned = start({}, [], GATEWAY_NODE_FLAGS);
     await Promise.all([ready(plain), ready(tuned)]);
@@ -30,7 +30,11 @@ describe('conduit serve (child process)', () => {
     expect(await plain.exited).toBe(0);
     expect(await tuned.exited).toBe(0);
     await Promise.all([plain.closed, tuned.closed]);
-    const warnings = (s: Started) => s.stdout().split('\n').filter((l) => l.includes('"event":"node-flags"'));
+    const warnings = (s: Started) =>
+      s
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('"event":"node-flags"'));
     expect(warnings(plain)).toHaveLength(1);
     expect(JSON.parse(warnings(plain)[0])).toMatchObject({ level: 'warn', missing: [...GATEWAY_NODE_FLAGS] });
     expect(warnings(tuned)).toEqual([]);
@@ -41,10 +45,22 @@ describe('conduit serve (child process)', () => {
     await writeFile(config, TWO_TENANTS);
     const s = start({ CONDUIT_CONFIG: config });
     const msg = await ready(s);
-    expect(msg).toMatchObject({ type: 'conduit:ready', pid: s.child.pid, httpUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), wsUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+$/) });
+    expect(msg).toMatchObject({
+      type: 'conduit:ready',
+      pid: s.child.pid,
+      httpUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      wsUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+$/),
+    });
     await until(() => s.stdout().includes('\n'));
-    const line = s.stdout().split('\n').find((l) => l.startsWith('conduit ready '));
-    expect(JSON.parse(line!.slice('conduit ready '.length))).toEqual({ httpUrl: msg.httpUrl, wsUrl: msg.wsUrl, pid: s.child.pid });
+    const line = s
+      .stdout()
+      .split('\n')
+      .find((l) => l.startsWith('conduit ready '));
+    expect(JSON.parse(line!.slice('conduit ready '.length))).toEqual({
+      httpUrl: msg.httpUrl,
+      wsUrl: msg.wsUrl,
+      pid: s.child.pid,
+    });
     expect((await enqueue(msg.httpUrl, 'q', 1, 'acme-token-1')).status).toBe(200);
 
     // SIGHUP with an invalid file: old config kept, failure shown in /health.

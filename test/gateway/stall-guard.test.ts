@@ -30,7 +30,10 @@ const POST = (length: number) =>
 describe('stalled requests', () => {
   let g: TestGateway;
   beforeAll(async () => {
-    g = await startGateway({ yaml: 'tenants:\n  acme:\n    tokens: [acme-token-1]\n', env: { CONDUIT_HTTP_IDLE_TIMEOUT_MS: IDLE_MS, CONDUIT_LOG_FLUSH_MS: 0 } });
+    g = await startGateway({
+      yaml: 'tenants:\n  acme:\n    tokens: [acme-token-1]\n',
+      env: { CONDUIT_HTTP_IDLE_TIMEOUT_MS: IDLE_MS, CONDUIT_LOG_FLUSH_MS: 0 },
+    });
   });
   afterAll(() => g?.close());
 
@@ -68,11 +71,16 @@ describe('stalled requests', () => {
   });
 
   it('an open WebSocket idle for several timeouts stays open', async () => {
-    const ws = new WebSocket(`${g.wsUrl}/v1/subscribe?stream=idle`, { headers: { authorization: 'Bearer acme-token-1' } });
+    const ws = new WebSocket(`${g.wsUrl}/v1/subscribe?stream=idle`, {
+      headers: { authorization: 'Bearer acme-token-1' },
+    });
     await once(ws, 'open');
     const closed = once(ws, 'close');
     // No frame in either direction for 4 idle timeouts; the gateway's ping interval (30 s) is far off.
-    const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('open'), 4 * IDLE_MS))]);
+    const outcome = await Promise.race([
+      closed.then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('open'), 4 * IDLE_MS)),
+    ]);
     expect(outcome).toBe('open');
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();

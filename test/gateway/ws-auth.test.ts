@@ -48,7 +48,9 @@ describe('WebSocket upgrade hooks', () => {
   });
 
   it('counts an upgrade once against the rate limit', async () => {
-    const g = await startGateway({ yaml: 'tenants:\n  acme:\n    tokens: [acme-token-1]\n    limits: { rateLimit: 2 }\n' });
+    const g = await startGateway({
+      yaml: 'tenants:\n  acme:\n    tokens: [acme-token-1]\n    limits: { rateLimit: 2 }\n',
+    });
     open.push(g);
     const url = `${g.wsUrl}/v1/subscribe?stream=orders&token=acme-token-1`;
     expect((await attempt(url)).first).toBeDefined();

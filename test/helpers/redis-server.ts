@@ -29,12 +29,28 @@ function exited(child: ChildProcess): Promise<void> {
 async function launch(dir: string, socket: string): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir],
+    [
+      '--port',
+      '0',
+      '--unixsocket',
+      socket,
+      '--unixsocketperm',
+      '700',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`redis-server not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)),
+      READY_TIMEOUT_MS,
+    );
     const fail = (err: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -43,7 +59,9 @@ async function launch(dir: string, socket: string): Promise<ChildProcess> {
     child.once('error', (err: NodeJS.ErrnoException) =>
       fail(
         err.code === 'ENOENT'
-          ? new Error('redis-server is not installed: the redis backend tests need it (apt-get install -y redis-server)')
+          ? new Error(
+              'redis-server is not installed: the redis backend tests need it (apt-get install -y redis-server)',
+            )
           : err,
       ),
     );

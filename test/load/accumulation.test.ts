@@ -17,10 +17,14 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-const listeners = (ctx: WorkloadContext) => getEventListeners(ctx.stopping, 'abort').length + getEventListeners(ctx.signal, 'abort').length;
+const listeners = (ctx: WorkloadContext) =>
+  getEventListeners(ctx.stopping, 'abort').length + getEventListeners(ctx.signal, 'abort').length;
 
 /** Runs `make(ctx)` and samples the abort listeners of the engine's signals from inside the operations. */
-async function sampleListeners(durationMs: number, make: (ctx: WorkloadContext, sample: () => void) => Workload): Promise<number[]> {
+async function sampleListeners(
+  durationMs: number,
+  make: (ctx: WorkloadContext, sample: () => void) => Workload,
+): Promise<number[]> {
   const counts: number[] = [];
   const metrics = new Metrics();
   await new LoadEngine(metrics, { durationMs, graceMs: 2000 }).run([
@@ -34,13 +38,17 @@ describe('per-request state of drivers and load models', () => {
   it('closed model with think time and real HTTP requests: abort listeners do not pile up', async () => {
     const client = new ConduitClient({ url: gateway.httpUrl, metrics: new Metrics(), connections: 4 });
     try {
-      const counts = await sampleListeners(1500, (_ctx, sample) => closedModel({
-        concurrency: 4, metric: 'http.latency', thinkMs: 1,
-        op: async ({ signal, iteration }) => {
-          if (iteration % 50 === 0) sample();
-          return client.stats('accumulation', signal);
-        },
-      }));
+      const counts = await sampleListeners(1500, (_ctx, sample) =>
+        closedModel({
+          concurrency: 4,
+          metric: 'http.latency',
+          thinkMs: 1,
+          op: async ({ signal, iteration }) => {
+            if (iteration % 50 === 0) sample();
+            return client.stats('accumulation', signal);
+          },
+        }),
+      );
       expect(counts.length).toBeGreaterThan(5);
       // At most one per user (its request or its think timer) and the engine's own, whatever the iteration.
       expect(Math.max(...counts)).toBeLessThanOrEqual(2 * 4 + 1);
@@ -50,20 +58,27 @@ describe('per-request state of drivers and load models', () => {
   });
 
   it('open model pacing: abort listeners do not pile up', async () => {
-    const counts = await sampleListeners(1000, (_ctx, sample) => openModel({
-      ratePerS: 2000, metric: 'op', maxInflight: 50,
-      op: async ({ iteration }) => {
-        if (iteration % 100 === 0) sample();
-        await new Promise((r) => setImmediate(r));
-      },
-    }));
+    const counts = await sampleListeners(1000, (_ctx, sample) =>
+      openModel({
+        ratePerS: 2000,
+        metric: 'op',
+        maxInflight: 50,
+        op: async ({ iteration }) => {
+          if (iteration % 100 === 0) sample();
+          await new Promise((r) => setImmediate(r));
+        },
+      }),
+    );
     expect(counts.length).toBeGreaterThan(5);
     expect(Math.max(...counts)).toBeLessThanOrEqual(4);
   });
 
   it('a WebSocket connect removes its abort listener once subscribed', async () => {
     const controller = new AbortController();
-    const subs = Array.from({ length: 5 }, (_, i) => new WsSubscriber({ url: gateway.wsUrl, stream: `acc-${i}`, metrics: new Metrics() }));
+    const subs = Array.from(
+      { length: 5 },
+      (_, i) => new WsSubscriber({ url: gateway.wsUrl, stream: `acc-${i}`, metrics: new Metrics() }),
+    );
     await Promise.all(subs.map((s) => s.connect(controller.signal)));
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     await Promise.all(subs.map((s) => s.close()));
@@ -78,7 +93,9 @@ describe('per-request state of drivers and load models', () => {
     let n = 0;
     await new LoadEngine(new Metrics(), { durationMs: 1500, graceMs: 100 }).run([
       openModel({
-        ratePerS: 100_000, metric: 'op', maxInflight: 1,
+        ratePerS: 100_000,
+        metric: 'op',
+        maxInflight: 1,
         op: async () => {
           if (++n % 10_000 === 0) {
             gc();
@@ -89,6 +106,6 @@ describe('per-request state of drivers and load models', () => {
       }),
     ]);
     expect(heap.length).toBeGreaterThanOrEqual(3);
-    expect(heap.at(-1)! - heap[0]!).toBeLessThan(((heap.length - 1) * 10_000 * 100)); // < 100 B per wait
+    expect(heap.at(-1)! - heap[0]!).toBeLessThan((heap.length - 1) * 10_000 * 100); // < 100 B per wait
   });
 });

@@ -53,18 +53,24 @@ describe('BatchRecorder', () => {
 
   it('gives the same percentiles as grouping kept slices, without keeping them (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.double({ min: 0.01, max: 5000, noNaN: true }), { maxLength: 60 }), { minLength: 1, maxLength: 40 }), (slices) => {
-        const metrics = new Metrics();
-        const batches = new BatchRecorder(metrics, 1, slices.length);
-        slices.forEach((values, i) => {
-          for (const v of values) metrics.recordLatency('http.latency', v);
-          batches.tick(i + 1);
-        });
-        const got = batches.result().latency['http.latency'];
-        if (slices.every((v) => v.length === 0) && got === undefined) return;
-        expect(got!.count).toEqual(slices.map((v) => v.length));
-        for (const p of [50, 95, 99] as const) expect(got![`p${p}`]).toEqual(referencePercentiles(slices, p));
-      }),
+      fc.property(
+        fc.array(fc.array(fc.double({ min: 0.01, max: 5000, noNaN: true }), { maxLength: 60 }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (slices) => {
+          const metrics = new Metrics();
+          const batches = new BatchRecorder(metrics, 1, slices.length);
+          slices.forEach((values, i) => {
+            for (const v of values) metrics.recordLatency('http.latency', v);
+            batches.tick(i + 1);
+          });
+          const got = batches.result().latency['http.latency'];
+          if (slices.every((v) => v.length === 0) && got === undefined) return;
+          expect(got!.count).toEqual(slices.map((v) => v.length));
+          for (const p of [50, 95, 99] as const) expect(got![`p${p}`]).toEqual(referencePercentiles(slices, p));
+        },
+      ),
       { numRuns: 60 },
     );
   });

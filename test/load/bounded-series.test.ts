@@ -3,10 +3,27 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { BoundedSeries, GeneratorMonitor, mergeIntervals, PostGcHeap, ProgressCadence, SampleBuffer, memorySeries } from '../../src/load/index.js';
+import {
+  BoundedSeries,
+  GeneratorMonitor,
+  mergeIntervals,
+  PostGcHeap,
+  ProgressCadence,
+  SampleBuffer,
+  memorySeries,
+} from '../../src/load/index.js';
 import type { IntervalPoint, MemorySample } from '../../src/load/index.js';
 
-const point = (t: number, over: Partial<IntervalPoint> = {}): IntervalPoint => ({ t, requests: 10, errors: t % 7 === 0 ? 1 : 0, bytes: 100, p50: 1, p99: t % 50 === 0 ? 9 : 2, inflight: t % 5, ...over });
+const point = (t: number, over: Partial<IntervalPoint> = {}): IntervalPoint => ({
+  t,
+  requests: 10,
+  errors: t % 7 === 0 ? 1 : 0,
+  bytes: 100,
+  p50: 1,
+  p99: t % 50 === 0 ? 9 : 2,
+  inflight: t % 5,
+  ...over,
+});
 
 describe('BoundedSeries', () => {
   it('keeps every interval while it fits', () => {
@@ -36,7 +53,12 @@ describe('BoundedSeries', () => {
     for (let i = 1; i < points.length - 1; i++) expect(points[i]!.t - points[i - 1]!.t).toBe(spacing);
     expect(points.at(-1)!.t).toBe(86_400); // the latest interval is always there
     expect(Math.max(...points.map((p) => p.p99))).toBe(9);
-    expect(mergeIntervals(point(1), point(2, { inflight: 42, p50: 3 }))).toMatchObject({ t: 2, requests: 20, inflight: 42, p50: 3 });
+    expect(mergeIntervals(point(1), point(2, { inflight: 42, p50: 3 }))).toMatchObject({
+      t: 2,
+      requests: 20,
+      inflight: 42,
+      p50: 3,
+    });
   });
 
   it('rejects a capacity it cannot halve', () => {

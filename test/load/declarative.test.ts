@@ -37,13 +37,23 @@ describe('thresholds', () => {
       ['toHaveMemoryGrowthBelow', { bytes: 200 * 1024 * 1024, metric: 'rss' }],
       ['toHaveCounterAtLeast', 'requests', 1000],
       ['toHaveThroughputAtLeast', 'messagesPerS', 5],
-      ['toHaveSuccessRateAtLeast', 0.95, { success: 'connections.opened', total: 'connections.attempted', label: 'connections.opened/connections.attempted' }],
+      [
+        'toHaveSuccessRateAtLeast',
+        0.95,
+        {
+          success: 'connections.opened',
+          total: 'connections.attempted',
+          label: 'connections.opened/connections.attempted',
+        },
+      ],
     ]);
   });
 
   it('one that does not parse is one error naming it', () => {
     expect(thresholdError({ 'p95 < fast': '<200ms' })).toMatch(/^threshold "p95 < fast": unknown threshold/);
-    expect(thresholdError({ 'http.latency p95': '< fast' })).toBe(`threshold "http.latency p95": "< fast" is not a bound: write e.g. '< 200ms'`);
+    expect(thresholdError({ 'http.latency p95': '< fast' })).toBe(
+      `threshold "http.latency p95": "< fast" is not a bound: write e.g. '< 200ms'`,
+    );
     expect(thresholdError({ errorRate: '> 1%' })).toMatch(/errorRate.*use '<' here, not '>'/);
     expect(thresholdError({ errorRate: '< 5' })).toMatch(/a rate is a percentage or a fraction/);
     expect(thresholdError({ memory: 'growing' })).toMatch(/only memory verdict to require is 'stable'/);
@@ -56,14 +66,32 @@ describe('knobs by prefix', () => {
   it('read PREFIX_UPPER_SNAKE with the default typed by the default', () => {
     expect(knobVariable('CONDUIT_WS', 'minMsgPerS')).toBe('CONDUIT_WS_MIN_MSG_PER_S');
     expect(knobVariable('CONDUIT_WS', 'maxMemoryGrowthMb')).toBe('CONDUIT_WS_MAX_MEMORY_GROWTH_MB');
-    const env = { CONDUIT_X_CLIENTS: '12.7', CONDUIT_X_NACK_RATE: '0.25', CONDUIT_X_ASSERT_TREND: 'false', CONDUIT_X_SIZES: '1KB' };
+    const env = {
+      CONDUIT_X_CLIENTS: '12.7',
+      CONDUIT_X_NACK_RATE: '0.25',
+      CONDUIT_X_ASSERT_TREND: 'false',
+      CONDUIT_X_SIZES: '1KB',
+    };
     const env2 = { ...env, CONDUIT_X_DURATION_MIN: '0.5' };
-    const k = defineKnobs('CONDUIT_X', { clients: 100, nackRate: 0.1, assertTrend: true, sizes: '1MB', untouched: 7, durationMin: 15 }, { env: env2, fractions: ['durationMin'] });
-    expect(k).toEqual({ clients: 12, nackRate: 0.25, assertTrend: false, sizes: '1KB', untouched: 7, durationMin: 0.5 });
+    const k = defineKnobs(
+      'CONDUIT_X',
+      { clients: 100, nackRate: 0.1, assertTrend: true, sizes: '1MB', untouched: 7, durationMin: 15 },
+      { env: env2, fractions: ['durationMin'] },
+    );
+    expect(k).toEqual({
+      clients: 12,
+      nackRate: 0.25,
+      assertTrend: false,
+      sizes: '1KB',
+      untouched: 7,
+      durationMin: 0.5,
+    });
     expect(Object.isFrozen(k)).toBe(true);
   });
 
   it('a malformed override names its variable', () => {
-    expect(() => defineKnobs('CONDUIT_X', { clients: 1 }, { env: { CONDUIT_X_CLIENTS: 'many' } })).toThrow(/CONDUIT_X_CLIENTS must be a non-negative number, got "many"/);
+    expect(() => defineKnobs('CONDUIT_X', { clients: 1 }, { env: { CONDUIT_X_CLIENTS: 'many' } })).toThrow(
+      /CONDUIT_X_CLIENTS must be a non-negative number, got "many"/,
+    );
   });
 });

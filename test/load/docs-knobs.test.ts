@@ -18,14 +18,23 @@ function files(dir: string): string[] {
   });
 }
 
-const sources = [...files('test-load'), ...files('src/load'), ...files('src/reporters'), ...files('src/vitest'), 'vitest.load.config.ts'];
+const sources = [
+  ...files('test-load'),
+  ...files('src/load'),
+  ...files('src/reporters'),
+  ...files('src/vitest'),
+  'vitest.load.config.ts',
+];
 
 /** Knobs declared with `defineKnobs('PREFIX', { key: default, … })`: their variables and defaults. */
 function declaredKnobs(text: string): Array<{ name: string; fallback: string }> {
   const knobs: Array<{ name: string; fallback: string }> = [];
-  for (const block of text.matchAll(/defineKnobs\('(CONDUIT_[A-Z0-9_]+)',\s*\{([\s\S]*?)\}\s*(?:,\s*\{[^}]*\}\s*)?\)/g)) {
+  for (const block of text.matchAll(
+    /defineKnobs\(\s*'(CONDUIT_[A-Z0-9_]+)',\s*\{([\s\S]*?)\}\s*(?:,\s*\{[^}]*\}\s*)?,?\s*\)/g,
+  )) {
     const body = block[2]!.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-    for (const m of body.matchAll(/(\w+):\s*('[^']*'|[^,\n]+)/g)) knobs.push({ name: knobVariable(block[1]!, m[1]!), fallback: m[2]!.trim() });
+    for (const m of body.matchAll(/(\w+):\s*('[^']*'|[^,\n]+)/g))
+      knobs.push({ name: knobVariable(block[1]!, m[1]!), fallback: m[2]!.trim() });
   }
   return knobs;
 }
@@ -36,13 +45,16 @@ function namesIn(path: string): string[] {
   return [
     ...[...text.matchAll(/\bCONDUIT_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0]),
     ...declaredKnobs(text).map((k) => k.name),
-  ].filter((name) => !/^CONDUIT_[A-Z]+$/.test(name) || !text.includes(`defineKnobs('${name}'`));
+  ].filter((name) => !/^CONDUIT_[A-Z]+$/.test(name) || !new RegExp(`defineKnobs\\(\\s*'${name}'`).test(text));
 }
 
 /** Table row of `name` in the doc: `| \`NAME\` | default | meaning |`. */
 function row(name: string): string[] | undefined {
   const line = doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
-  return line?.split('|').slice(1, -1).map((c) => c.trim());
+  return line
+    ?.split('|')
+    .slice(1, -1)
+    .map((c) => c.trim());
 }
 
 describe('docs/load-testing.md', () => {
@@ -51,7 +63,8 @@ describe('docs/load-testing.md', () => {
     for (const path of sources) {
       for (const name of namesIn(path)) {
         const cells = row(name);
-        if (!cells?.[1] || !cells[2]) missing.set(name, [...new Set([...(missing.get(name) ?? []), relative(root, join(root, path))])]);
+        if (!cells?.[1] || !cells[2])
+          missing.set(name, [...new Set([...(missing.get(name) ?? []), relative(root, join(root, path))])]);
       }
     }
     expect(Object.fromEntries(missing)).toEqual({});
@@ -66,7 +79,8 @@ describe('docs/load-testing.md', () => {
         knobs.push({ name: m[1]!, fallback: m[2]!.trim(), file: path });
       }
       for (const knob of declaredKnobs(text)) knobs.push({ ...knob, file: path });
-      if (text.includes('loadDurationS(60)')) knobs.push({ name: 'CONDUIT_LOAD_DURATION_S', fallback: '60', file: path });
+      if (text.includes('loadDurationS(60)'))
+        knobs.push({ name: 'CONDUIT_LOAD_DURATION_S', fallback: '60', file: path });
     }
     expect(knobs.length).toBeGreaterThan(30);
     const wrong: string[] = [];
@@ -79,7 +93,9 @@ describe('docs/load-testing.md', () => {
       const documented = cells[1] ?? '';
       // A literal default must appear as written (15_000 → 15000, '1KB,…' → 1KB,…);
       // a computed one (e.g. depends on the duration) needs a non-empty default cell.
-      const literal = /^'([^']*)'$/.exec(fallback)?.[1] ?? (/^[\d_.]+$|^true$|^false$/.test(fallback) ? fallback.replace(/_/g, '') : undefined);
+      const literal =
+        /^'([^']*)'$/.exec(fallback)?.[1] ??
+        (/^[\d_.]+$|^true$|^false$/.test(fallback) ? fallback.replace(/_/g, '') : undefined);
       if (literal !== undefined ? !documented.includes(literal) : documented === '') {
         wrong.push(`${name} (${file}): code default ${fallback}, documented "${documented}"`);
       }

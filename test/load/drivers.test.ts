@@ -17,7 +17,10 @@ import { startInProcessGateway } from './fixtures/in-process-gateway.js';
 let gateway: Awaited<ReturnType<typeof startInProcessGateway>>;
 beforeAll(async () => {
   // Many attempts: random nacks must never dead-letter a message in this test.
-  gateway = await startInProcessGateway({ CONDUIT_MULTIPART_MAX_PART_SIZE: 4 * 1024 * 1024, CONDUIT_MAX_ATTEMPTS: 100 });
+  gateway = await startInProcessGateway({
+    CONDUIT_MULTIPART_MAX_PART_SIZE: 4 * 1024 * 1024,
+    CONDUIT_MAX_ATTEMPTS: 100,
+  });
 });
 afterAll(async () => {
   await gateway?.close();
@@ -82,10 +85,20 @@ describe('drivers against a real gateway', () => {
     const metrics = new Metrics();
     const client = new ConduitClient({ url: gateway.httpUrl, metrics, connections: 2 });
     try {
-      const out = await uploadGenerated(client, { sizeBytes: 300_000, seed: 9, fields: { note: 'first' }, filename: 'report one.bin' });
+      const out = await uploadGenerated(client, {
+        sizeBytes: 300_000,
+        seed: 9,
+        fields: { note: 'first' },
+        filename: 'report one.bin',
+      });
       expect(out.ok).toBe(true);
       expect(out.status).toBe(201);
-      expect(out.body?.files?.[0]).toMatchObject({ sha256: seededDigest(300_000, 9), size: 300_000, filename: 'report one.bin', field: 'file' });
+      expect(out.body?.files?.[0]).toMatchObject({
+        sha256: seededDigest(300_000, 9),
+        size: 300_000,
+        filename: 'report one.bin',
+        field: 'file',
+      });
       expect(out.body).toMatchObject({ fields: { note: 'first' } });
       expect(out.sha256).toBe(out.body?.files?.[0].sha256);
       // The same body again: the digest comes from the cache and still matches what the gateway hashed.

@@ -44,7 +44,9 @@ describe('closed model', () => {
   it('is bounded by count as well as time', async () => {
     const metrics = new Metrics();
     const engine = new LoadEngine(metrics, { durationMs: 10_000 });
-    const done = await engine.run([closedModel({ concurrency: 3, metric: 'op', maxIterations: 25, op: async () => {} })]);
+    const done = await engine.run([
+      closedModel({ concurrency: 3, metric: 'op', maxIterations: 25, op: async () => {} }),
+    ]);
     expect(metrics.counter('requests')).toBe(25);
     expect(done.elapsedS).toBeLessThan(1);
   });

@@ -16,7 +16,17 @@ describe('GENERATOR_NODE_FLAGS', () => {
 
   it('give a process its full young generation from the start', () => {
     const newSpace = (flags: readonly string[]) =>
-      Number(execFileSync(process.execPath, [...flags, '-p', "require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size"], { encoding: 'utf8' }));
+      Number(
+        execFileSync(
+          process.execPath,
+          [
+            ...flags,
+            '-p',
+            "require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size",
+          ],
+          { encoding: 'utf8' },
+        ),
+      );
     const MiB = 1024 * 1024;
     expect(newSpace(GENERATOR_NODE_FLAGS)).toBeGreaterThanOrEqual(16 * MiB);
     // Without them V8 starts small and grows it under load.

@@ -134,7 +134,9 @@ describe('global setup', () => {
   });
 
   it('rejects a bad CONDUIT_TARGET_PID', () => {
-    expect(() => externalTarget({ CONDUIT_TARGET_URL: 'http://127.0.0.1:1', CONDUIT_TARGET_PID: 'abc' })).toThrow(/positive integer/);
+    expect(() => externalTarget({ CONDUIT_TARGET_URL: 'http://127.0.0.1:1', CONDUIT_TARGET_PID: 'abc' })).toThrow(
+      /positive integer/,
+    );
   });
 });
 

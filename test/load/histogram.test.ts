@@ -10,7 +10,8 @@ import {
 import { createRng } from '../../src/load/index.js';
 
 // 3 significant digits: any value is within 0.1 % of the recorded one.
-const within = (actual: number, exact: number) => expect(Math.abs(actual - exact)).toBeLessThanOrEqual(exact * 0.001 + 0.001);
+const within = (actual: number, exact: number) =>
+  expect(Math.abs(actual - exact)).toBeLessThanOrEqual(exact * 0.001 + 0.001);
 
 describe('HDR histogram helpers', () => {
   it('percentiles match exact values on known data within the precision', () => {

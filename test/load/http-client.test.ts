@@ -32,7 +32,12 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse, seen: S
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const entry = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const entry = {
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       seen.push(entry);
       handle(req, res, entry);
     });
@@ -88,11 +93,20 @@ describe('HttpClient', () => {
     });
     const c = client(t.url, { token: 'secret' });
     for (let i = 0; i < 5; i++) {
-      const out = await c.request<{ echo: string; path: string }>({ method: 'POST', path: `/e?i=${i}`, headers: { 'content-type': 'application/json' }, body: `{"i":${i}}` });
+      const out = await c.request<{ echo: string; path: string }>({
+        method: 'POST',
+        path: `/e?i=${i}`,
+        headers: { 'content-type': 'application/json' },
+        body: `{"i":${i}}`,
+      });
       expect(out).toEqual({ ok: true, status: 200, body: { echo: `{"i":${i}}`, path: `/e?i=${i}` } });
     }
     expect(t.sockets()).toBe(1);
-    expect(t.seen[0].headers).toMatchObject({ authorization: 'Bearer secret', 'content-length': '7', host: new URL(t.url).host });
+    expect(t.seen[0].headers).toMatchObject({
+      authorization: 'Bearer secret',
+      'content-length': '7',
+      host: new URL(t.url).host,
+    });
     const snap = c.metrics.snapshot();
     expect(snap.statusCodes).toEqual({ '200': 5 });
     expect(snap.counters.bytesSent).toBe(35);
@@ -116,7 +130,12 @@ describe('HttpClient', () => {
     });
     const c = client(t.url);
     const parts = ['a'.repeat(70_000), 'b'.repeat(5), 'c'.repeat(1)];
-    const declared = await c.request({ method: 'PUT', path: '/', body: Readable.from(parts.map((p) => Buffer.from(p))), bodyBytes: 70_006 });
+    const declared = await c.request({
+      method: 'PUT',
+      path: '/',
+      body: Readable.from(parts.map((p) => Buffer.from(p))),
+      bodyBytes: 70_006,
+    });
     expect(declared.body).toEqual({ len: 70_006, te: null });
     const chunked = await c.request({ method: 'PUT', path: '/', body: parts.map((p) => Buffer.from(p)) });
     expect(chunked.body).toEqual({ len: 70_006, te: 'chunked' });
@@ -129,7 +148,9 @@ describe('HttpClient', () => {
   it('keeps a JSON body that arrives over several reads intact (the read buffer is reused)', async () => {
     const body = JSON.stringify({ a: 'x'.repeat(5000), b: [1, 2, 3] });
     const url = await rawServer((socket) => {
-      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 3000)}`);
+      socket.write(
+        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 3000)}`,
+      );
       // The rest a moment later, so it comes in a second read into the same buffer.
       setTimeout(() => socket.write(body.slice(3000)), 30);
     });
@@ -146,7 +167,10 @@ describe('HttpClient', () => {
 
   it('sees an answer that comes before the body was sent (an early 413) and does not reuse that socket', async () => {
     const url = await rawServer((socket, _data, nth) => {
-      if (nth === 0) socket.end('HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\ncontent-length: 12\r\n\r\n{"big":true}');
+      if (nth === 0)
+        socket.end(
+          'HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\ncontent-length: 12\r\n\r\n{"big":true}',
+        );
     });
     const c = client(url);
     async function* endless() {
@@ -166,8 +190,16 @@ describe('HttpClient', () => {
       res.end();
     });
     const c = client(t.url);
-    expect(await c.request({ method: 'GET', path: '/429' })).toMatchObject({ ok: false, rejected: true, error: 'HTTP_429' });
-    expect(await c.request({ method: 'GET', path: '/503' })).toMatchObject({ ok: false, rejected: true, error: 'HTTP_503' });
+    expect(await c.request({ method: 'GET', path: '/429' })).toMatchObject({
+      ok: false,
+      rejected: true,
+      error: 'HTTP_429',
+    });
+    expect(await c.request({ method: 'GET', path: '/503' })).toMatchObject({
+      ok: false,
+      rejected: true,
+      error: 'HTTP_503',
+    });
     expect(await c.request({ method: 'GET', path: '/500' })).toMatchObject({ ok: false, error: 'HTTP_5XX' });
     expect(await c.request({ method: 'HEAD', path: '/204' })).toMatchObject({ ok: true, status: 204 });
   });
@@ -232,7 +264,9 @@ describe('HttpClient', () => {
     controller.abort();
     expect((await inFlight).name).toBe('AbortError');
     expect((await queued).name).toBe('AbortError');
-    expect((await rejection(c.request({ method: 'GET', path: '/', signal: controller.signal }))).name).toBe('AbortError');
+    expect((await rejection(c.request({ method: 'GET', path: '/', signal: controller.signal }))).name).toBe(
+      'AbortError',
+    );
     expect((await c.request({ method: 'GET', path: '/' })).status).toBe(200);
   });
 
@@ -267,12 +301,21 @@ describe('HttpClient', () => {
     expect((await rejection(client(garbage).request({ method: 'GET', path: '/' }))).code).toBe('HTTP_PARSE_ERROR');
     const cut = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nshort'));
     expect(classifyError(await rejection(client(cut).request({ method: 'GET', path: '/' })))).toBe('SOCKET_CLOSED');
-    const untilClose = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"a":1}'));
-    expect(await client(untilClose).request({ method: 'GET', path: '/' })).toEqual({ ok: true, status: 200, body: { a: 1 } });
+    const untilClose = await rawServer((socket) =>
+      socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"a":1}'),
+    );
+    expect(await client(untilClose).request({ method: 'GET', path: '/' })).toEqual({
+      ok: true,
+      status: 200,
+      body: { a: 1 },
+    });
   });
 
   it('loads an https: target, verifying its certificate', async () => {
-    const tls = { key: readFileSync(new URL('./fixtures/tls/key.pem', import.meta.url)), cert: readFileSync(new URL('./fixtures/tls/cert.pem', import.meta.url)) };
+    const tls = {
+      key: readFileSync(new URL('./fixtures/tls/key.pem', import.meta.url)),
+      cert: readFileSync(new URL('./fixtures/tls/cert.pem', import.meta.url)),
+    };
     let sockets = 0;
     const server = createHttpsServer(tls, (_req, res) => {
       res.setHeader('content-type', 'application/json');
@@ -284,7 +327,12 @@ describe('HttpClient', () => {
     closers.push(() => new Promise((r) => server.close(r)).then(() => server.closeAllConnections()));
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const trusted = client(url, { tls: { ca: tls.cert } });
-    for (let i = 0; i < 3; i++) expect(await trusted.request({ method: 'GET', path: '/' })).toEqual({ ok: true, status: 200, body: { secure: true } });
+    for (let i = 0; i < 3; i++)
+      expect(await trusted.request({ method: 'GET', path: '/' })).toEqual({
+        ok: true,
+        status: 200,
+        body: { secure: true },
+      });
     expect(sockets).toBe(1);
     const untrusted = client(url);
     const error = await rejection(untrusted.request({ method: 'GET', path: '/' }));
@@ -293,7 +341,9 @@ describe('HttpClient', () => {
 
   it('refuses header values and paths that would break the request framing', async () => {
     const c = client('http://127.0.0.1:9');
-    await expect(c.request({ method: 'GET', path: '/', headers: { 'x-a': 'b\r\nx-evil: 1' } })).rejects.toThrow(/CR, LF/);
+    await expect(c.request({ method: 'GET', path: '/', headers: { 'x-a': 'b\r\nx-evil: 1' } })).rejects.toThrow(
+      /CR, LF/,
+    );
     await expect(c.request({ method: 'GET', path: '/a b' })).rejects.toThrow(/invalid request path/);
     await expect(c.request({ method: 'G ET', path: '/' })).rejects.toThrow(/invalid HTTP method/);
     expect(c.pool.stats.open).toBe(0);

@@ -50,9 +50,17 @@ describe('ResponseParser', () => {
   it('reads a Content-Length response with a JSON body, wherever the bytes are split', () => {
     const text =
       'HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\nContent-Length: 24\r\n' +
-      'Connection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n' + JSON_BODY;
+      'Connection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n' +
+      JSON_BODY;
     expect(parseEverySplit(text)).toEqual({
-      done: true, status: 200, body: JSON_BODY, bodyBytes: 24, keepAlive: true, json: true, trailing: 0, keepAliveHintMs: 72_000,
+      done: true,
+      status: 200,
+      body: JSON_BODY,
+      bodyBytes: 24,
+      keepAlive: true,
+      json: true,
+      trailing: 0,
+      keepAliveHintMs: 72_000,
     });
   });
 
@@ -60,25 +68,47 @@ describe('ResponseParser', () => {
     const text =
       'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n' +
       '5;name=value\r\n{"id"\r\n13 \r\n:"m1","stream":"s"}\r\n0\r\nX-Trailer: yes\r\n\r\n';
-    expect(parseEverySplit(text)).toMatchObject({ done: true, status: 201, body: JSON_BODY, bodyBytes: 24, keepAlive: true });
+    expect(parseEverySplit(text)).toMatchObject({
+      done: true,
+      status: 201,
+      body: JSON_BODY,
+      bodyBytes: 24,
+      keepAlive: true,
+    });
   });
 
   it('keeps only JSON bodies, and only when asked; counts every body byte', () => {
     const text = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok';
     expect(parseEverySplit(text)).toMatchObject({ done: true, body: undefined, bodyBytes: 2, json: false });
     const json = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n${JSON_BODY}`;
-    expect(parse([Buffer.from(json)], { keepJson: false })).toMatchObject({ done: true, body: undefined, bodyBytes: 24, json: true });
+    expect(parse([Buffer.from(json)], { keepJson: false })).toMatchObject({
+      done: true,
+      body: undefined,
+      bodyBytes: 24,
+      json: true,
+    });
   });
 
   it('skips interim 1xx heads', () => {
-    const text = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX: y\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+    const text =
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX: y\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
     expect(parseEverySplit(text)).toMatchObject({ done: true, status: 200, bodyBytes: 2 });
   });
 
   it('answers to HEAD, 204 and 304 end with the head, whatever Content-Length says', () => {
-    expect(parseEverySplit('HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n', { head: true })).toMatchObject({ done: true, bodyBytes: 0 });
-    expect(parseEverySplit('HTTP/1.1 204 No Content\r\n\r\n')).toMatchObject({ done: true, status: 204, keepAlive: true });
-    expect(parseEverySplit('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n')).toMatchObject({ done: true, status: 304 });
+    expect(parseEverySplit('HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n', { head: true })).toMatchObject({
+      done: true,
+      bodyBytes: 0,
+    });
+    expect(parseEverySplit('HTTP/1.1 204 No Content\r\n\r\n')).toMatchObject({
+      done: true,
+      status: 204,
+      keepAlive: true,
+    });
+    expect(parseEverySplit('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n')).toMatchObject({
+      done: true,
+      status: 304,
+    });
   });
 
   it('a body without length runs to the close, and the socket is not reused', () => {
@@ -87,12 +117,19 @@ describe('ResponseParser', () => {
     expect(open).toMatchObject({ done: false, keepAlive: false });
     expect(parseEverySplit(text, { close: true })).toMatchObject({ done: true, body: JSON_BODY, keepAlive: false });
     // Another coding than chunked last: also until the close, even with a Content-Length.
-    expect(parse([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nokmore')])).toMatchObject({ done: false, keepAlive: false });
+    expect(
+      parse([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nokmore')]),
+    ).toMatchObject({ done: false, keepAlive: false });
   });
 
   it('a truncated body does not complete on close', () => {
-    expect(parse([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort')], { close: true })).toMatchObject({ done: false, bodyBytes: 5 });
-    expect(parse([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc')], { close: true })).toMatchObject({ done: false });
+    expect(parse([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort')], { close: true })).toMatchObject({
+      done: false,
+      bodyBytes: 5,
+    });
+    expect(
+      parse([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc')], { close: true }),
+    ).toMatchObject({ done: false });
     expect(parse([Buffer.from('HTTP/1.1 200 OK\r\nContent-Len')], { close: true })).toMatchObject({ done: false });
   });
 
@@ -151,7 +188,11 @@ describe('ResponseParser', () => {
   it('is reusable: start() forgets the previous response', () => {
     const p = new ResponseParser();
     p.start(false, true);
-    expect(p.execute(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n${JSON_BODY}`))).toBe(true);
+    expect(
+      p.execute(
+        Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n${JSON_BODY}`),
+      ),
+    ).toBe(true);
     p.start(false, true);
     expect(p.execute(Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!'))).toBe(true);
     expect([p.status, p.json, p.body(), p.bodyBytes]).toEqual([404, false, undefined, 3]);

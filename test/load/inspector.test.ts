@@ -40,13 +40,20 @@ async function closedPort(): Promise<number> {
 /** A scenario of `durationS` that does nothing but let the sampler read the target. */
 function idle(target: ConduitTarget, durationS: number, gcEveryS: number) {
   return runScenario({
-    name: 'idle', target, durationS, graceMs: 100, memory: { gcEveryS, heapProfile: false },
-    workloads: () => [async (ctx) => new Promise<void>((resolve) => ctx.stopping.addEventListener('abort', () => resolve(), { once: true }))],
+    name: 'idle',
+    target,
+    durationS,
+    graceMs: 100,
+    memory: { gcEveryS, heapProfile: false },
+    workloads: () => [
+      async (ctx) =>
+        new Promise<void>((resolve) => ctx.stopping.addEventListener('abort', () => resolve(), { once: true })),
+    ],
   });
 }
 
 describe('post-GC readings through the inspector', () => {
-  it('finds a child\'s inspector on its stderr and reads its heap after one full GC', async () => {
+  it("finds a child's inspector on its stderr and reads its heap after one full GC", async () => {
     const target = await fakeTarget(['--inspect=127.0.0.1:0']);
     expect(target.inspector).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/[\w-]+$/);
     const probe = await HeapProbe.attach(target.inspector!);
@@ -68,7 +75,9 @@ describe('post-GC readings through the inspector', () => {
     const result = await idle(target, 3.2, 1);
     expect(result.memory.heap).toMatchObject({ source: 'inspector', everyS: 1 });
     expect(result.memory.heap!.readings).toBeGreaterThanOrEqual(4);
-    expect(result.memory.samples.filter((s) => s.postGcHeapBytes !== undefined)).toHaveLength(result.memory.heap!.readings);
+    expect(result.memory.samples.filter((s) => s.postGcHeapBytes !== undefined)).toHaveLength(
+      result.memory.heap!.readings,
+    );
     expect(result.memory.heap!.gcMsMedian).toBeGreaterThan(0);
   });
 
@@ -77,7 +86,9 @@ describe('post-GC readings through the inspector', () => {
     const port = await closedPort();
     const result = await idle({ ...target, inspector: `127.0.0.1:${port}` }, 1.2, 0.5);
     expect(result.memory.heap?.source).toBe('memwatch'); // the fake target's metrics carry postGcHeapBytes
-    expect(result.memory.heap?.note).toMatch(new RegExp(`^inspector 127\\.0\\.0\\.1:${port} not used: no inspector at 127\\.0\\.0\\.1:${port}`));
+    expect(result.memory.heap?.note).toMatch(
+      new RegExp(`^inspector 127\\.0\\.0\\.1:${port} not used: no inspector at 127\\.0\\.0\\.1:${port}`),
+    );
     expect(result.memory.samples.length).toBeGreaterThan(0);
   });
 

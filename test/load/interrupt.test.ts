@@ -39,7 +39,9 @@ describe('watchInterrupts', () => {
   it('aborts on any given signal, with its reason, and stops listening when disposed', () => {
     const a = new AbortController();
     const b = new AbortController();
-    const watch = watchInterrupts([a.signal, undefined, b.signal], { proc: new EventEmitter() as unknown as NodeJS.Process });
+    const watch = watchInterrupts([a.signal, undefined, b.signal], {
+      proc: new EventEmitter() as unknown as NodeJS.Process,
+    });
     expect(watch.signal.aborted).toBe(false);
     b.abort(new Error('run cancelled'));
     expect(watch.signal.aborted).toBe(true);
@@ -48,7 +50,11 @@ describe('watchInterrupts', () => {
   });
 
   it('aborts when the parent process disconnects (an orphaned Vitest fork), then exits it if it lingers', async () => {
-    const proc = Object.assign(new EventEmitter(), { connected: true, send: () => true, exit: (code: number) => exits.push(code) });
+    const proc = Object.assign(new EventEmitter(), {
+      connected: true,
+      send: () => true,
+      exit: (code: number) => exits.push(code),
+    });
     const exits: number[] = [];
     const watch = watchInterrupts([], { proc: proc as unknown as NodeJS.Process, orphanExitMs: 20 });
     proc.emit('disconnect');
@@ -64,12 +70,20 @@ describe('LoadEngine interrupts', () => {
   it('an outside abort cuts the grace period to interruptGraceMs and reports interrupted', async () => {
     const metrics = new Metrics();
     const stop = new AbortController();
-    const engine = new LoadEngine(metrics, { durationMs: 60_000, graceMs: 30_000, interruptGraceMs: 100, signal: stop.signal });
+    const engine = new LoadEngine(metrics, {
+      durationMs: 60_000,
+      graceMs: 30_000,
+      interruptGraceMs: 100,
+      signal: stop.signal,
+    });
     // An operation that ignores `stopping` and only ends on the hard abort.
     const stuck = closedModel({
       concurrency: 1,
       metric: 'op',
-      op: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true })),
+      op: ({ signal }) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true }),
+        ),
     });
     setTimeout(() => stop.abort(new Error('Ctrl-C')), 100);
     const t0 = Date.now();
@@ -86,34 +100,46 @@ describe('SIGINT to the Vitest main process during a 60 s scenario', () => {
     { how: 'a managed gateway-style child', file: 'vitest.config.ts', targetPid: /interrupt-fixture target pid (\d+)/ },
     // conduitLoad with a command target (a service that is not Conduit, on port 0).
     { how: "conduitLoad's command target", file: 'vitest.plugin.config.ts', targetPid: /conduit: target pid (\d+) at/ },
-  ])('stops Vitest, its fork and the target within a few seconds: $how', async ({ file, targetPid }) => {
-    const config = fileURLToPath(new URL(`./fixtures/interrupt/${file}`, import.meta.url));
-    const child: ChildProcess = spawn(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', '--config', config], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0', INTERRUPT_TARGET_LOG: '/dev/null' },
-    });
-    spawned.push(child.pid!);
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const pid = (what: 'fork' | 'target') => Number((what === 'fork' ? /interrupt-fixture fork pid (\d+)/ : targetPid).exec(out)?.[1] ?? 0);
+  ])(
+    'stops Vitest, its fork and the target within a few seconds: $how',
+    async ({ file, targetPid }) => {
+      const config = fileURLToPath(new URL(`./fixtures/interrupt/${file}`, import.meta.url));
+      const child: ChildProcess = spawn(
+        process.execPath,
+        [`${root}node_modules/vitest/vitest.mjs`, 'run', '--config', config],
+        {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, FORCE_COLOR: '0', INTERRUPT_TARGET_LOG: '/dev/null' },
+        },
+      );
+      spawned.push(child.pid!);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const pid = (what: 'fork' | 'target') =>
+        Number((what === 'fork' ? /interrupt-fixture fork pid (\d+)/ : targetPid).exec(out)?.[1] ?? 0);
 
-    // The scenario is running once the fork printed its pid.
-    expect(await until(() => pid('fork') > 0 && pid('target') > 0, 30_000), out).toBe(true);
-    const fork = pid('fork');
-    const target = pid('target');
-    spawned.push(fork, target);
-    await new Promise((r) => setTimeout(r, 500)); // some load in flight
+      // The scenario is running once the fork printed its pid.
+      expect(await until(() => pid('fork') > 0 && pid('target') > 0, 30_000), out).toBe(true);
+      const fork = pid('fork');
+      const target = pid('target');
+      spawned.push(fork, target);
+      await new Promise((r) => setTimeout(r, 500)); // some load in flight
 
-    const sentAt = Date.now();
-    child.kill('SIGINT');
-    const gone = await until(() => !alive(child.pid!) && !alive(fork) && !alive(target), 8000);
-    const tookMs = Date.now() - sentAt;
-    expect(gone, `still alive after ${tookMs} ms: main ${alive(child.pid!)}, fork ${alive(fork)}, target ${alive(target)}\n${out}`).toBe(true);
-    // Well under the 60 s the scenario would otherwise run (a couple of seconds on an idle machine).
-    expect(tookMs).toBeLessThan(8000);
-    expect(await exited).not.toBe(0);
-  }, 60_000);
+      const sentAt = Date.now();
+      child.kill('SIGINT');
+      const gone = await until(() => !alive(child.pid!) && !alive(fork) && !alive(target), 8000);
+      const tookMs = Date.now() - sentAt;
+      expect(
+        gone,
+        `still alive after ${tookMs} ms: main ${alive(child.pid!)}, fork ${alive(fork)}, target ${alive(target)}\n${out}`,
+      ).toBe(true);
+      // Well under the 60 s the scenario would otherwise run (a couple of seconds on an idle machine).
+      expect(tookMs).toBeLessThan(8000);
+      expect(await exited).not.toBe(0);
+    },
+    60_000,
+  );
 });

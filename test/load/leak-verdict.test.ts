@@ -6,7 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startManagedGateway } from '../../src/load/gateway-target.js';
 import type { ManagedGateway } from '../../src/load/gateway-target.js';
-import { analyzeMemory, closedModel, ConduitClient, GrowthProfile, HeapProbe, LoadEngine, MemorySampler, Metrics } from '../../src/load/index.js';
+import {
+  analyzeMemory,
+  closedModel,
+  ConduitClient,
+  GrowthProfile,
+  HeapProbe,
+  LoadEngine,
+  MemorySampler,
+  Metrics,
+} from '../../src/load/index.js';
 import type { HeapGrowth, MemoryReport } from '../../src/load/index.js';
 
 const entry = fileURLToPath(new URL('./fixtures/leaky-gateway.ts', import.meta.url));
@@ -32,17 +41,27 @@ async function measure(leakBytes: number): Promise<{ report: MemoryReport; growt
   });
   started.push(gateway);
   const { target } = gateway;
-  expect(target.inspector, 'the inspector URL from the child\'s stderr').toMatch(/^ws:\/\/127\.0\.0\.1:\d+\//);
+  expect(target.inspector, "the inspector URL from the child's stderr").toMatch(/^ws:\/\/127\.0\.0\.1:\d+\//);
   const probe = await HeapProbe.attach(target.inspector!);
   expect(probe.method).toBe('gc');
   const profile = await new GrowthProfile(probe, { fromS: 1, toS: 4.5, root }).begin();
   const metrics = new Metrics();
-  const sampler = new MemorySampler({ pid: target.pid, metricsUrl: target.metricsUrl, intervalMs: 250, heapProbe: probe, gcEveryS: 0.5 }).start();
+  const sampler = new MemorySampler({
+    pid: target.pid,
+    metricsUrl: target.metricsUrl,
+    intervalMs: 250,
+    heapProbe: probe,
+    gcEveryS: 0.5,
+  }).start();
   const client = new ConduitClient({ url: target.httpUrl, metrics, connections: 4 });
   try {
     await new LoadEngine(metrics, { durationMs: 5000 }).run([
-      closedModel({ concurrency: 4, metric: 'http.latency', thinkMs: 2, // Reads only: enqueues would (rightly) grow the unconsumed stream's memory.
-      op: () => client.stats('leak') }),
+      closedModel({
+        concurrency: 4,
+        metric: 'http.latency',
+        thinkMs: 2, // Reads only: enqueues would (rightly) grow the unconsumed stream's memory.
+        op: () => client.stats('leak'),
+      }),
     ]);
   } finally {
     await client.close();
@@ -56,7 +75,15 @@ async function measure(leakBytes: number): Promise<{ report: MemoryReport; growt
   expect(sampler.heapSource.readings).toBeGreaterThanOrEqual(8);
   // A 5 s run: by default a leak must add 10 % of the level within the run, which in 5 s
   // no clean run can rule out ("not judged"); here 1 MiB is enough.
-  return { report: analyzeMemory(samples, sampler.source, { minGrowthMB: 1, minGrowthFraction: 0, maxDetectableMBPerMin: 30 }, { heap: sampler.heapSource }), growth };
+  return {
+    report: analyzeMemory(
+      samples,
+      sampler.source,
+      { minGrowthMB: 1, minGrowthFraction: 0, maxDetectableMBPerMin: 30 },
+      { heap: sampler.heapSource },
+    ),
+    growth,
+  };
 }
 
 describe('memory verdict against a gateway child process', () => {
@@ -69,7 +96,9 @@ describe('memory verdict against a gateway child process', () => {
     expect(heap(leaky)!.slopeMBPerMin).toBeGreaterThan(10);
     expect(leaky.verdict).toBe('growing');
     // What grows: the fixture's request listener, named by the sampling heap profile.
-    expect(growth?.sites[0]?.site, JSON.stringify(growth)).toMatch(/test\/load\/fixtures\/leaky-gateway\.ts:\d+:\d+\)$/);
+    expect(growth?.sites[0]?.site, JSON.stringify(growth)).toMatch(
+      /test\/load\/fixtures\/leaky-gateway\.ts:\d+:\d+\)$/,
+    );
     expect(growth!.sites[0]!.growthBytes).toBeGreaterThan(1024 * 1024);
 
     expect(heap(clean)?.samples, 'post-GC heap samples').toBeGreaterThanOrEqual(8);

@@ -21,7 +21,10 @@ const spec: fc.Arbitrary<MessageSpec> = fc.record({
   firstDelayMs: fc.integer({ min: 0, max: 50 }),
   gapMs: fc.integer({ min: 1, max: 2 * RETAIN_MS }),
   lastAcked: fc.constantFrom(true, true, true, false),
-  dupes: fc.array(fc.record({ attempt: fc.integer({ min: 1, max: 4 }), delayMs: fc.integer({ min: 0, max: 4 * RETAIN_MS }) }), { maxLength: 2 }),
+  dupes: fc.array(
+    fc.record({ attempt: fc.integer({ min: 1, max: 4 }), delayMs: fc.integer({ min: 0, max: 4 * RETAIN_MS }) }),
+    { maxLength: 2 },
+  ),
 });
 
 function run(specs: MessageSpec[], spacingMs: number) {
@@ -46,21 +49,27 @@ function run(specs: MessageSpec[], spacingMs: number) {
 describe('DeliveryLedger (bounded) against the exact ledger', () => {
   it('gives the same kind for every delivery and the same counts (property)', () => {
     fc.assert(
-      fc.property(fc.array(spec, { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 40 }), (specs, spacingMs) => {
-        const { bounded, exact, footprint } = run(specs, spacingMs);
-        const { lostSample, lostIds, ...exactCounts } = exact;
-        const { lostSample: sample, ...counts } = bounded;
-        expect(counts).toEqual({ ...exactCounts });
-        const expected = emptyCounts();
-        for (const s of specs) countSpec(expected, s);
-        expect(counts).toMatchObject({ ...expected });
-        // The lost-ids sample: real lost ids, all of them while there are at most 20.
-        expect(sample.every((id) => lostIds.includes(id))).toBe(true);
-        expect(sample.length).toBe(Math.min(20, lostIds.length));
-        expect(lostSample.length).toBe(sample.length);
-        // Everything delivered and past the window is forgotten: only the lost remain.
-        expect(footprint.messages).toBeLessThanOrEqual(20 + specs.filter((s) => s.kind === 'byId' && s.lost && s.answered).length);
-      }),
+      fc.property(
+        fc.array(spec, { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 40 }),
+        (specs, spacingMs) => {
+          const { bounded, exact, footprint } = run(specs, spacingMs);
+          const { lostSample, lostIds, ...exactCounts } = exact;
+          const { lostSample: sample, ...counts } = bounded;
+          expect(counts).toEqual({ ...exactCounts });
+          const expected = emptyCounts();
+          for (const s of specs) countSpec(expected, s);
+          expect(counts).toMatchObject({ ...expected });
+          // The lost-ids sample: real lost ids, all of them while there are at most 20.
+          expect(sample.every((id) => lostIds.includes(id))).toBe(true);
+          expect(sample.length).toBe(Math.min(20, lostIds.length));
+          expect(lostSample.length).toBe(sample.length);
+          // Everything delivered and past the window is forgotten: only the lost remain.
+          expect(footprint.messages).toBeLessThanOrEqual(
+            20 + specs.filter((s) => s.kind === 'byId' && s.lost && s.answered).length,
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -79,7 +88,14 @@ describe('DeliveryLedger stamped messages', () => {
     expect(ledger.delivered('id-a', 1, { envelope: a.envelope, acked: false })).toBe('first');
     expect(ledger.delivered('id-a', 2, { envelope: a.envelope, acked: true })).toBe('redelivery');
     expect(ledger.delivered('id-a', 2, { envelope: a.envelope, acked: true })).toBe('duplicate');
-    expect(ledger.summary()).toMatchObject({ enqueued: 2, deliveredUnique: 2, lost: 0, duplicates: 1, redeliveries: 1, unexpected: 0 });
+    expect(ledger.summary()).toMatchObject({
+      enqueued: 2,
+      deliveredUnique: 2,
+      lost: 0,
+      duplicates: 1,
+      redeliveries: 1,
+      unexpected: 0,
+    });
   });
 
   it('treats a stamp of another producer as a foreign message', () => {
@@ -107,7 +123,13 @@ describe('DeliveryLedger stamped messages', () => {
     expect(ledger.delivered('acked', 2, { envelope: acked.envelope })).toBe('duplicate'); // the exact ledger would say redelivery
     expect(ledger.delivered('nacked', 2, { envelope: nacked.envelope })).toBe('redelivery');
     expect(ledger.delivered('nacked', 1, { envelope: nacked.envelope })).toBe('duplicate');
-    expect(ledger.summary()).toMatchObject({ enqueued: 2, deliveredUnique: 2, lost: 0, duplicates: 2, redeliveries: 1 });
+    expect(ledger.summary()).toMatchObject({
+      enqueued: 2,
+      deliveredUnique: 2,
+      lost: 0,
+      duplicates: 2,
+      redeliveries: 1,
+    });
   });
 
   it('keeps the ids of at most 20 messages waiting longer than the window, and still counts every lost one', () => {

@@ -33,11 +33,21 @@ interface SoakOutput {
 }
 
 async function soak(mode: 'bounded' | 'exact', messages: number, checkpoints: number[]): Promise<SoakOutput> {
-  const { stdout } = await run(process.execPath, ['--expose-gc', '--max-semi-space-size=32', '--import', 'tsx', entry], {
-    env: { ...process.env, LEDGER_SOAK_MODE: mode, LEDGER_SOAK_MESSAGES: String(messages), LEDGER_SOAK_CHECKPOINTS: checkpoints.join(','), LEDGER_SOAK_RATE: '100' },
-    maxBuffer: 1024 * 1024,
-    timeout: 110_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--expose-gc', '--max-semi-space-size=32', '--import', 'tsx', entry],
+    {
+      env: {
+        ...process.env,
+        LEDGER_SOAK_MODE: mode,
+        LEDGER_SOAK_MESSAGES: String(messages),
+        LEDGER_SOAK_CHECKPOINTS: checkpoints.join(','),
+        LEDGER_SOAK_RATE: '100',
+      },
+      maxBuffer: 1024 * 1024,
+      timeout: 110_000,
+    },
+  );
   return JSON.parse(stdout) as SoakOutput;
 }
 
@@ -57,7 +67,8 @@ describe('ledger and clock memory over millions of messages', () => {
     expect(fourHours.footprint.messages).toBeLessThan(oneHour.footprint.messages * 1.1);
     expect(fourHours.footprint.queued).toBeLessThan(oneHour.footprint.queued * 1.1);
     // The run-length sets grow only with the anomalies (one gap each), not with the messages.
-    for (const m of [oneHour, fourHours]) expect(m.footprint.intervals).toBeLessThanOrEqual(m.anomalies + m.footprint.messages + 3);
+    for (const m of [oneHour, fourHours])
+      expect(m.footprint.intervals).toBeLessThanOrEqual(m.anomalies + m.footprint.messages + 3);
     expect(fourHours.clock.sent + fourHours.clock.early).toBeLessThan(1000);
     expect(fourHours.seriesPoints).toBeLessThanOrEqual(600);
     expect(fourHours.samples).toBeLessThanOrEqual(4000);

@@ -11,7 +11,14 @@ describe('DeliveryLedger', () => {
     expect(ledger.delivered('a', 1)).toBe('duplicate'); // the same first attempt twice
     expect(ledger.delivered('c', 1)).toBe('first');
     const s = ledger.summary();
-    expect(s).toMatchObject({ enqueued: 4, deliveredUnique: 3, duplicates: 1, lost: 1, lostSample: ['d'], redeliveries: 1 });
+    expect(s).toMatchObject({
+      enqueued: 4,
+      deliveredUnique: 3,
+      duplicates: 1,
+      lost: 1,
+      lostSample: ['d'],
+      redeliveries: 1,
+    });
   });
 
   it('matches deliveries that arrive before the enqueue response', () => {

@@ -21,21 +21,31 @@ async function run(messages: number, dropEvery: number, nackRate: number) {
   const ledger = new DeliveryLedger();
   const client = new ConduitClient({ url: gateway.httpUrl, metrics, connections: 16 });
   const streams = [0, 1].map((i) => `lost-${dropEvery}-${nackRate}-${Date.now()}-${i}`);
-  const subs = [0, 1, 2, 3].map((i) => new WsSubscriber({
-    url: proxy.url, stream: streams[i % 2]!, metrics, ledger, seed: i + 1,
-    credit: { window: 20 }, ack: { nackRate, nackDelayMs: 5 },
-  }));
+  const subs = [0, 1, 2, 3].map(
+    (i) =>
+      new WsSubscriber({
+        url: proxy.url,
+        stream: streams[i % 2]!,
+        metrics,
+        ledger,
+        seed: i + 1,
+        credit: { window: 20 },
+        ack: { nackRate, nackDelayMs: 5 },
+      }),
+  );
   try {
     await Promise.all(subs.map((s) => s.connect()));
     let next = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      for (let i = next++; i < messages; i = next++) {
-        const { seq, envelope } = ledger.stamp({ i });
-        const out = await client.enqueue(streams[i % 2]!, envelope);
-        expect(out.ok).toBe(true);
-        ledger.enqueued(out.body!.id, seq);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = next++; i < messages; i = next++) {
+          const { seq, envelope } = ledger.stamp({ i });
+          const out = await client.enqueue(streams[i % 2]!, envelope);
+          expect(out.ok).toBe(true);
+          ledger.enqueued(out.body!.id, seq);
+        }
+      }),
+    );
     // Every message settled: one ack each reached the gateway (the subscribers' or the proxy's).
     await proxy.acked(messages);
   } finally {
@@ -50,7 +60,14 @@ describe('ledger over real sockets, with a gateway that loses deliveries', () =>
   it('counts every 1,000th delivery lost, and nothing duplicated', async () => {
     const { summary, stats } = await run(5000, 1000, 0);
     expect(stats.dropped).toBe(5);
-    expect(summary).toMatchObject({ enqueued: 5000, deliveredUnique: 4995, lost: 5, duplicates: 0, redeliveries: 0, unexpected: 0 });
+    expect(summary).toMatchObject({
+      enqueued: 5000,
+      deliveredUnique: 4995,
+      lost: 5,
+      duplicates: 0,
+      redeliveries: 0,
+      unexpected: 0,
+    });
     expect([...summary.lostSample].sort()).toEqual([...stats.droppedIds].sort());
   }, 60_000);
 
@@ -59,7 +76,12 @@ describe('ledger over real sockets, with a gateway that loses deliveries', () =>
     expect(stats.deliveries).toBeGreaterThan(5100); // redeliveries went through the proxy too
     expect(summary.lost).toBe(stats.droppedFirstAttempts);
     expect(summary.lost).toBeGreaterThan(0);
-    expect(summary).toMatchObject({ enqueued: 5000, deliveredUnique: 5000 - summary.lost, duplicates: 0, unexpected: 0 });
+    expect(summary).toMatchObject({
+      enqueued: 5000,
+      deliveredUnique: 5000 - summary.lost,
+      duplicates: 0,
+      unexpected: 0,
+    });
     expect(summary.redeliveries).toBe(metrics.counter('ws.redeliveries'));
   }, 60_000);
 

@@ -11,21 +11,41 @@ const zero = at(0, { generatorS: 0, targetS: 0, processesS: 0, irqS: 0 });
 describe('judgeMachine', () => {
   it('says the machine was CPU-bound, and who took the CPU', () => {
     const view = judgeMachine(zero, at(10, { generatorS: 9, targetS: 10, processesS: 19.5, irqS: 1 }), 2.0, 2);
-    expect(view).toMatchObject({ cores: 2, limit: 'machine', generatorCores: 0.9, targetCores: 1, otherCores: 0.05, irqCores: 0.1 });
-    expect(view.summary).toBe('machine CPU-bound (2.05 of 2 cores): target 1.00, generator 0.90, other processes 0.05, kernel interrupts 0.10');
+    expect(view).toMatchObject({
+      cores: 2,
+      limit: 'machine',
+      generatorCores: 0.9,
+      targetCores: 1,
+      otherCores: 0.05,
+      irqCores: 0.1,
+    });
+    expect(view.summary).toBe(
+      'machine CPU-bound (2.05 of 2 cores): target 1.00, generator 0.90, other processes 0.05, kernel interrupts 0.10',
+    );
   });
 
   it('names the target at a full core, or the generator at its limit, when the machine had room', () => {
-    expect(judgeMachine(zero, at(10, { generatorS: 3, targetS: 9.6, processesS: 12.6, irqS: 0.5 }), 1.4, 4).limit).toBe('target');
+    expect(judgeMachine(zero, at(10, { generatorS: 3, targetS: 9.6, processesS: 12.6, irqS: 0.5 }), 1.4, 4).limit).toBe(
+      'target',
+    );
     const gen = judgeMachine(zero, at(10, { generatorS: 9.5, targetS: 2, processesS: 11.5, irqS: 0.5 }), 1.3, 4);
     expect(gen.limit).toBe('generator');
-    expect(gen.summary).toBe('generator at its limit (1 event loop): target 0.20, generator 0.95, other processes 0.00, kernel interrupts 0.05 of 4 cores');
+    expect(gen.summary).toBe(
+      'generator at its limit (1 event loop): target 0.20, generator 0.95, other processes 0.00, kernel interrupts 0.05 of 4 cores',
+    );
     // Two worker threads: 1.5 cores is not the limit of two event loops.
-    expect(judgeMachine(zero, at(10, { generatorS: 15, targetS: 2, processesS: 17, irqS: 0 }), 1.8, 4, 2).limit).toBe('none');
+    expect(judgeMachine(zero, at(10, { generatorS: 15, targetS: 2, processesS: 17, irqS: 0 }), 1.8, 4, 2).limit).toBe(
+      'none',
+    );
   });
 
   it('without the target pid it reports the rest and says so', () => {
-    const view = judgeMachine(at(0, { generatorS: 0, targetS: undefined, processesS: 0, irqS: 0 }), at(10, { generatorS: 2, targetS: undefined, processesS: 8, irqS: 0 }), 1, 4);
+    const view = judgeMachine(
+      at(0, { generatorS: 0, targetS: undefined, processesS: 0, irqS: 0 }),
+      at(10, { generatorS: 2, targetS: undefined, processesS: 8, irqS: 0 }),
+      1,
+      4,
+    );
     expect(view.targetCores).toBeUndefined();
     expect(view).toMatchObject({ limit: 'none', otherCores: 0.6 });
     expect(view.summary).toMatch(/target CPU unknown: no pid/);
@@ -44,7 +64,12 @@ describe('MachineMonitor', () => {
     // The limit agrees with the figures. In a parallel suite on 2 cores the spinning child
     // may get less than a full core, and then it is not the limit.
     // (targetCores is rounded to 0.01; the limit is judged on the exact figure, 0.9.)
-    const allowed = view.targetCores! > 0.9 ? ['target', 'machine'] : view.targetCores! < 0.9 ? ['none', 'machine'] : ['target', 'none', 'machine'];
+    const allowed =
+      view.targetCores! > 0.9
+        ? ['target', 'machine']
+        : view.targetCores! < 0.9
+          ? ['none', 'machine']
+          : ['target', 'none', 'machine'];
     expect(allowed).toContain(view.limit);
     expect(view.busiestCores).toBeGreaterThan(0.5);
     expect(view.busiestCores).toBeLessThanOrEqual(view.cores + 0.2); // never more cores than the machine has

@@ -64,7 +64,11 @@ describe('managed command target', () => {
       url: `http://127.0.0.1:${port}/health`,
       logFile: 'logs/service.log',
     });
-    expect(t.target).toMatchObject({ httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}`, managed: true });
+    expect(t.target).toMatchObject({
+      httpUrl: `http://127.0.0.1:${port}`,
+      wsUrl: `ws://127.0.0.1:${port}`,
+      managed: true,
+    });
     expect(alive(t.target.pid!)).toBe(true);
     // The pid is the service's own process (no shell between): /proc names node.
     expect(readFileSync(`/proc/${t.target.pid}/cmdline`, 'utf8').split('\0')).toContain(service);
@@ -77,7 +81,12 @@ describe('managed command target', () => {
   });
 
   it('on port 0: `ready` captures the port the service printed and fills {port} in its URLs', async () => {
-    const t = await start({ command: ['node', service], env: { PORT: 0 }, url: 'http://127.0.0.1:{port}/health', ready: /listening on port (\d+)/ });
+    const t = await start({
+      command: ['node', service],
+      env: { PORT: 0 },
+      url: 'http://127.0.0.1:{port}/health',
+      ready: /listening on port (\d+)/,
+    });
     expect(t.target.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(t.target.httpUrl).not.toContain('{port}');
     expect(t.target.wsUrl).toBe(t.target.httpUrl.replace(/^http/, 'ws'));
@@ -86,18 +95,33 @@ describe('managed command target', () => {
 
   it('with `ready`, waits for the matching output line, not only for the URL', async () => {
     const port = await freePort();
-    const t = await start({ command: ['node', service], env: { PORT: port, SERVICE_MODE: 'late-line' }, url: `http://127.0.0.1:${port}`, ready: /READY/ });
+    const t = await start({
+      command: ['node', service],
+      env: { PORT: port, SERVICE_MODE: 'late-line' },
+      url: `http://127.0.0.1:${port}`,
+      ready: /READY/,
+    });
     expect(alive(t.target.pid!)).toBe(true);
     // A service that answers HTTP but never prints the line is not ready.
     const port2 = await freePort();
-    const error = await failure({ command: ['node', service], env: { PORT: port2 }, url: `http://127.0.0.1:${port2}`, ready: 'READY', readyTimeoutMs: 700 });
+    const error = await failure({
+      command: ['node', service],
+      env: { PORT: port2 },
+      url: `http://127.0.0.1:${port2}`,
+      ready: 'READY',
+      readyTimeoutMs: 700,
+    });
     expect(isLoadError(error, 'TARGET_NOT_READY')).toBe(true);
     expect(error.message).toContain('did not print a line matching /READY/ within 700 ms');
   });
 
   it('a command that exits before ready gives one error quoting its last output, stdout and stderr', async () => {
     const port = await freePort();
-    const error = await failure({ command: `node ${service}`, env: { PORT: port, SERVICE_MODE: 'crash' }, url: `http://127.0.0.1:${port}` });
+    const error = await failure({
+      command: `node ${service}`,
+      env: { PORT: port, SERVICE_MODE: 'crash' },
+      url: `http://127.0.0.1:${port}`,
+    });
     expect(isLoadError(error, 'TARGET_EXITED')).toBe(true);
     expect(error.message).toMatch(/target exited before ready \(code 2\)/);
     expect(error.message).toContain('service starting (crash)');
@@ -119,7 +143,9 @@ describe('managed command target', () => {
     const pid = Number(/service starting \(silent\) pid (\d+)/.exec(error.message)?.[1]);
     expect(pid).toBeGreaterThan(0);
     expect(alive(pid)).toBe(false);
-    expect(readFileSync(join(root, 'reports/load-target.out.log'), 'utf8')).toContain(`service starting (silent) pid ${pid}`);
+    expect(readFileSync(join(root, 'reports/load-target.out.log'), 'utf8')).toContain(
+      `service starting (silent) pid ${pid}`,
+    );
   });
 
   it('a command that cannot be started says so', async () => {
@@ -130,7 +156,12 @@ describe('managed command target', () => {
 
   it('{ url } describes a running service and stops nothing', async () => {
     const t = await start({ url: 'http://127.0.0.1:9/base', pid: process.pid });
-    expect(t.target).toEqual({ httpUrl: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9', pid: process.pid, managed: false });
+    expect(t.target).toEqual({
+      httpUrl: 'http://127.0.0.1:9',
+      wsUrl: 'ws://127.0.0.1:9',
+      pid: process.pid,
+      managed: false,
+    });
     await t.stop();
     expect(alive(process.pid)).toBe(true);
   });
@@ -152,19 +183,40 @@ describe('target options', () => {
   });
 
   it('names unknown and malformed options', () => {
-    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:1', enviroment: {} })).toMatch(/unknown option target\.enviroment/);
-    expect(problem({ url: 'http://127.0.0.1:1', cwd: '.' })).toMatch(/unknown option target\.cwd \(a running service; add `command`/);
+    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:1', enviroment: {} })).toMatch(
+      /unknown option target\.enviroment/,
+    );
+    expect(problem({ url: 'http://127.0.0.1:1', cwd: '.' })).toMatch(
+      /unknown option target\.cwd \(a running service; add `command`/,
+    );
     expect(problem({ command: 'node s.mjs', url: 'localhost' })).toMatch(/target\.url must be an absolute URL/);
-    expect(problem({ command: 'node s.mjs | tee x', url: 'http://127.0.0.1:1' })).toMatch(/target\.command is run without a shell/);
-    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:1', readyTimeoutMs: -1 })).toMatch(/target\.readyTimeoutMs must be a positive number/);
+    expect(problem({ command: 'node s.mjs | tee x', url: 'http://127.0.0.1:1' })).toMatch(
+      /target\.command is run without a shell/,
+    );
+    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:1', readyTimeoutMs: -1 })).toMatch(
+      /target\.readyTimeoutMs must be a positive number/,
+    );
     expect(problem({ preset: 'nginx' })).toMatch(/target\.preset must be 'conduit-gateway'/);
-    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:{port}' })).toMatch(/target\.url has \{port\}: give `ready` a RegExp whose first group captures the port/);
-    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:{port}', ready: /listening/ })).toMatch(/target\.url has \{port\}/);
-    expect(problem({ url: 'http://127.0.0.1:{port}' })).toMatch(/target\.url: \{port\} is for a service the run starts/);
+    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:{port}' })).toMatch(
+      /target\.url has \{port\}: give `ready` a RegExp whose first group captures the port/,
+    );
+    expect(problem({ command: 'node s.mjs', url: 'http://127.0.0.1:{port}', ready: /listening/ })).toMatch(
+      /target\.url has \{port\}/,
+    );
+    expect(problem({ url: 'http://127.0.0.1:{port}' })).toMatch(
+      /target\.url: \{port\} is for a service the run starts/,
+    );
   });
 
   it('splits a command line like a shell splits a simple command', () => {
-    expect(splitCommand(`node  server.mjs --name "a b" '' x`)).toEqual(['node', 'server.mjs', '--name', 'a b', '', 'x']);
+    expect(splitCommand(`node  server.mjs --name "a b" '' x`)).toEqual([
+      'node',
+      'server.mjs',
+      '--name',
+      'a b',
+      '',
+      'x',
+    ]);
     expect(() => splitCommand('node "open')).toThrow(/unclosed "/);
   });
 });

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeMemory, buildScenarioResult, DeliveryLedger, installMatchers, Metrics, publishResult } from '../../src/load/index.js';
+import {
+  analyzeMemory,
+  buildScenarioResult,
+  DeliveryLedger,
+  installMatchers,
+  Metrics,
+  publishResult,
+} from '../../src/load/index.js';
 import type { MemoryReport, ScenarioResult } from '../../src/load/index.js';
 
 const MiB = 1024 * 1024;
@@ -48,7 +55,9 @@ describe('threshold matchers', () => {
       ['http.latency p95 < 1000 ms', true],
       ['http.latency p95 < 500 ms', false],
     ]);
-    expect(failure(() => expect(r).toHaveLatencyPercentileBelow('nope', 99, 1))).toMatch(/"nope" has no samples \(histograms: http\.latency\)/);
+    expect(failure(() => expect(r).toHaveLatencyPercentileBelow('nope', 99, 1))).toMatch(
+      /"nope" has no samples \(histograms: http\.latency\)/,
+    );
   });
 
   it('error rate counts every type, with exclusions', () => {
@@ -57,17 +66,33 @@ describe('threshold matchers', () => {
       /error rate < 1%: measured 3% \(3 errors \/ 100 operations; HTTP_5XX=2, ECONNRESET=1\), allowed < 1%/,
     );
     expect(r).toHaveErrorRateBelow(0.02, { exclude: ['HTTP_5XX'] });
-    expect(r.thresholds.at(-1)).toMatchObject({ name: 'error rate (not counting HTTP_5XX) < 2%', passed: true, measured: 0.01 });
+    expect(r.thresholds.at(-1)).toMatchObject({
+      name: 'error rate (not counting HTTP_5XX) < 2%',
+      passed: true,
+      measured: 0.01,
+    });
   });
 
   it('success rate and throughput', () => {
     const r = result();
-    expect(r).toHaveSuccessRateAtLeast(0.95, { success: 'connections.opened', total: 'connections.attempted', label: 'connections' });
-    expect(failure(() => expect(r).toHaveSuccessRateAtLeast(0.99, { success: 'connections.opened', total: 'connections.attempted', label: 'connections' }))).toMatch(
-      /connections ≥ 99%: measured 96% \(96 of 100\), allowed ≥ 99%/,
-    );
+    expect(r).toHaveSuccessRateAtLeast(0.95, {
+      success: 'connections.opened',
+      total: 'connections.attempted',
+      label: 'connections',
+    });
+    expect(
+      failure(() =>
+        expect(r).toHaveSuccessRateAtLeast(0.99, {
+          success: 'connections.opened',
+          total: 'connections.attempted',
+          label: 'connections',
+        }),
+      ),
+    ).toMatch(/connections ≥ 99%: measured 96% \(96 of 100\), allowed ≥ 99%/);
     expect(r).toHaveThroughputAtLeast('requestsPerS', 10);
-    expect(failure(() => expect(r).toHaveThroughputAtLeast('messagesPerS', 5))).toMatch(/messagesPerS ≥ 5 msg\/s: measured 0 msg\/s, allowed ≥ 5 msg\/s/);
+    expect(failure(() => expect(r).toHaveThroughputAtLeast('messagesPerS', 5))).toMatch(
+      /messagesPerS ≥ 5 msg\/s: measured 0 msg\/s, allowed ≥ 5 msg\/s/,
+    );
     expect(r).toHaveCounterAtLeast('requests', 100);
     expect(failure(() => expect(r).toHaveCounterAtLeast('requests', 1000))).toMatch(/requests ≥ 1000: measured 100/);
   });
@@ -79,8 +104,19 @@ describe('threshold matchers', () => {
       samples,
       trends: [
         {
-          metric: 'rss', verdict: 'growing', slopeMBPerMin: 10, slopeStdErrMBPerMin: 0.1, growthMB: 19.8, projectedMBPerHour: 600,
-          pValue: 1e-9, samples: 120, warmupS: 24, windowS: 119, levelMB: 110, fitted: true, reason: 'rising',
+          metric: 'rss',
+          verdict: 'growing',
+          slopeMBPerMin: 10,
+          slopeStdErrMBPerMin: 0.1,
+          growthMB: 19.8,
+          projectedMBPerHour: 600,
+          pValue: 1e-9,
+          samples: 120,
+          warmupS: 24,
+          windowS: 119,
+          levelMB: 110,
+          fitted: true,
+          reason: 'rising',
         },
       ],
       verdict: 'growing',
@@ -97,16 +133,26 @@ describe('threshold matchers', () => {
     expect(r).toHaveMemoryGrowthBelow({ bytes: 200 * MiB });
     expect(r.thresholds.at(-1)).toMatchObject({ measured: 19.8, allowed: 200, passed: true });
     // Without growthMB (older results) it is slope × window.
-    const older = result({ memory: { ...growing, trends: [{ ...growing.trends[0]!, growthMB: undefined, windowS: 120, levelMB: 100 }] } });
-    expect(failure(() => expect(older).toHaveMemoryGrowthBelow({ fraction: 0.1 }))).toMatch(/fitted growth \+20 MiB over 120 s .* allowed < 10 MiB/);
+    const older = result({
+      memory: { ...growing, trends: [{ ...growing.trends[0]!, growthMB: undefined, windowS: 120, levelMB: 100 }] },
+    });
+    expect(failure(() => expect(older).toHaveMemoryGrowthBelow({ fraction: 0.1 }))).toMatch(
+      /fitted growth \+20 MiB over 120 s .* allowed < 10 MiB/,
+    );
     const none = result();
     expect(none).toHaveStableMemory(); // inconclusive passes by default…
-    expect(failure(() => expect(none).toHaveStableMemory({ allowInconclusive: false }))).toMatch(/memory trend stable: not judged \(no samples\), allowed stable/);
+    expect(failure(() => expect(none).toHaveStableMemory({ allowInconclusive: false }))).toMatch(
+      /memory trend stable: not judged \(no samples\), allowed stable/,
+    );
   });
 
   it('memory growth is "not judged" (never a made-up 0 MiB) when no slope could be fitted', () => {
     // Three full GCs in 60 s: the sampler repeats each reading every second, but that is 3 observations.
-    const samples = Array.from({ length: 60 }, (_, t) => ({ t, rssBytes: 100 * MiB, postGcHeapBytes: (20 + Math.floor(t / 20)) * MiB }));
+    const samples = Array.from({ length: 60 }, (_, t) => ({
+      t,
+      rssBytes: 100 * MiB,
+      postGcHeapBytes: (20 + Math.floor(t / 20)) * MiB,
+    }));
     const memory = analyzeMemory(samples, 'proc');
     const heap = memory.trends.find((t) => t.metric === 'postGcHeap')!;
     expect(heap).toMatchObject({ verdict: 'inconclusive', inconclusive: 'samples', fitted: false });
@@ -114,7 +160,9 @@ describe('threshold matchers', () => {
     expect(r).toHaveMemoryGrowthBelow({ fraction: 0.1, metric: 'postGcHeap' });
     const outcome = r.thresholds.at(-1)!;
     expect(outcome).toMatchObject({ measured: 'not judged', passed: true });
-    expect(outcome.message).toMatch(/post-GC heap growth < 10% of its level: not judged \(passes\) — only 3 post-GC readings \(need 8\) — run longer \(without an inspector/);
+    expect(outcome.message).toMatch(
+      /post-GC heap growth < 10% of its level: not judged \(passes\) — only 3 post-GC readings \(need 8\) — run longer \(without an inspector/,
+    );
     // Without a metric the check follows the trend the verdict speaks with: RSS, fitted here.
     expect(r).toHaveMemoryGrowthBelow({ fraction: 0.1 });
     expect(r.thresholds.at(-1)).toMatchObject({ name: 'RSS growth < 10% of its level', measured: 0, passed: true });
@@ -127,7 +175,9 @@ describe('threshold matchers', () => {
     ledger.delivered('b', 1);
     ledger.delivered('b', 1);
     const r = result({ ledger });
-    expect(failure(() => expect(r).toHaveNoLostMessages())).toMatch(/no lost messages: 1 lost \(e\.g\. c\), 1 duplicated of 3 enqueued \(2 delivered\), allowed 0/);
+    expect(failure(() => expect(r).toHaveNoLostMessages())).toMatch(
+      /no lost messages: 1 lost \(e\.g\. c\), 1 duplicated of 3 enqueued \(2 delivered\), allowed 0/,
+    );
     expect(failure(() => expect(result()).toHaveNoLostMessages())).toMatch(/no delivery ledger/);
   });
 
@@ -139,23 +189,32 @@ describe('threshold matchers', () => {
     ledger.delivered('b', 1); // a duplicate, nothing lost
     const r = result({ ledger });
     expect(r).toHaveNoLostMessages();
-    expect(failure(() => expect(r).toHaveNoLostMessages({ noDuplicates: true }))).toMatch(/no lost or duplicated messages: 0 lost, 1 duplicated of 2 enqueued/);
+    expect(failure(() => expect(r).toHaveNoLostMessages({ noDuplicates: true }))).toMatch(
+      /no lost or duplicated messages: 0 lost, 1 duplicated of 2 enqueued/,
+    );
   });
 
   it('.not inverts a threshold: it passes where the threshold fails and fails where it passes', () => {
     const r = result(); // p95 ≈ 950 ms
     expect(r).not.toHaveLatencyPercentileBelow('http.latency', 95, 500);
-    expect(failure(() => expect(r).not.toHaveLatencyPercentileBelow('http.latency', 95, 1000))).toMatch(/http\.latency p95 < 1000 ms/);
+    expect(failure(() => expect(r).not.toHaveLatencyPercentileBelow('http.latency', 95, 1000))).toMatch(
+      /http\.latency p95 < 1000 ms/,
+    );
   });
 
   it('a run with no operations has no error rate to judge: it fails saying so, never passes with 0 %', () => {
     const empty = buildScenarioResult({
-      scenario: 'unit', startedAt: new Date(0).toISOString(), durationS: 10,
-      target: { url: 'http://127.0.0.1:1', managed: false }, metrics: new Metrics({ mainMetric: 'http.latency' }),
+      scenario: 'unit',
+      startedAt: new Date(0).toISOString(),
+      durationS: 10,
+      target: { url: 'http://127.0.0.1:1', managed: false },
+      metrics: new Metrics({ mainMetric: 'http.latency' }),
     });
     const msg = failure(() => expect(empty).toHaveErrorRateBelow(0.01));
     expect(msg).not.toBe('');
-    expect(msg).toMatch(/error rate < 1%: no operations were made \(0 errors; none\), so there is no error rate to judge/);
+    expect(msg).toMatch(
+      /error rate < 1%: no operations were made \(0 errors; none\), so there is no error rate to judge/,
+    );
     expect(empty.thresholds.at(-1)).toMatchObject({ passed: false, measured: 0 });
   });
 

@@ -52,19 +52,37 @@ describe('memoryComposition', () => {
   });
 
   it('says nothing without the figures (a target sampled from /proc) or with under two samples', () => {
-    expect(memoryComposition([{ t: 0, rssBytes: 1e8 }, { t: 60, rssBytes: 2e8 }], 0)).toBeUndefined();
+    expect(
+      memoryComposition(
+        [
+          { t: 0, rssBytes: 1e8 },
+          { t: 60, rssBytes: 2e8 },
+        ],
+        0,
+      ),
+    ).toBeUndefined();
     expect(memoryComposition(samples(1, { native: 1, external: 0 }).slice(0, 1), 0)).toBeUndefined();
   });
 
   it('goes into the memory report, over the RSS trend’s judged window', () => {
-    const report = analyzeMemory(samples(10, { native: 3, external: 0 }), 'proc', {}, { subject: 'generator', untilS: 540 });
+    const report = analyzeMemory(
+      samples(10, { native: 3, external: 0 }),
+      'proc',
+      {},
+      { subject: 'generator', untilS: 540 },
+    );
     const rss = report.trends.find((t) => t.metric === 'rss')!;
     expect(report.composition).toBeDefined();
     expect(report.composition!.fromS).toBeGreaterThanOrEqual(rss.warmupS);
     expect(report.composition!.toS).toBeLessThanOrEqual(540);
     expect(report.composition!.nativeBytes).toBeGreaterThan(0.9 * report.composition!.rssBytes);
     // A target's /proc samples carry no figures: no composition.
-    expect(analyzeMemory(samples(10, { native: 3, external: 0 }).map(({ t, rssBytes }) => ({ t, rssBytes })), 'proc').composition).toBeUndefined();
+    expect(
+      analyzeMemory(
+        samples(10, { native: 3, external: 0 }).map(({ t, rssBytes }) => ({ t, rssBytes })),
+        'proc',
+      ).composition,
+    ).toBeUndefined();
   });
 });
 

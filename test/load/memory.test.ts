@@ -32,7 +32,11 @@ describe('MemorySampler', () => {
     const server = createServer((_req, res) => {
       calls++;
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ process: { rssBytes: 100e6, heapUsedBytes: 40e6, postGcHeapBytes: calls === 1 ? null : 30e6 } }));
+      res.end(
+        JSON.stringify({
+          process: { rssBytes: 100e6, heapUsedBytes: 40e6, postGcHeapBytes: calls === 1 ? null : 30e6 },
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {

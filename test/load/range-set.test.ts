@@ -10,7 +10,10 @@ describe('RangeSet', () => {
     expect(set.intervals).toBe(1);
     expect(set.size).toBe(1000);
     set.add(1001);
-    expect(set.toArray()).toEqual([[0, 1000], [1001, 1002]]);
+    expect(set.toArray()).toEqual([
+      [0, 1000],
+      [1001, 1002],
+    ]);
     expect(set.has(1000)).toBe(false);
     expect(set.add(1000)).toBe(true); // fills the gap: the two intervals join
     expect(set.toArray()).toEqual([[0, 1002]]);
@@ -19,20 +22,24 @@ describe('RangeSet', () => {
 
   it('behaves like a Set of integers, in any order of adds (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 300 }), fc.array(fc.integer({ min: 0, max: 220 }), { maxLength: 50 }), (adds, probes) => {
-        const set = new RangeSet();
-        const reference = new Set<number>();
-        for (const x of adds) {
-          const fresh = !reference.has(x);
-          reference.add(x);
-          expect(set.add(x)).toBe(fresh);
-        }
-        expect(set.size).toBe(reference.size);
-        for (const x of [...probes, ...adds]) expect(set.has(x)).toBe(reference.has(x));
-        // Sorted, disjoint, never adjacent.
-        const intervals = set.toArray();
-        for (let i = 1; i < intervals.length; i++) expect(intervals[i]![0]).toBeGreaterThan(intervals[i - 1]![1]);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 300 }),
+        fc.array(fc.integer({ min: 0, max: 220 }), { maxLength: 50 }),
+        (adds, probes) => {
+          const set = new RangeSet();
+          const reference = new Set<number>();
+          for (const x of adds) {
+            const fresh = !reference.has(x);
+            reference.add(x);
+            expect(set.add(x)).toBe(fresh);
+          }
+          expect(set.size).toBe(reference.size);
+          for (const x of [...probes, ...adds]) expect(set.has(x)).toBe(reference.has(x));
+          // Sorted, disjoint, never adjacent.
+          const intervals = set.toArray();
+          for (let i = 1; i < intervals.length; i++) expect(intervals[i]![0]).toBeGreaterThan(intervals[i - 1]![1]);
+        },
+      ),
     );
   });
 });

@@ -46,7 +46,13 @@ describe('merging worker recordings', () => {
       for (const m of [single, ...parts]) m.rollInterval();
     }
     const build = (metrics: Metrics) =>
-      buildScenarioResult({ scenario: 's', startedAt: '2026-01-01T00:00:00.000Z', durationS: 5, target: TARGET, metrics });
+      buildScenarioResult({
+        scenario: 's',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        durationS: 5,
+        target: TARGET,
+        metrics,
+      });
     const one = build(single);
     const merged = await mergeWorkerResults(parts.map(build), 1000);
 
@@ -58,12 +64,15 @@ describe('merging worker recordings', () => {
       expect(merged.histograms[name].summary, name).toEqual(one.histograms[name].summary);
       const a = decodeHistogram(merged.histograms[name].encoded);
       const b = decodeHistogram(one.histograms[name].encoded);
-      for (const p of [1, 25, 50, 90, 99, 99.9, 100]) expect(a.getValueAtPercentile(p), `${name} p${p}`).toBe(b.getValueAtPercentile(p));
+      for (const p of [1, 25, 50, 90, 99, 99.9, 100])
+        expect(a.getValueAtPercentile(p), `${name} p${p}`).toBe(b.getValueAtPercentile(p));
     }
     expect(merged.throughput.requestsPerS).toBeCloseTo(one.throughput.requestsPerS, 6);
     // Series: one point per interval; counts add up exactly. Interval percentiles cannot be
     // added without their histograms: the merged point carries the worst worker's (an upper bound).
-    expect(merged.series.map((p) => [p.t, p.requests, p.errors, p.bytes])).toEqual(one.series.map((p) => [p.t, p.requests, p.errors, p.bytes]));
+    expect(merged.series.map((p) => [p.t, p.requests, p.errors, p.bytes])).toEqual(
+      one.series.map((p) => [p.t, p.requests, p.errors, p.bytes]),
+    );
     merged.series.forEach((p, k) => {
       expect(p.p99).toBeGreaterThanOrEqual(Math.min(...parts.map((m) => build(m).series[k].p99)));
     });
@@ -75,8 +84,11 @@ describe('resolveWorkers', () => {
     expect(resolveWorkers(undefined, {})).toBe(1);
     expect(resolveWorkers(undefined, { CONDUIT_LOAD_WORKERS: '3' })).toBe(3);
     expect(resolveWorkers(2, { CONDUIT_LOAD_WORKERS: '3' })).toBe(2);
-    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => resolveWorkers(bad, {}), String(bad)).toThrow(/workers: .*integer >= 1/);
-    expect(() => resolveWorkers(undefined, { CONDUIT_LOAD_WORKERS: '2.5' })).toThrow(/CONDUIT_LOAD_WORKERS=2.5: .*integer >= 1/);
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      expect(() => resolveWorkers(bad, {}), String(bad)).toThrow(/workers: .*integer >= 1/);
+    expect(() => resolveWorkers(undefined, { CONDUIT_LOAD_WORKERS: '2.5' })).toThrow(
+      /CONDUIT_LOAD_WORKERS=2.5: .*integer >= 1/,
+    );
     expect(() => resolveWorkers(undefined, { CONDUIT_LOAD_WORKERS: '0' })).toThrow(/integer >= 1/);
     expect(() => resolveWorkers(undefined, { CONDUIT_LOAD_WORKERS: 'many' })).toThrow(/CONDUIT_LOAD_WORKERS/);
   });
@@ -103,7 +115,14 @@ describe('runWorkers', () => {
 
   it('runs each worker on its own thread and recorder; the merge is the sum of the workers', async () => {
     hits.clear();
-    const out = await runWorkers({ workers: 3, module: { url: MODULE, options: options() }, scenario: 'w', target: TARGET, durationMs: 10_000, graceMs: 1000 });
+    const out = await runWorkers({
+      workers: 3,
+      module: { url: MODULE, options: options() },
+      scenario: 'w',
+      target: TARGET,
+      durationMs: 10_000,
+      graceMs: 1000,
+    });
     expect(out.results).toHaveLength(3);
     expect(out.results.map((r) => r.counters.requests)).toEqual([200, 200, 200]);
     expect([0, 1, 2].map((w) => hits.get(`/w${w}`))).toEqual([200, 200, 200]); // each worker its own index
@@ -117,7 +136,14 @@ describe('runWorkers', () => {
 
   it('a worker whose factory throws ends the run with its name; the others are stopped', async () => {
     const started = performance.now();
-    const run = runWorkers({ workers: 3, module: { url: MODULE, options: options({ requests: 1e7, mode: 'factory-throws' }) }, scenario: 'w', target: TARGET, durationMs: 30_000, graceMs: 1000 });
+    const run = runWorkers({
+      workers: 3,
+      module: { url: MODULE, options: options({ requests: 1e7, mode: 'factory-throws' }) },
+      scenario: 'w',
+      target: TARGET,
+      durationMs: 30_000,
+      graceMs: 1000,
+    });
     const error = (await run.catch((e: unknown) => e)) as WorkerFailure;
     expect(error).toBeInstanceOf(WorkerFailure);
     expect(error.message).toMatch(/^worker\[1\] of 3 failed: worker 1 has no workloads/);
@@ -128,9 +154,21 @@ describe('runWorkers', () => {
   });
 
   it('a worker that crashes, or a module without the export, is named too', async () => {
-    const crash = runWorkers({ workers: 2, module: { url: MODULE, options: options({ requests: 1e7, mode: 'crashes' }) }, scenario: 'w', target: TARGET, durationMs: 30_000 });
+    const crash = runWorkers({
+      workers: 2,
+      module: { url: MODULE, options: options({ requests: 1e7, mode: 'crashes' }) },
+      scenario: 'w',
+      target: TARGET,
+      durationMs: 30_000,
+    });
     await expect(crash).rejects.toThrow(/^worker\[1\] of 2 crashed: a timer of worker 1 threw/);
-    const missing = runWorkers({ workers: 1, module: { url: MODULE, export: 'notAFactory', options: options() }, scenario: 'w', target: TARGET, durationMs: 1000 });
+    const missing = runWorkers({
+      workers: 1,
+      module: { url: MODULE, export: 'notAFactory', options: options() },
+      scenario: 'w',
+      target: TARGET,
+      durationMs: 1000,
+    });
     await expect(missing).rejects.toThrow(/worker\[0\] of 1 failed: .*no export "notAFactory"/);
   });
 
@@ -189,12 +227,20 @@ describe('runWorkers', () => {
   });
 
   it('runScenario refuses workers > 1 for workloads given as a function', async () => {
-    await expect(runScenario({ name: 'x', target: { httpUrl: url, wsUrl: url.replace('http', 'ws'), managed: false }, durationS: 1, workers: 2, workloads: () => [] })).rejects.toThrow(
-      /workers: 2 needs workerModule/,
-    );
+    await expect(
+      runScenario({
+        name: 'x',
+        target: { httpUrl: url, wsUrl: url.replace('http', 'ws'), managed: false },
+        durationS: 1,
+        workers: 2,
+        workloads: () => [],
+      }),
+    ).rejects.toThrow(/workers: 2 needs workerModule/);
   });
 
   it('refuses a bad worker count before starting anything', async () => {
-    await expect(runWorkers({ workers: 0, module: { url: MODULE }, scenario: 'w', target: TARGET, durationMs: 100 })).rejects.toThrow(/integer >= 1/);
+    await expect(
+      runWorkers({ workers: 0, module: { url: MODULE }, scenario: 'w', target: TARGET, durationMs: 100 }),
+    ).rejects.toThrow(/integer >= 1/);
   });
 });

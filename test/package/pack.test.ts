@@ -47,11 +47,17 @@ const alive = (pid: number) => {
   }
 };
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** `vitest run --config CONFIG` in the project, as its user would run it (no Conduit or Vitest variables of ours). */
 function vitest(config: string, env: Record<string, string>): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CONDUIT_|VITEST|NODE_OPTIONS$|GITHUB_STEP_SUMMARY$)/.test(k)));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(CONDUIT_|VITEST|NODE_OPTIONS$|GITHUB_STEP_SUMMARY$)/.test(k)),
+  );
   const child = spawn(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config], {
     cwd: project,
     env: { ...clean, FORCE_COLOR: '0', CI: 'true', ...env },
@@ -69,13 +75,19 @@ let packed: { filename: string; files: Array<{ path: string }> };
 
 beforeAll(() => {
   // npm pack runs prepack (a clean build) and prints its JSON summary on stdout.
-  const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', tmp], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   expect(pack.status, pack.stderr).toBe(0);
   [packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as [typeof packed];
 
   const installed = join(project, 'node_modules', 'conduit');
   mkdirSync(installed, { recursive: true });
-  const untar = spawnSync('tar', ['-xzf', join(tmp, packed.filename), '-C', installed, '--strip-components=1'], { encoding: 'utf8' });
+  const untar = spawnSync('tar', ['-xzf', join(tmp, packed.filename), '-C', installed, '--strip-components=1'], {
+    encoding: 'utf8',
+  });
   expect(untar.status, untar.stderr).toBe(0);
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
@@ -89,7 +101,12 @@ beforeAll(() => {
   }
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'my-service', private: true, type: 'module', devDependencies: { vitest: manifest.peerDependencies.vitest, conduit: `file:../${packed.filename}` } }),
+    JSON.stringify({
+      name: 'my-service',
+      private: true,
+      type: 'module',
+      devDependencies: { vitest: manifest.peerDependencies.vitest, conduit: `file:../${packed.filename}` },
+    }),
   );
   for (const [path, text] of Object.entries(quickstart(DOCS[0]!))) {
     mkdirSync(dirname(join(project, path)), { recursive: true });
@@ -112,7 +129,11 @@ describe('npm pack', () => {
     }
     expect(files).toContain('dist/gateway/cli.js');
     expect(files).toContain('dist/vitest/global-setup.js');
-    expect([...files].filter((f) => /^(src|test|test-load|bench|scripts)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(
+      [...files].filter(
+        (f) => /^(src|test|test-load|bench|scripts)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')),
+      ),
+    ).toEqual([]);
   });
 
   it('the quick start is the same in README.md and docs/load-testing.md', () => {
@@ -132,14 +153,23 @@ describe('npm pack', () => {
     expect(run.stderr).not.toContain('Failed to load source map');
     expect(run.stdout).toMatch(/▶ hello — 5 s against http:\/\/127\.0\.0\.1:\d+/);
     expect(run.stdout).toMatch(/http\.latency\s+ms\s+[\d,]+\s+[\d.]+/);
-    for (const file of ['summary.md', 'results.json', 'report.html']) expect(existsSync(join(project, 'reports/load', file)), file).toBe(true);
+    for (const file of ['summary.md', 'results.json', 'report.html'])
+      expect(existsSync(join(project, 'reports/load', file)), file).toBe(true);
 
     const results = JSON.parse(readFileSync(join(project, 'reports/load/results.json'), 'utf8')) as {
       verdict: { passed: boolean };
-      scenarios: Array<{ scenario: string; target: { pid?: number; managed: boolean }; memory: { source: string; samples: Array<{ rssBytes: number }> } }>;
+      scenarios: Array<{
+        scenario: string;
+        target: { pid?: number; managed: boolean };
+        memory: { source: string; samples: Array<{ rssBytes: number }> };
+      }>;
     };
     const [hello] = results.scenarios;
-    expect(hello).toMatchObject({ scenario: 'hello', target: { pid: Number(started![1]), managed: true }, memory: { source: 'proc' } });
+    expect(hello).toMatchObject({
+      scenario: 'hello',
+      target: { pid: Number(started![1]), managed: true },
+      memory: { source: 'proc' },
+    });
     expect(hello!.memory.samples.length).toBeGreaterThanOrEqual(3);
     expect(Math.min(...hello!.memory.samples.map((s) => s.rssBytes))).toBeGreaterThan(10 * 1024 * 1024);
     expect(alive(hello!.target.pid!)).toBe(false);
@@ -156,11 +186,16 @@ describe('npm pack', () => {
   }, 120_000);
 
   it('a target with neither command nor url fails the run with one clear error', async () => {
-    const config = readFileSync(join(project, 'vitest.load.config.mjs'), 'utf8').replace(/target: .*,$/m, 'target: { env: { PORT } },');
+    const config = readFileSync(join(project, 'vitest.load.config.mjs'), 'utf8').replace(
+      /target: .*,$/m,
+      'target: { env: { PORT } },',
+    );
     expect(config).toContain('target: { env: { PORT } }');
     writeFileSync(join(project, 'vitest.empty.config.mjs'), config);
     const run = await vitest('vitest.empty.config.mjs', { PORT: '1' });
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('conduitLoad: target needs `command` and `url` (a service to start) or `url` (a running service); it has neither');
+    expect(run.stderr).toContain(
+      'conduitLoad: target needs `command` and `url` (a service to start) or `url` (a running service); it has neither',
+    );
   }, 120_000);
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithBaseline, DEFAULT_NOISE, parseResultsDocument, resolveNoise } from '../../src/reporters/baseline.js';
+import {
+  compareWithBaseline,
+  DEFAULT_NOISE,
+  parseResultsDocument,
+  resolveNoise,
+} from '../../src/reporters/baseline.js';
 import { collectRun } from '../../src/reporters/collect.js';
 import { buildRunReport, decideVerdict } from '../../src/reporters/report.js';
 import { renderComparison } from '../../src/reporters/render/comparison.js';
@@ -12,8 +17,11 @@ import { histogramOf, range, scenarioResult } from './fixtures/results.js';
 
 function reportOf(...results: ScenarioResult[]) {
   const cases = results.map((r) => ({
-    name: r.scenario, fullName: r.scenario, module: { moduleId: `test-load/${r.scenario}.load.ts` },
-    meta: () => ({ conduit: r }), result: () => ({ state: 'passed' }),
+    name: r.scenario,
+    fullName: r.scenario,
+    module: { moduleId: `test-load/${r.scenario}.load.ts` },
+    meta: () => ({ conduit: r }),
+    result: () => ({ state: 'passed' }),
   }));
   return buildRunReport(collectRun(cases), FIXED_META);
 }
@@ -40,20 +48,32 @@ describe('compareWithBaseline', () => {
   });
 
   it('flags latency beyond its band as a regression and a drop as better', () => {
-    const slower = compareWithBaseline(reportOf(scenarioResult({ latenciesMs: range(20, 0.1, 1000) })).scenarios, base, 'b');
+    const slower = compareWithBaseline(
+      reportOf(scenarioResult({ latenciesMs: range(20, 0.1, 1000) })).scenarios,
+      base,
+      'b',
+    );
     const p50 = slower.deltas.find((d) => d.metric === 'http.latency p50')!;
     expect(p50).toMatchObject({ change: 'worse', regression: true, unit: 'ms' });
     expect(p50.delta).toBeCloseTo(10, 0);
-    const faster = compareWithBaseline(reportOf(scenarioResult({ latenciesMs: range(1, 0.1, 1000) })).scenarios, base, 'b');
+    const faster = compareWithBaseline(
+      reportOf(scenarioResult({ latenciesMs: range(1, 0.1, 1000) })).scenarios,
+      base,
+      'b',
+    );
     expect(faster.deltas.find((d) => d.metric === 'http.latency p50')!.change).toBe('better');
   });
 
   it('flags +0.4 ms on a 0.2 ms service; a wider minimum effect is an option', () => {
     const tiny = baselineOf(scenarioResult({ latenciesMs: range(0.2, 0.001, 1000) }));
     const now = reportOf(scenarioResult({ latenciesMs: range(0.6, 0.001, 1000) })).scenarios; // +0.4 ms: +200%
-    expect(compareWithBaseline(now, tiny, 'b').deltas.find((d) => d.metric === 'http.latency p50')!.regression).toBe(true);
+    expect(compareWithBaseline(now, tiny, 'b').deltas.find((d) => d.metric === 'http.latency p50')!.regression).toBe(
+      true,
+    );
     const loose = resolveNoise({ latency: { relative: 0.05, absolute: 1 } });
-    expect(compareWithBaseline(now, tiny, 'b', loose).deltas.find((d) => d.metric === 'http.latency p50')!.change).toBe('same');
+    expect(compareWithBaseline(now, tiny, 'b', loose).deltas.find((d) => d.metric === 'http.latency p50')!.change).toBe(
+      'same',
+    );
   });
 
   it("widens the band by the run's own slice-to-slice noise", () => {
@@ -63,8 +83,16 @@ describe('compareWithBaseline', () => {
       const p95 = r.histograms['http.latency']!.summary.p95;
       const slice = (i: number) => p95 * (1 + wobble * (i % 2 === 0 ? 1 : -1));
       r.batches = {
-        widthS: 1, t: range(1, 1, 10),
-        latency: { 'http.latency': { count: Array(10).fill(100), p50: Array(10).fill(10), p95: range(0, 1, 10).map(slice), p99: Array(10).fill(p95) } },
+        widthS: 1,
+        t: range(1, 1, 10),
+        latency: {
+          'http.latency': {
+            count: Array(10).fill(100),
+            p50: Array(10).fill(10),
+            p95: range(0, 1, 10).map(slice),
+            p99: Array(10).fill(p95),
+          },
+        },
         counts: {},
       };
       return r;
@@ -72,8 +100,12 @@ describe('compareWithBaseline', () => {
     const steadyBase = baselineOf(withSlices(range(10, 0.1, 1000), 0.01));
     const noisyBase = baselineOf(withSlices(range(10, 0.1, 1000), 0.3));
     const later = range(10, 0.1, 1000).map((v) => v * 1.1);
-    const steady = compareWithBaseline(reportOf(withSlices(later, 0.01)).scenarios, steadyBase, 'b').deltas.find((d) => d.metric === 'http.latency p95')!;
-    const noisy = compareWithBaseline(reportOf(withSlices(later, 0.3)).scenarios, noisyBase, 'b').deltas.find((d) => d.metric === 'http.latency p95')!;
+    const steady = compareWithBaseline(reportOf(withSlices(later, 0.01)).scenarios, steadyBase, 'b').deltas.find(
+      (d) => d.metric === 'http.latency p95',
+    )!;
+    const noisy = compareWithBaseline(reportOf(withSlices(later, 0.3)).scenarios, noisyBase, 'b').deltas.find(
+      (d) => d.metric === 'http.latency p95',
+    )!;
     expect(steady.regression).toBe(true);
     expect(noisy.regression).toBe(false);
     expect(noisy.allowed).toBeGreaterThan(steady.allowed * 3);
@@ -107,11 +139,15 @@ describe('compareWithBaseline', () => {
     const clean = scenarioResult();
     clean.errors = {};
     const zeroBase = baselineOf(clean);
-    const same = compareWithBaseline(reportOf(clean).scenarios, zeroBase, 'b').deltas.find((d) => d.metric === 'error rate')!;
+    const same = compareWithBaseline(reportOf(clean).scenarios, zeroBase, 'b').deltas.find(
+      (d) => d.metric === 'error rate',
+    )!;
     expect(same).toMatchObject({ baseline: 0, current: 0, delta: 0, relative: 0, regression: false });
     const failing = scenarioResult();
     failing.errors = { TIMEOUT: 200 };
-    const worse = compareWithBaseline(reportOf(failing).scenarios, zeroBase, 'b').deltas.find((d) => d.metric === 'error rate')!;
+    const worse = compareWithBaseline(reportOf(failing).scenarios, zeroBase, 'b').deltas.find(
+      (d) => d.metric === 'error rate',
+    )!;
     expect(worse).toMatchObject({ baseline: 0, regression: true, change: 'worse' });
     expect(Number.isFinite(worse.relative)).toBe(true);
   });
@@ -132,19 +168,35 @@ describe('compareWithBaseline', () => {
       r.histograms['ws.connect'] = histogramOf(range(150, 2, 100));
       const ten = (v: number) => Array(10).fill(v);
       r.batches = {
-        widthS: 6, t: range(6, 6, 10),
+        widthS: 6,
+        t: range(6, 6, 10),
         latency: {
           'http.latency': { count: ten(100), p50: ten(50), p95: ten(95), p99: ten(99) },
-          'ws.connect': { count: [100, ...Array(9).fill(0)], p50: [250, ...Array(9).fill(0)], p95: [340, ...Array(9).fill(0)], p99: [348, ...Array(9).fill(0)] },
+          'ws.connect': {
+            count: [100, ...Array(9).fill(0)],
+            p50: [250, ...Array(9).fill(0)],
+            p95: [340, ...Array(9).fill(0)],
+            p99: [348, ...Array(9).fill(0)],
+          },
         },
         counts: { requests: ten(100) },
       };
       return r;
     };
-    const cmp = compareWithBaseline(reportOf(sliced(range(0.5, 0.1, 1000))).scenarios, baselineOf(sliced(range(0.5, 0.1, 1000))), 'b');
+    const cmp = compareWithBaseline(
+      reportOf(sliced(range(0.5, 0.1, 1000))).scenarios,
+      baselineOf(sliced(range(0.5, 0.1, 1000))),
+      'b',
+    );
     expect(cmp.deltas.some((d) => d.metric.startsWith('ws.connect'))).toBe(false);
     expect(cmp.deltas.some((d) => d.metric.startsWith('http.latency'))).toBe(true);
-    expect(cmp.skipped).toEqual([{ scenario: 'uploads', metric: 'ws.connect', why: 'recorded within 1 time slice of the run: no run-to-run noise to judge it by' }]);
+    expect(cmp.skipped).toEqual([
+      {
+        scenario: 'uploads',
+        metric: 'ws.connect',
+        why: 'recorded within 1 time slice of the run: no run-to-run noise to judge it by',
+      },
+    ]);
   });
 
   it('does not compare a scenario run with other knobs, and says which', () => {
@@ -158,18 +210,33 @@ describe('compareWithBaseline', () => {
   });
 
   it('says when a run shared its machine with other work, in the comparison and every renderer', () => {
-    const machine = (otherCores: number) => ({ cores: 2, generatorCores: 0.1, targetCores: 0.9, otherCores, irqCores: 0.05, busiestCores: 1.9, limit: 'machine' as const, summary: '' });
+    const machine = (otherCores: number) => ({
+      cores: 2,
+      generatorCores: 0.1,
+      targetCores: 0.9,
+      otherCores,
+      irqCores: 0.05,
+      busiestCores: 1.9,
+      limit: 'machine' as const,
+      summary: '',
+    });
     const quiet = scenarioResult({ latenciesMs: range(10, 0.1, 1000) });
     quiet.generator = { ...quiet.generator, machine: machine(0.1) };
     const shared = scenarioResult({ latenciesMs: range(10, 0.1, 1000) });
     shared.generator = { ...shared.generator, machine: machine(0.67) };
     expect(compareWithBaseline(reportOf(quiet).scenarios, baselineOf(quiet), 'b').cautions).toBeUndefined();
     const cmp = compareWithBaseline(reportOf(quiet).scenarios, baselineOf(shared), 'b');
-    expect(cmp.cautions).toEqual([{ scenario: 'uploads', why: 'the baseline run (other processes 0.67 cores) shared the machine with other work: every band ×2' }]);
+    expect(cmp.cautions).toEqual([
+      {
+        scenario: 'uploads',
+        why: 'the baseline run (other processes 0.67 cores) shared the machine with other work: every band ×2',
+      },
+    ]);
     expect(cmp.deltas.length).toBeGreaterThan(0); // still compared
     // A change just beyond its band is flagged when both runs had the machine to themselves,
     // not when one shared it (its band is twice as wide); a large one is flagged either way.
-    const p50 = (r: ScenarioResult, b: ReturnType<typeof baselineOf>) => compareWithBaseline(reportOf(r).scenarios, b, 'b').deltas.find((d) => d.metric === 'http.latency p50')!;
+    const p50 = (r: ScenarioResult, b: ReturnType<typeof baselineOf>) =>
+      compareWithBaseline(reportOf(r).scenarios, b, 'b').deltas.find((d) => d.metric === 'http.latency p50')!;
     const slower = (ms: number) => {
       const r = scenarioResult({ latenciesMs: range(10 + ms, 0.1, 1000) });
       r.generator = { ...r.generator, machine: machine(0.1) };
@@ -182,9 +249,15 @@ describe('compareWithBaseline', () => {
     expect(p50(justBeyond, baselineOf(shared)).regression).toBe(false);
     expect(p50(slower(3 * quietBand), baselineOf(shared)).regression).toBe(true);
     const report = buildRunReport(collectRun([]), FIXED_META, { comparison: cmp });
-    expect(renderComparison(cmp, 't')).toContain('⚠ uploads: the baseline run (other processes 0.67 cores) shared the machine');
-    expect(renderMarkdownSummary(report)).toContain('uploads: the baseline run (other processes 0.67 cores) shared the machine');
-    expect(renderTerminalReport(report)).toContain('uploads: the baseline run (other processes 0.67 cores) shared the machine');
+    expect(renderComparison(cmp, 't')).toContain(
+      '⚠ uploads: the baseline run (other processes 0.67 cores) shared the machine',
+    );
+    expect(renderMarkdownSummary(report)).toContain(
+      'uploads: the baseline run (other processes 0.67 cores) shared the machine',
+    );
+    expect(renderTerminalReport(report)).toContain(
+      'uploads: the baseline run (other processes 0.67 cores) shared the machine',
+    );
   });
 });
 
@@ -193,7 +266,9 @@ describe('parseResultsDocument', () => {
     expect(() => parseResultsDocument('{nope')).toThrow(/not JSON/);
     expect(() => parseResultsDocument('[]')).toThrow(/not a JSON object/);
     expect(() => parseResultsDocument('{"scenarios":[]}')).toThrow(/schema is undefined/);
-    expect(() => parseResultsDocument('{"schema":"conduit.results/0","scenarios":[]}')).toThrow(/expected "conduit.results\/1" \(a Conduit results.json\)/);
+    expect(() => parseResultsDocument('{"schema":"conduit.results/0","scenarios":[]}')).toThrow(
+      /expected "conduit.results\/1" \(a Conduit results.json\)/,
+    );
     expect(() => parseResultsDocument('{"schema":"conduit.results/1","scenarios":[{}]}')).toThrow(/lacks/);
   });
 
@@ -209,10 +284,15 @@ describe('parseResultsDocument', () => {
 describe('failOnRegression', () => {
   it('turns regressions into a failed verdict only when asked', () => {
     const base = baselineOf(scenarioResult());
-    const run = collectRun([{
-      name: 'uploads', fullName: 'uploads', module: { moduleId: 'u.load.ts' },
-      meta: () => ({ conduit: scenarioResult({ latenciesMs: range(30, 0.2, 1000) }) }), result: () => ({ state: 'passed' }),
-    }]);
+    const run = collectRun([
+      {
+        name: 'uploads',
+        fullName: 'uploads',
+        module: { moduleId: 'u.load.ts' },
+        meta: () => ({ conduit: scenarioResult({ latenciesMs: range(30, 0.2, 1000) }) }),
+        result: () => ({ state: 'passed' }),
+      },
+    ]);
     const cmp = compareWithBaseline(run.scenarios, base, 'b');
     // p50, p95 and p99 of http.latency (its .raw twin is not compared again).
     expect(decideVerdict(run, cmp)).toMatchObject({ passed: true, regressions: 3 });

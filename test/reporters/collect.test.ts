@@ -45,23 +45,55 @@ describe('collectRun', () => {
   it('fails the verdict when a test failed, a check failed, or no scenario reported', () => {
     const ok = buildRunReport(collectRun([testCase('uploads', { conduit: scenarioResult() })]), FIXED_META);
     expect(ok.verdict).toMatchObject({ passed: true, failedTests: 0, failedThresholds: 0, memory: 'stable' });
-    expect(ok.verdict.headline).toBe('Load run passed: 1 scenario, 2/2 checks passed, memory stable (no leak above 3.0 MiB/min)');
+    expect(ok.verdict.headline).toBe(
+      'Load run passed: 1 scenario, 2/2 checks passed, memory stable (no leak above 3.0 MiB/min)',
+    );
 
-    const failedCheck = buildRunReport(collectRun([testCase('uploads', { conduit: scenarioResult({ failing: true }) }, 'failed', [{ message: 'error rate 1.20% > 1.00%' }])]), FIXED_META);
+    const failedCheck = buildRunReport(
+      collectRun([
+        testCase('uploads', { conduit: scenarioResult({ failing: true }) }, 'failed', [
+          { message: 'error rate 1.20% > 1.00%' },
+        ]),
+      ]),
+      FIXED_META,
+    );
     expect(failedCheck.verdict.passed).toBe(false);
     expect(failedCheck.verdict.headline).toContain('1 of 2 checks failed (error rate < 1%)');
 
     // The memory part never contradicts the checks: a growing verdict no check asserts says so.
-    const growing = buildRunReport(collectRun([testCase('soak', { conduit: scenarioResult({ scenario: 'soak', growing: true }) })]), FIXED_META);
-    expect(growing.verdict.headline).toBe('Load run passed: 1 scenario, 2/2 checks passed, memory growing (soak; no check asserts the trend)');
+    const growing = buildRunReport(
+      collectRun([testCase('soak', { conduit: scenarioResult({ scenario: 'soak', growing: true }) })]),
+      FIXED_META,
+    );
+    expect(growing.verdict.headline).toBe(
+      'Load run passed: 1 scenario, 2/2 checks passed, memory growing (soak; no check asserts the trend)',
+    );
     const asserted = scenarioResult({ scenario: 'soak', growing: true });
-    asserted.thresholds.push({ name: 'memory trend stable', measured: 'growing', allowed: 'stable|inconclusive', passed: false, message: 'memory trend stable: verdict growing' });
+    asserted.thresholds.push({
+      name: 'memory trend stable',
+      measured: 'growing',
+      allowed: 'stable|inconclusive',
+      passed: false,
+      message: 'memory trend stable: verdict growing',
+    });
     const leak = buildRunReport(collectRun([testCase('soak', { conduit: asserted }, 'failed')]), FIXED_META);
-    expect(leak.verdict.headline).toBe('Load run failed: 1 scenario, 1 of 3 checks failed (memory trend stable), 1 test failed, memory growing (soak)');
+    expect(leak.verdict.headline).toBe(
+      'Load run failed: 1 scenario, 1 of 3 checks failed (memory trend stable), 1 test failed, memory growing (soak)',
+    );
     const short = scenarioResult({ scenario: 'soak' });
-    short.memory = { ...short.memory, verdict: 'inconclusive', trends: short.memory.trends.map((t) => ({ ...t, verdict: 'inconclusive' as const, inconclusive: 'window' as const })) };
+    short.memory = {
+      ...short.memory,
+      verdict: 'inconclusive',
+      trends: short.memory.trends.map((t) => ({
+        ...t,
+        verdict: 'inconclusive' as const,
+        inconclusive: 'window' as const,
+      })),
+    };
     const smoke = buildRunReport(collectRun([testCase('soak', { conduit: short })]), FIXED_META);
-    expect(smoke.verdict.headline).toBe('Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (run too short for a trend verdict)');
+    expect(smoke.verdict.headline).toBe(
+      'Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (run too short for a trend verdict)',
+    );
 
     const none = buildRunReport(collectRun([testCase('x', {})]), FIXED_META);
     expect(none.verdict.passed).toBe(false);

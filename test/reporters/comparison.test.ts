@@ -1,12 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricDelta } from '../../src/reporters/model.js';
-import { bandRatio, calibrate, deltaKind, renderCalibration, renderComparison } from '../../src/reporters/render/comparison.js';
+import {
+  bandRatio,
+  calibrate,
+  deltaKind,
+  renderCalibration,
+  renderComparison,
+} from '../../src/reporters/render/comparison.js';
 import { parseArgs } from '../../scripts/load-aa.js';
 
 const delta = (metric: string, d: number, allowed: number, over: Partial<MetricDelta> = {}): MetricDelta => ({
-  scenario: 'ws', metric, unit: metric.startsWith('throughput') ? 'requestsPerS' : 'ms', baseline: 10, current: 10 + d, delta: d,
-  relative: d / 10, allowed, change: Math.abs(d) > allowed ? (d > 0 === !metric.startsWith('throughput') ? 'worse' : 'better') : 'same',
-  regression: Math.abs(d) > allowed && d > 0 === !metric.startsWith('throughput'), ...over,
+  scenario: 'ws',
+  metric,
+  unit: metric.startsWith('throughput') ? 'requestsPerS' : 'ms',
+  baseline: 10,
+  current: 10 + d,
+  delta: d,
+  relative: d / 10,
+  allowed,
+  change: Math.abs(d) > allowed ? (d > 0 === !metric.startsWith('throughput') ? 'worse' : 'better') : 'same',
+  regression: Math.abs(d) > allowed && d > 0 === !metric.startsWith('throughput'),
+  ...over,
 });
 
 describe('A/A calibration view', () => {
@@ -20,7 +34,11 @@ describe('A/A calibration view', () => {
   });
 
   it('says per kind what was flagged and the minimum effect that would have kept the pair quiet', () => {
-    const deltas = [delta('http.latency p50', 0.5, 1), delta('http.latency p99', 3, 1), delta('throughput requestsPerS', -0.2, 1)];
+    const deltas = [
+      delta('http.latency p50', 0.5, 1),
+      delta('http.latency p99', 3, 1),
+      delta('throughput requestsPerS', -0.2, 1),
+    ];
     const kinds = calibrate(deltas);
     expect(kinds).toEqual([
       { kind: 'latency', figures: 2, flagged: 1, worstRatio: 3, worstRelative: 0.3 },
@@ -29,7 +47,15 @@ describe('A/A calibration view', () => {
     const text = renderCalibration(kinds, 1, 1);
     expect(text).toMatch(/^A\/A: 1 of 1 pair flagged a regression/);
     expect(text).toContain('noise: { latency: { relative: 0.33 } }');
-    const table = renderComparison({ source: 'a.json', deltas, missing: ['soak'], skipped: [{ scenario: 'ws', metric: 'ws.connect', why: 'burst' }] }, 'b.json against a.json');
+    const table = renderComparison(
+      {
+        source: 'a.json',
+        deltas,
+        missing: ['soak'],
+        skipped: [{ scenario: 'ws', metric: 'ws.connect', why: 'burst' }],
+      },
+      'b.json against a.json',
+    );
     expect(table).toMatch(/🔺 +ws +http\.latency p99 +10 ms +13 ms +\+3 ms \(\+30%\) +± 1 ms +3$/m);
     expect(table).toContain('⚠ ws ws.connect not compared: burst');
     expect(table).toContain('⚠ not in the baseline: soak');
@@ -39,7 +65,9 @@ describe('A/A calibration view', () => {
   it('load:aa rejects bad arguments with the reason', () => {
     expect(parseArgs([])).toEqual({ runs: 2, script: 'load', env: {} });
     expect(parseArgs(['--runs', '3', '--script', 'load:ws', '--env', 'CONDUIT_LOAD_DURATION_S=20'])).toEqual({
-      runs: 3, script: 'load:ws', env: { CONDUIT_LOAD_DURATION_S: '20' },
+      runs: 3,
+      script: 'load:ws',
+      env: { CONDUIT_LOAD_DURATION_S: '20' },
     });
     expect(() => parseArgs(['--runs', '1'])).toThrow(/--runs must be an integer from 2 to 20/);
     expect(() => parseArgs(['--runs', 'x'])).toThrow(/--runs/);

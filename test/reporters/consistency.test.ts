@@ -10,7 +10,15 @@ import { buildRunReport } from '../../src/reporters/report.js';
 import { renderHtmlReport } from '../../src/reporters/render/html.js';
 import { renderMarkdownSummary } from '../../src/reporters/render/markdown.js';
 import { renderTerminalReport } from '../../src/reporters/render/terminal.js';
-import { analyzeMemory, buildScenarioResult, createRng, errorRate, installMatchers, memoryVerdictText, Metrics } from '../../src/load/index.js';
+import {
+  analyzeMemory,
+  buildScenarioResult,
+  createRng,
+  errorRate,
+  installMatchers,
+  memoryVerdictText,
+  Metrics,
+} from '../../src/load/index.js';
 import type { ScenarioResult } from '../../src/load/index.js';
 import { formatPercent } from '../../src/load/format.js';
 import { FIXED_META } from './fixtures/meta.js';
@@ -33,8 +41,11 @@ function result(): ScenarioResult {
     ...(t % 6 === 0 ? { postGcHeapBytes: Math.round((20 + (rng.next() - 0.5) * 0.1) * MiB) } : {}),
   }));
   return buildScenarioResult({
-    scenario: 'mixed', startedAt: '2025-01-01T00:00:00.000Z', durationS: 60,
-    target: { url: 'http://127.0.0.1:1', managed: false }, metrics,
+    scenario: 'mixed',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    durationS: 60,
+    target: { url: 'http://127.0.0.1:1', managed: false },
+    metrics,
     memory: analyzeMemory(samples, 'proc', {}, { heap: { source: 'inspector', everyS: 6, readings: 11 }, untilS: 60 }),
   });
 }
@@ -44,7 +55,10 @@ beforeAll(() => installMatchers());
 describe('one verdict and one error rate for one result', () => {
   it('matchers, merge and every renderer agree', () => {
     const r = result();
-    expect(r.memory.trends.map((t) => [t.metric, t.verdict])).toEqual([['postGcHeap', 'stable'], ['rss', 'inconclusive']]);
+    expect(r.memory.trends.map((t) => [t.metric, t.verdict])).toEqual([
+      ['postGcHeap', 'stable'],
+      ['rss', 'inconclusive'],
+    ]);
     expect(r.memory.verdict).toBe('stable');
     const verdict = memoryVerdictText(r.memory);
     expect(verdict).toMatch(/^stable \(no leak above [\d.]+ MiB\/min on post-GC heap\)$/);
@@ -60,16 +74,27 @@ describe('one verdict and one error rate for one result', () => {
     expect(r.thresholds.at(-1)).toMatchObject({ name: 'error rate (not counting HTTP_4XX) < 1.6%', measured: 0.015 });
 
     // Two machines of the same result: the same rule combines them.
-    const merged = mergeScenario([{ label: 'a', result: r }, { label: 'b', result: result() }]);
+    const merged = mergeScenario([
+      { label: 'a', result: r },
+      { label: 'b', result: result() },
+    ]);
     expect(merged.memory.verdict).toBe('stable');
     expect(errorRate(merged)).toBeCloseTo(rate, 9);
 
     // Every renderer: the same verdict text and the same error rate, for one source and merged.
     for (const scenario of [r, merged]) {
-      const report = buildRunReport(collectRun([{
-        name: 'mixed', fullName: 'mixed', module: { moduleId: 'mixed.load.ts' },
-        meta: () => ({ conduit: scenario }), result: () => ({ state: 'passed' }),
-      }]), FIXED_META);
+      const report = buildRunReport(
+        collectRun([
+          {
+            name: 'mixed',
+            fullName: 'mixed',
+            module: { moduleId: 'mixed.load.ts' },
+            meta: () => ({ conduit: scenario }),
+            result: () => ({ state: 'passed' }),
+          },
+        ]),
+        FIXED_META,
+      );
       expect(report.verdict.memory).toBe('stable');
       expect(report.verdict.headline).toMatch(/memory stable \(no leak above [\d.]+ MiB\/min\)/);
       for (const text of [renderTerminalReport(report), renderMarkdownSummary(report), renderHtmlReport(report)]) {

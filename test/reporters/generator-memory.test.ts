@@ -21,13 +21,25 @@ function generatorMemory(growing: boolean): MemoryReport {
   return {
     source: 'proc',
     samples: memorySamples(60, growing ? 3 / 60 : 0),
-    trends: [{
-      metric: 'rss', verdict: growing ? 'growing' : 'stable', slopeMBPerMin: growing ? 3.1 : 0.01,
-      projectedMBPerHour: growing ? 186 : 0.6, pValue: growing ? 0.0001 : 0.5, samples: 48, warmupS: 12,
-      reason: growing ? 'rising 3.100 MiB/min' : 'no significant monotonic trend',
-    }],
+    trends: [
+      {
+        metric: 'rss',
+        verdict: growing ? 'growing' : 'stable',
+        slopeMBPerMin: growing ? 3.1 : 0.01,
+        projectedMBPerHour: growing ? 186 : 0.6,
+        pValue: growing ? 0.0001 : 0.5,
+        samples: 48,
+        warmupS: 12,
+        reason: growing ? 'rising 3.100 MiB/min' : 'no significant monotonic trend',
+      },
+    ],
     verdict: growing ? 'growing' : 'stable',
-    rss: { minBytes: 141 * MiB, maxBytes: growing ? 323 * MiB : 142 * MiB, avgBytes: 200 * MiB, growthBytes: growing ? 182 * MiB : MiB },
+    rss: {
+      minBytes: 141 * MiB,
+      maxBytes: growing ? 323 * MiB : 142 * MiB,
+      avgBytes: 200 * MiB,
+      growthBytes: growing ? 182 * MiB : MiB,
+    },
   };
 }
 
@@ -39,7 +51,9 @@ function withGenerator(memory: MemoryReport | undefined, scenario = 'soak'): Sce
 
 function report(...results: ScenarioResult[]) {
   const cases = results.map((result, i) => ({
-    name: result.scenario, fullName: result.scenario, module: { moduleId: `test-load/${result.scenario}-${i}.load.ts` },
+    name: result.scenario,
+    fullName: result.scenario,
+    module: { moduleId: `test-load/${result.scenario}-${i}.load.ts` },
     meta: () => ({ conduit: result }),
     result: () => ({ state: 'passed', errors: [] }),
   }));
@@ -50,14 +64,22 @@ describe('generator memory in the reports', () => {
   it('warns in the terminal, summary.md and report.html when the generator memory grows', () => {
     const r = report(withGenerator(generatorMemory(true)));
     const [warning] = generatorMemoryWarnings(r.scenarios[0]!);
-    expect(warning).toMatchInlineSnapshot(`"generator memory growing: RSS +3.10 MiB/min (projected +186.0 MiB/h) · RSS 141 MiB–323 MiB — the load generator itself leaks; its figures are suspect"`);
+    expect(warning).toMatchInlineSnapshot(
+      `"generator memory growing: RSS +3.10 MiB/min (projected +186.0 MiB/h) · RSS 141 MiB–323 MiB — the load generator itself leaks; its figures are suspect"`,
+    );
     expect(renderTerminalReport(r)).toContain(`  ⚠ ${warning}`);
     const md = renderMarkdownSummary(r);
     expect(md).toContain('⚠️ **generator memory growing**: RSS +3.10 MiB/min');
-    expect(md).toMatch(/\| generator +\| CPU max 40%, RSS max 90 MiB, event-loop lag p99 3 ms, memory growing: RSS \+3\.10 MiB\/min \(projected \+186\.0 MiB\/h\) +\|/);
+    expect(md).toMatch(
+      /\| generator +\| CPU max 40%, RSS max 90 MiB, event-loop lag p99 3 ms, memory growing: RSS \+3\.10 MiB\/min \(projected \+186\.0 MiB\/h\) +\|/,
+    );
     expect(md).toMatch(/\*\*soak — generator memory growing\.\*\*/);
     // The warning closes the scenario's memory section, after the target's memory.
-    expect(md.slice(md.indexOf('### Memory'), md.indexOf('## Follow-ups')).trimEnd().split('\n').at(-1)).toMatchInlineSnapshot(`"⚠️ **generator memory growing**: RSS +3.10 MiB/min (projected +186.0 MiB/h) · RSS 141 MiB–323 MiB — the load generator itself leaks; its figures are suspect"`);
+    expect(
+      md.slice(md.indexOf('### Memory'), md.indexOf('## Follow-ups')).trimEnd().split('\n').at(-1),
+    ).toMatchInlineSnapshot(
+      `"⚠️ **generator memory growing**: RSS +3.10 MiB/min (projected +186.0 MiB/h) · RSS 141 MiB–323 MiB — the load generator itself leaks; its figures are suspect"`,
+    );
     const html = renderHtmlReport(r);
     expect(html).toContain('⚠️ generator memory growing: RSS +3.10 MiB/min');
     expect(html).toMatch(/aria-label="Target memory">.*<\/svg><svg [^>]*aria-label="Generator memory">/);
@@ -77,7 +99,9 @@ describe('generator memory in the reports', () => {
   it('renders results without generator memory (older results.json) as before, and keeps it in results.json', () => {
     const old = report(withGenerator(undefined));
     expect(renderHtmlReport(old)).not.toContain('Generator memory');
-    expect(renderMarkdownSummary(old)).toMatch(/\| generator +\| CPU max 40%, RSS max 90 MiB, event-loop lag p99 3 ms +\|/);
+    expect(renderMarkdownSummary(old)).toMatch(
+      /\| generator +\| CPU max 40%, RSS max 90 MiB, event-loop lag p99 3 ms +\|/,
+    );
     const doc = parseResultsDocument(renderResultsJson(report(withGenerator(generatorMemory(true)))));
     expect(doc.scenarios[0]!.sources[0]!.generator.memory?.verdict).toBe('growing');
     expect(parseResultsDocument(renderResultsJson(old)).scenarios[0]!.generator.memory).toBeUndefined();
@@ -85,16 +109,27 @@ describe('generator memory in the reports', () => {
 
   it('says what the generator’s RSS change is made of: in the warning and in the generator row', () => {
     const composition = {
-      fromS: 300, toS: 3600, startRssBytes: 131 * MiB, rssBytes: Math.round(17.3 * MiB), heapTotalBytes: Math.round(1.4 * MiB),
-      heapUsedBytes: Math.round(1.2 * MiB), externalBytes: 300 * 1024, arrayBuffersBytes: 200 * 1024, nativeBytes: Math.round(15.6 * MiB),
+      fromS: 300,
+      toS: 3600,
+      startRssBytes: 131 * MiB,
+      rssBytes: Math.round(17.3 * MiB),
+      heapTotalBytes: Math.round(1.4 * MiB),
+      heapUsedBytes: Math.round(1.2 * MiB),
+      externalBytes: 300 * 1024,
+      arrayBuffersBytes: 200 * 1024,
+      nativeBytes: Math.round(15.6 * MiB),
     };
     expect(compositionText(composition)).toMatchInlineSnapshot(
       `"RSS +17.3 MiB (+13.2 %) from 5.0 to 60.0 min: V8 heap +1.4 MiB (in use +1.2 MiB), external +300 KiB (ArrayBuffers +200 KiB), outside V8 +15.6 MiB"`,
     );
     const r = report(withGenerator({ ...generatorMemory(true), composition }));
-    expect(generatorMemoryWarnings(r.scenarios[0]!)[0]).toContain(`· ${compositionText(composition)} — the load generator itself leaks`);
+    expect(generatorMemoryWarnings(r.scenarios[0]!)[0]).toContain(
+      `· ${compositionText(composition)} — the load generator itself leaks`,
+    );
     const md = renderMarkdownSummary(r);
-    expect(md).toMatch(/\| generator +\| .*memory growing: RSS \+3\.10 MiB\/min \(projected \+186\.0 MiB\/h\) \(RSS \+17\.3 MiB \(\+13\.2 %\) from 5\.0 to 60\.0 min: .*outside V8 \+15\.6 MiB\)/);
+    expect(md).toMatch(
+      /\| generator +\| .*memory growing: RSS \+3\.10 MiB\/min \(projected \+186\.0 MiB\/h\) \(RSS \+17\.3 MiB \(\+13\.2 %\) from 5\.0 to 60\.0 min: .*outside V8 \+15\.6 MiB\)/,
+    );
     // A stable generator still shows the composition in its row (a slow rise below the verdict's floor is visible there).
     const stable = renderMarkdownSummary(report(withGenerator({ ...generatorMemory(false), composition })));
     expect(stable).toContain('memory stable (RSS +17.3 MiB (+13.2 %)');

@@ -23,18 +23,27 @@ function harnessResult(offsetMs: number) {
     if (i % 100 === 0) metrics.rollInterval();
   }
   const task = { meta: {} };
-  publishResult(task, buildScenarioResult({
-    scenario: 'uploads', startedAt: '2025-01-01T00:00:00.000Z', durationS: 2,
-    target: { url: 'http://127.0.0.1:1', managed: false }, metrics,
-  }));
+  publishResult(
+    task,
+    buildScenarioResult({
+      scenario: 'uploads',
+      startedAt: '2025-01-01T00:00:00.000Z',
+      durationS: 2,
+      target: { url: 'http://127.0.0.1:1', managed: false },
+      metrics,
+    }),
+  );
   return task.meta;
 }
 
 describe('reporters on harness output', () => {
   it('collects, merges and renders results built by src/load', () => {
     const cases = [0, 1000].map((offset) => ({
-      name: 'uploads', fullName: 'uploads', module: { moduleId: 'test-load/uploads.load.ts' },
-      meta: () => harnessResult(offset), result: () => ({ state: 'passed' }),
+      name: 'uploads',
+      fullName: 'uploads',
+      module: { moduleId: 'test-load/uploads.load.ts' },
+      meta: () => harnessResult(offset),
+      result: () => ({ state: 'passed' }),
     }));
     const report = buildRunReport(collectRun(cases), FIXED_META);
     const scenario = report.scenarios[0]!;

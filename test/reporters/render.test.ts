@@ -7,28 +7,50 @@ import { renderResultsJson } from '../../src/reporters/render/json.js';
 import { renderMarkdownSummary } from '../../src/reporters/render/markdown.js';
 import { renderMemoryXyChart } from '../../src/reporters/render/mermaid.js';
 import { renderLineChart } from '../../src/reporters/render/svg.js';
-import { renderPercentileTable, renderProgressLine, renderTerminalReport } from '../../src/reporters/render/terminal.js';
+import {
+  renderPercentileTable,
+  renderProgressLine,
+  renderTerminalReport,
+} from '../../src/reporters/render/terminal.js';
 import type { ScenarioResult } from '../../src/load/result.js';
 import { FIXED_META } from './fixtures/meta.js';
 import { histogramOf, range, scenarioResult } from './fixtures/results.js';
 
-function reportOf(entries: Array<{ result: ScenarioResult; state?: string; message?: string }>, baselineFrom?: ScenarioResult[]) {
+function reportOf(
+  entries: Array<{ result: ScenarioResult; state?: string; message?: string }>,
+  baselineFrom?: ScenarioResult[],
+) {
   const cases = entries.map(({ result, state = 'passed', message }) => ({
-    name: result.scenario, fullName: result.scenario, module: { moduleId: `test-load/${result.scenario}.load.ts` },
+    name: result.scenario,
+    fullName: result.scenario,
+    module: { moduleId: `test-load/${result.scenario}.load.ts` },
     meta: () => ({ conduit: result }),
     result: () => ({ state, errors: message ? [{ message }] : [] }),
   }));
   const run = collectRun(cases);
   if (!baselineFrom) return buildRunReport(run, FIXED_META);
   const base = parseResultsDocument(renderResultsJson(reportOf(baselineFrom.map((result) => ({ result })))));
-  return buildRunReport(run, FIXED_META, { comparison: compareWithBaseline(run.scenarios, base, 'reports/baseline/results.json') });
+  return buildRunReport(run, FIXED_META, {
+    comparison: compareWithBaseline(run.scenarios, base, 'reports/baseline/results.json'),
+  });
 }
 
-const passing = () => reportOf([{ result: scenarioResult() }, { result: scenarioResult({ scenario: 'ws', latenciesMs: range(2, 0.05, 400) }) }]);
-const failing = () => reportOf(
-  [{ result: scenarioResult({ failing: true, growing: true, saturated: true, latenciesMs: range(20, 0.2, 1000) }), state: 'failed', message: 'error rate 1.20% > 1.00%\n  at x' }],
-  [scenarioResult()],
-);
+const passing = () =>
+  reportOf([
+    { result: scenarioResult() },
+    { result: scenarioResult({ scenario: 'ws', latenciesMs: range(2, 0.05, 400) }) },
+  ]);
+const failing = () =>
+  reportOf(
+    [
+      {
+        result: scenarioResult({ failing: true, growing: true, saturated: true, latenciesMs: range(20, 0.2, 1000) }),
+        state: 'failed',
+        message: 'error rate 1.20% > 1.00%\n  at x',
+      },
+    ],
+    [scenarioResult()],
+  );
 
 describe('terminal renderer', () => {
   it('prints the percentile table with corrected and raw histograms', () => {
@@ -56,7 +78,8 @@ describe('terminal renderer', () => {
     ws.histograms['ws.delivery'] = histogramOf(range(0.2, 0.01, 90));
     ws.histograms['ws.delivery.enqueuedAt'] = histogramOf(range(1, 0, 10));
     const report = reportOf([{ result: ws }]);
-    const note = /delivery latency: 90 timed from the generator's own send of the enqueue \(ws\.delivery, µs clock\); 10 from the gateway's enqueuedAt stamp/;
+    const note =
+      /delivery latency: 90 timed from the generator's own send of the enqueue \(ws\.delivery, µs clock\); 10 from the gateway's enqueuedAt stamp/;
     expect(renderTerminalReport(report)).toMatch(note);
     expect(renderTerminalReport(report)).toContain('ws.delivery.enqueuedAt (1 ms resolution)');
     expect(renderMarkdownSummary(report)).toMatch(/Delivery latency: 90 timed from the generator's own send/);
@@ -67,11 +90,49 @@ describe('terminal renderer', () => {
   it('formats check figures consistently: ratios as percentages, rates and units after the number', () => {
     const result = scenarioResult({ scenario: 'ws' });
     result.thresholds = [
-      { name: 'connection success ≥ 95%', measured: 1, allowed: 0.95, unit: 'ratio', comparator: '≥', passed: true, message: '' },
-      { name: 'error rate < 5%', measured: 0.00012, allowed: 0.05, unit: 'ratio', comparator: '<', passed: true, message: '' },
-      { name: 'messagesPerS ≥ 5 msg/s', measured: 220.4, allowed: 5, unit: 'msg/s', comparator: '≥', passed: true, message: '' },
-      { name: 'RSS growth < 200 MiB', measured: 3.25, allowed: 200, unit: 'MiB', comparator: '<', passed: true, message: '' },
-      { name: 'post-GC heap growth < 10% of its level', measured: 'not judged', allowed: '10% of its level', passed: true, message: '' },
+      {
+        name: 'connection success ≥ 95%',
+        measured: 1,
+        allowed: 0.95,
+        unit: 'ratio',
+        comparator: '≥',
+        passed: true,
+        message: '',
+      },
+      {
+        name: 'error rate < 5%',
+        measured: 0.00012,
+        allowed: 0.05,
+        unit: 'ratio',
+        comparator: '<',
+        passed: true,
+        message: '',
+      },
+      {
+        name: 'messagesPerS ≥ 5 msg/s',
+        measured: 220.4,
+        allowed: 5,
+        unit: 'msg/s',
+        comparator: '≥',
+        passed: true,
+        message: '',
+      },
+      {
+        name: 'RSS growth < 200 MiB',
+        measured: 3.25,
+        allowed: 200,
+        unit: 'MiB',
+        comparator: '<',
+        passed: true,
+        message: '',
+      },
+      {
+        name: 'post-GC heap growth < 10% of its level',
+        measured: 'not judged',
+        allowed: '10% of its level',
+        passed: true,
+        message: '',
+      },
       { name: 'legacy', measured: 3, allowed: 5, unit: 'requestsPerS', passed: true, message: '' },
     ];
     const text = renderTerminalReport(reportOf([{ result }]));
@@ -104,7 +165,9 @@ describe('markdown renderer', () => {
 
   it('renders a passing summary', () => {
     const md = renderMarkdownSummary(passing());
-    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 2 scenarios, 4/4 checks passed, memory stable (no leak above 3.0 MiB/min)');
+    expect(md.split('\n')[0]).toBe(
+      '# ✅ Load run passed: 2 scenarios, 4/4 checks passed, memory stable (no leak above 3.0 MiB/min)',
+    );
     expect(md).not.toContain('## Follow-ups');
     expect(md).toMatchSnapshot();
   });
@@ -122,12 +185,26 @@ describe('markdown renderer', () => {
   it('puts an overview table under the verdict; a baseline with none of the scenarios says so', () => {
     const md = renderMarkdownSummary(passing());
     const lines = md.split('\n');
-    expect(lines[4]).toMatch(/^\| +\| scenario +\| +checks \| +latency p50 \/ p99 \| throughput +\| error rate \| memory +\|$/);
-    expect(md).toMatch(/\| +✅ +\| uploads +\| 2\/2 passed \| http\.latency 50\.4 \/ 99\.5 ms \| 0\.165 MiB\/s · 16\.9 req\/s +\| +0\.2% \| stable \(no leak above 3\.0 MiB\/min on post-GC heap\) \|/);
+    expect(lines[4]).toMatch(
+      /^\| +\| scenario +\| +checks \| +latency p50 \/ p99 \| throughput +\| error rate \| memory +\|$/,
+    );
+    expect(md).toMatch(
+      /\| +✅ +\| uploads +\| 2\/2 passed \| http\.latency 50\.4 \/ 99\.5 ms \| 0\.165 MiB\/s · 16\.9 req\/s +\| +0\.2% \| stable \(no leak above 3\.0 MiB\/min on post-GC heap\) \|/,
+    );
     const other = scenarioResult({ scenario: 'soak' });
     const base = parseResultsDocument(renderResultsJson(reportOf([{ result: other }])));
-    const run = collectRun([{ name: 'uploads', fullName: 'uploads', module: { moduleId: 'test-load/uploads.load.ts' }, meta: () => ({ conduit: scenarioResult() }), result: () => ({ state: 'passed', errors: [] }) }]);
-    const report = buildRunReport(run, FIXED_META, { comparison: compareWithBaseline(run.scenarios, base, 'old.json') });
+    const run = collectRun([
+      {
+        name: 'uploads',
+        fullName: 'uploads',
+        module: { moduleId: 'test-load/uploads.load.ts' },
+        meta: () => ({ conduit: scenarioResult() }),
+        result: () => ({ state: 'passed', errors: [] }),
+      },
+    ]);
+    const report = buildRunReport(run, FIXED_META, {
+      comparison: compareWithBaseline(run.scenarios, base, 'old.json'),
+    });
     expect(report.verdict.headline).toContain('baseline not compared (it has none of these scenarios)');
     const summary = renderMarkdownSummary(report);
     expect(summary).toContain('## Baseline\n\n⚠️ Against `old.json`: nothing compared. Not in the baseline: uploads.');
@@ -135,7 +212,10 @@ describe('markdown renderer', () => {
   });
 
   it('labels short-run chart points in tenths of a second instead of repeating a whole second', () => {
-    const memory = { ...scenarioResult().memory, samples: [0, 0.4, 1.2, 1.6, 2.5].map((t) => ({ t, rssBytes: 100 * 1024 * 1024 })) };
+    const memory = {
+      ...scenarioResult().memory,
+      samples: [0, 0.4, 1.2, 1.6, 2.5].map((t) => ({ t, rssBytes: 100 * 1024 * 1024 })),
+    };
     expect(renderMemoryXyChart('m', memory)).toContain('x-axis "seconds" [0.0, 0.4, 1.2, 1.6, 2.5]');
   });
 
@@ -144,16 +224,33 @@ describe('markdown renderer', () => {
     result.memory = {
       ...result.memory,
       verdict: 'inconclusive',
-      trends: [{ metric: 'postGcHeap', verdict: 'inconclusive', inconclusive: 'samples', fitted: false, slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 1, warmupS: 0, reason: 'only 1 post-GC reading (need 8)' }],
+      trends: [
+        {
+          metric: 'postGcHeap',
+          verdict: 'inconclusive',
+          inconclusive: 'samples',
+          fitted: false,
+          slopeMBPerMin: 0,
+          projectedMBPerHour: 0,
+          pValue: 1,
+          samples: 1,
+          warmupS: 0,
+          reason: 'only 1 post-GC reading (need 8)',
+        },
+      ],
     };
     const report = reportOf([{ result }]);
     const md = renderMarkdownSummary(report);
-    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (too few readings for a trend verdict)');
+    expect(md.split('\n')[0]).toBe(
+      '# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory trend not judged (too few readings for a trend verdict)',
+    );
     expect(md).toContain('❔ **not judged (too few readings for a trend verdict)**');
     expect(md).toContain('- post-GC heap: not judged — only 1 post-GC reading (need 8)');
     expect(md).not.toMatch(/0\.00 MiB\/min/);
     expect(renderMemoryXyChart('m', result.memory)!.match(/^ {4}line \[/gm)).toHaveLength(2);
-    expect(renderTerminalReport(report)).toContain('memory: ? not judged (too few readings for a trend verdict) (proc; RSS 120 MiB–121 MiB (first → last 0 B, warm-up included))');
+    expect(renderTerminalReport(report)).toContain(
+      'memory: ? not judged (too few readings for a trend verdict) (proc; RSS 120 MiB–121 MiB (first → last 0 B, warm-up included))',
+    );
     expect(trendLinePoints(result.memory)).toBeUndefined();
   });
 });
@@ -162,8 +259,17 @@ describe('what grows', () => {
   it('lists the allocation sites that retained the growth when memory grows, in every renderer', () => {
     const result = scenarioResult({ growing: true });
     result.memory.growth = {
-      fromS: 12, toS: 60, sampledGrowthBytes: 4.1 * 1024 * 1024,
-      sites: [{ site: 'leakTick (bench/fixtures/heap-leak.mjs:19:5)', via: 'push', bytes: 4.5 * 1024 * 1024, growthBytes: 4 * 1024 * 1024 }],
+      fromS: 12,
+      toS: 60,
+      sampledGrowthBytes: 4.1 * 1024 * 1024,
+      sites: [
+        {
+          site: 'leakTick (bench/fixtures/heap-leak.mjs:19:5)',
+          via: 'push',
+          bytes: 4.5 * 1024 * 1024,
+          growthBytes: 4 * 1024 * 1024,
+        },
+      ],
     };
     const report = reportOf([{ result }]);
     const line = '+4 MiB leakTick (bench/fixtures/heap-leak.mjs:19:5) via push';

@@ -30,9 +30,17 @@ class Capture extends Writable {
   }
 }
 
-interface RunOutput { readonly stdout: string; readonly stderr: string; failed: number }
+interface RunOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+  failed: number;
+}
 
-async function runVitest(tmp: string, reporters: Reporter[] | Array<[string, object]>, options: { dataset?: 'a' | 'b'; mergeReports?: string }): Promise<RunOutput> {
+async function runVitest(
+  tmp: string,
+  reporters: Reporter[] | Array<[string, object]>,
+  options: { dataset?: 'a' | 'b'; mergeReports?: string },
+): Promise<RunOutput> {
   const stdout = new Capture();
   const stderr = new Capture();
   const exitCode = process.exitCode;
@@ -55,8 +63,12 @@ async function runVitest(tmp: string, reporters: Reporter[] | Array<[string, obj
       { stdout, stderr },
     );
     return {
-      get stdout() { return stdout.text; },
-      get stderr() { return stderr.text; },
+      get stdout() {
+        return stdout.text;
+      },
+      get stderr() {
+        return stderr.text;
+      },
       failed: vitest.state.getCountOfFailedTests(),
     };
   } finally {
@@ -82,18 +94,30 @@ describe('ConduitLoadReporter end to end', () => {
     process.env.CONDUIT_LOAD_BASELINE = join(tmp, 'missing-baseline.json');
     good.options.outDir = join(tmp, 'out');
     // An outDir below a regular file cannot be created, even as root.
-    const unwritable = new ConduitLoadReporter({ outDir: join(tmp, 'not-a-dir', 'out'), terminal: false, progress: false, stepSummary: false });
+    const unwritable = new ConduitLoadReporter({
+      outDir: join(tmp, 'not-a-dir', 'out'),
+      terminal: false,
+      progress: false,
+      stepSummary: false,
+    });
 
-    single = await runVitest(tmp, [good, unwritable, ['blob', { outputFile: join(blobs, 'a.json') }] as never], { dataset: 'a' });
+    single = await runVitest(tmp, [good, unwritable, ['blob', { outputFile: join(blobs, 'a.json') }] as never], {
+      dataset: 'a',
+    });
     delete process.env.GITHUB_STEP_SUMMARY;
     delete process.env.CONDUIT_LOAD_BASELINE;
     await runVitest(tmp, [['blob', { outputFile: join(blobs, 'b.json') }]], { dataset: 'b' });
     // The tuple form a config uses, by path (the module's default export).
-    merged = await runVitest(tmp, [[REPORTER_PATH, { outDir: join(tmp, 'merged'), stepSummary: false }]], { mergeReports: blobs });
+    merged = await runVitest(tmp, [[REPORTER_PATH, { outDir: join(tmp, 'merged'), stepSummary: false }]], {
+      mergeReports: blobs,
+    });
   }, 90_000);
 
   afterAll(async () => {
-    for (const [key, value] of [['GITHUB_STEP_SUMMARY', env.step], ['CONDUIT_LOAD_BASELINE', env.baseline]] as const) {
+    for (const [key, value] of [
+      ['GITHUB_STEP_SUMMARY', env.step],
+      ['CONDUIT_LOAD_BASELINE', env.baseline],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -105,12 +129,16 @@ describe('ConduitLoadReporter end to end', () => {
     const out = join(tmp, 'out');
     expect((await readdir(out)).sort()).toEqual(['report.html', 'results.json', 'summary.md']);
     const md = await readFile(join(out, 'summary.md'), 'utf8');
-    expect(md.split('\n')[0]).toBe('# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory stable (no leak above 3.0 MiB/min)');
+    expect(md.split('\n')[0]).toBe(
+      '# ✅ Load run passed: 1 scenario, 2/2 checks passed, memory stable (no leak above 3.0 MiB/min)',
+    );
     const doc = parseResultsDocument(await readFile(join(out, 'results.json'), 'utf8'));
     expect(doc.verdict.passed).toBe(true);
     expect(doc.meta.reason).toBe('passed');
     expect(doc.scenarios[0]!.histograms['http.latency']!.summary.count).toBe(DATASETS.a.length);
-    expect(doc.tests).toEqual([{ module: 'scenario.load.ts', name: 'uploads', state: 'passed', failures: [], scenario: 'uploads' }]);
+    expect(doc.tests).toEqual([
+      { module: 'scenario.load.ts', name: 'uploads', state: 'passed', failures: [], scenario: 'uploads' },
+    ]);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('✅ Load run passed');
   });
@@ -138,7 +166,10 @@ describe('ConduitLoadReporter end to end', () => {
     expect(doc.meta.reason).toBe('merged');
     expect(doc.scenarios).toHaveLength(1);
     const scenario = doc.scenarios[0]!;
-    expect(scenario.sources.map((s) => s.label)).toEqual(['scenario.load.ts > uploads', 'scenario.load.ts > uploads #2']);
+    expect(scenario.sources.map((s) => s.label)).toEqual([
+      'scenario.load.ts > uploads',
+      'scenario.load.ts > uploads #2',
+    ]);
     const latency = scenario.histograms['http.latency']!.summary;
     const oneHistogram = histogramOf([...DATASETS.a, ...DATASETS.b]).summary;
     expect(latency.count).toBe(DATASETS.a.length + DATASETS.b.length);

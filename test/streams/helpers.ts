@@ -38,11 +38,17 @@ export function recordingSink(): RecordingSink {
     waitFor(n, timeoutMs = 2000) {
       if (got.length >= n) return Promise.resolve(got);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${n} deliveries (got ${got.length})`)), timeoutMs);
-        waiters.push({ n, resolve: (v) => {
-          clearTimeout(t);
-          resolve(v);
-        } });
+        const t = setTimeout(
+          () => reject(new Error(`timed out waiting for ${n} deliveries (got ${got.length})`)),
+          timeoutMs,
+        );
+        waiters.push({
+          n,
+          resolve: (v) => {
+            clearTimeout(t);
+            resolve(v);
+          },
+        });
       });
     },
   };

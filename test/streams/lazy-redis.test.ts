@@ -10,7 +10,8 @@ import { envDefaults } from '../../src/gateway/config/env.js';
 import { createStreamsEngine } from '../../src/gateway/streams/index.js';
 import { gatewaysClosedAfterEach } from '../gateway/helpers.js';
 
-const loadedIoredis = () => Object.keys(createRequire(import.meta.url).cache).filter((p) => /[/\\]node_modules[/\\]ioredis[/\\]/.test(p));
+const loadedIoredis = () =>
+  Object.keys(createRequire(import.meta.url).cache).filter((p) => /[/\\]node_modules[/\\]ioredis[/\\]/.test(p));
 
 describe('redis backend loading', () => {
   const start = gatewaysClosedAfterEach();

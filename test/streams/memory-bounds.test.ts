@@ -13,7 +13,12 @@ const opts = { maxInflight: 1000 };
 describe('memory engine bounds', () => {
   const engines: MemoryStreamsEngine[] = [];
   const engine = (o: Partial<MemoryEngineOptions> = {}, policy = basePolicy) => {
-    const e = new MemoryStreamsEngine({ policy: () => policy, logger: pino({ level: 'silent' }), nackMaxDelayMs: 1000, ...o });
+    const e = new MemoryStreamsEngine({
+      policy: () => policy,
+      logger: pino({ level: 'silent' }),
+      nackMaxDelayMs: 1000,
+      ...o,
+    });
     engines.push(e);
     return e;
   };
@@ -43,7 +48,8 @@ describe('memory engine bounds', () => {
     const deadline = Date.now() + 20_000;
     while (acked < total && Date.now() < deadline) {
       // Producer: keep about two windows waiting.
-      for (let k = 0; k < window && next < total && next - acked < 2 * window; k++) await e.enqueue(T, 'long-run', { i: next++ });
+      for (let k = 0; k < window && next < total && next - acked < 2 * window; k++)
+        await e.enqueue(T, 'long-run', { i: next++ });
       // Consumer: settle what arrived (every 10th first attempt nacked, with 0–2 ms delay), then refill the window.
       const batch = received;
       received = [];
@@ -61,7 +67,14 @@ describe('memory engine bounds', () => {
     }
     expect(acked).toBe(total);
     expect(nacked).toBe(total / 10);
-    expect(e.totals()).toMatchObject({ enqueued: total, acked: total, nacked: total / 10, redelivered: total / 10, depth: 0, inflight: 0 });
+    expect(e.totals()).toMatchObject({
+      enqueued: total,
+      acked: total,
+      nacked: total / 10,
+      redelivered: total / 10,
+      depth: 0,
+      inflight: 0,
+    });
     // Nothing per message is left: queues (and their backing arrays), in-flight maps, timers.
     expect(e.internals()).toEqual({
       streams: 1,

@@ -193,14 +193,12 @@ describe('memory streams engine', () => {
     const d = e.subscribe(T, 'orders.dlq', dlq, opts);
     d.grant(10);
     for (let i = 0; i < 4; i++) d.nack(id!);
-    expect(dlq.got.map((m) => [m.id, m.stream, m.attempt])).toEqual(
-      [1, 2, 3, 4, 5].map((a) => [id, 'orders.dlq', a]),
-    );
+    expect(dlq.got.map((m) => [m.id, m.stream, m.attempt])).toEqual([1, 2, 3, 4, 5].map((a) => [id, 'orders.dlq', a]));
     expect((await e.stats(T, 'orders.dlq')).deadLettered).toBe(0);
     expect(e.totals().deadLettered).toBe(1);
   });
 
-  it('dead-lettering ignores the DLQ\'s maxDepth (refusing would lose the message); producers still get STREAM_FULL there', async () => {
+  it("dead-lettering ignores the DLQ's maxDepth (refusing would lose the message); producers still get STREAM_FULL there", async () => {
     const e = await engine({ maxAttempts: 1, maxDepth: 2 });
     const sink = recordingSink();
     const c = e.subscribe(T, 'orders', sink, opts);
@@ -283,10 +281,17 @@ describe('memory streams engine', () => {
   it('leaves no timers behind once everything is settled', async () => {
     const e = (await engine()) as MemoryStreamsEngine;
     const sink = recordingSink();
-    const c = e.subscribe(T, 's', { deliver: (m) => {
-      sink.deliver(m);
-      c.ack(m.id);
-    } }, opts);
+    const c = e.subscribe(
+      T,
+      's',
+      {
+        deliver: (m) => {
+          sink.deliver(m);
+          c.ack(m.id);
+        },
+      },
+      opts,
+    );
     c.grant(5000);
     await fill(e, 's', 5000);
     await sink.waitFor(5000);
@@ -297,7 +302,16 @@ describe('memory streams engine', () => {
   it('closes a consumer whose sink throws and redelivers its messages elsewhere', async () => {
     const e = await engine();
     await fill(e, 's', 1);
-    const c = e.subscribe(T, 's', { deliver: () => { throw new Error('socket gone'); } }, opts);
+    const c = e.subscribe(
+      T,
+      's',
+      {
+        deliver: () => {
+          throw new Error('socket gone');
+        },
+      },
+      opts,
+    );
     c.grant(1);
     expect((await e.stats(T, 's')).subscribers).toBe(0);
     const sink = recordingSink();

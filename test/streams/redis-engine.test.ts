@@ -22,11 +22,25 @@ describe('redis streams engine: delivery rules', () => {
     c.grant(10);
     const got = await sink.waitFor(3);
     expect(got.map((m) => m.id)).toEqual(ids);
-    expect(got.map((m) => [m.attempt, m.stream, m.envelope])).toEqual([[1, s, { i: 0 }], [1, s, { i: 1 }], [1, s, { i: 2 }]]);
+    expect(got.map((m) => [m.attempt, m.stream, m.envelope])).toEqual([
+      [1, s, { i: 0 }],
+      [1, s, { i: 1 }],
+      [1, s, { i: 2 }],
+    ]);
     for (const id of ids) expect(c.ack(id)).toBe('ok');
     expect(c.ack(ids[0]!)).toBe('unknown');
     await poll(async () => (await f.admin.xlen(streamKeys(T, s).stream)) === 0 || undefined);
-    expect(await e.stats(T, s)).toEqual({ stream: s, depth: 0, inflight: 0, delivered: 3, acked: 3, nacked: 0, redelivered: 0, deadLettered: 0, subscribers: 1 });
+    expect(await e.stats(T, s)).toEqual({
+      stream: s,
+      depth: 0,
+      inflight: 0,
+      delivered: 3,
+      acked: 3,
+      nacked: 0,
+      redelivered: 0,
+      deadLettered: 0,
+      subscribers: 1,
+    });
     expect(e.totals()).toMatchObject({ enqueued: 3, delivered: 3, acked: 3, inflight: 0, subscribers: 1, streams: 1 });
   });
 
@@ -88,7 +102,10 @@ describe('redis streams engine: delivery rules', () => {
     const s1 = fresh();
     const s2 = fresh();
     e.subscribe(T, s1, recordingSink(), opts).grant(5); // nothing there: the reader blocks on s1
-    await poll(async () => ((await f.admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup') || undefined);
+    await poll(
+      async () =>
+        ((await f.admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup') || undefined,
+    );
     await fill(e, s2, 1);
     const sink = recordingSink();
     const t0 = Date.now();
@@ -104,11 +121,15 @@ describe('redis streams engine: delivery rules', () => {
     await fill(e, busy, 1); // creates the stream and its group
     const backlog = 3000;
     const p = f.admin.pipeline();
-    for (let i = 0; i < backlog; i++) p.xadd(streamKeys(T, busy).stream, '*', 'id', `b-${i}`, 'n', '0', 'at', String(Date.now()), 'e', String(i));
+    for (let i = 0; i < backlog; i++)
+      p.xadd(streamKeys(T, busy).stream, '*', 'id', `b-${i}`, 'n', '0', 'at', String(Date.now()), 'e', String(i));
     await p.exec();
     const q = recordingSink();
     e.subscribe(T, quiet, q, opts).grant(1);
-    await poll(async () => ((await f.admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup') || undefined);
+    await poll(
+      async () =>
+        ((await f.admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup') || undefined,
+    );
     // The busy stream's subscriber settles each delivery at once and grants again, so it
     // always has capacity and every read of it is full: it stays dirty for the whole backlog.
     let busyGot = 0;
@@ -117,10 +138,17 @@ describe('redis streams engine: delivery rules', () => {
       holder.c!.ack(id);
       holder.c!.grant(1);
     };
-    holder.c = e.subscribe(T, busy, { deliver: (m) => {
-      busyGot++;
-      queueMicrotask(() => settle(m.id));
-    } }, opts);
+    holder.c = e.subscribe(
+      T,
+      busy,
+      {
+        deliver: (m) => {
+          busyGot++;
+          queueMicrotask(() => settle(m.id));
+        },
+      },
+      opts,
+    );
     holder.c.grant(10);
     await poll(() => busyGot >= 100 || undefined);
     await e.enqueue(T, quiet, 'hello');
@@ -176,7 +204,11 @@ describe('redis streams engine: delivery rules', () => {
     });
     const consumers = [a, b, a].map((e) => {
       const holder: { c?: ReturnType<RedisStreamsEngine['subscribe']> } = {};
-      const sink = settle({ ack: (id) => holder.c!.ack(id), nack: (id) => holder.c!.nack(id), grant: (k) => holder.c!.grant(k) });
+      const sink = settle({
+        ack: (id) => holder.c!.ack(id),
+        nack: (id) => holder.c!.nack(id),
+        grant: (k) => holder.c!.grant(k),
+      });
       holder.c = e.subscribe(T, s, sink, { maxInflight: 5 });
       holder.c.grant(5);
       return holder.c;
@@ -220,7 +252,10 @@ describe('redis streams engine: delivery rules', () => {
     c.grant(2);
     await sink.waitFor(1);
     const got = await sink.waitFor(2);
-    expect(got.map((m) => [m.id, m.attempt])).toEqual([[id, 1], [id, 2]]);
+    expect(got.map((m) => [m.id, m.attempt])).toEqual([
+      [id, 1],
+      [id, 2],
+    ]);
     expect(e.totals().timedOut).toBe(1);
     expect(c.ack(id!)).toBe('ok'); // the redelivery is in flight again on this consumer
     expect(c.ack(id!)).toBe('unknown');
@@ -253,7 +288,7 @@ describe('redis streams engine: delivery rules', () => {
     expect((await e.stats(T, `${s}.dlq`)).deadLettered).toBe(0);
   });
 
-  it('dead-lettering ignores the DLQ\'s maxDepth (refusing would lose the message); producers still get STREAM_FULL there', async () => {
+  it("dead-lettering ignores the DLQ's maxDepth (refusing would lose the message); producers still get STREAM_FULL there", async () => {
     const e = await engine({ maxAttempts: 1, maxDepth: 2 });
     const s = fresh('orders');
     const sink = recordingSink();

@@ -73,6 +73,7 @@ export function redisEngineFixture(): RedisEngineFixture {
       engines.push(e);
       return e;
     },
-    pendingInRedis: async (stream) => Number(((await admin!.xpending(streamKeys(T, stream).stream, 'conduit')) as [number])[0]),
+    pendingInRedis: async (stream) =>
+      Number(((await admin!.xpending(streamKeys(T, stream).stream, 'conduit')) as [number])[0]),
   };
 }

@@ -79,7 +79,8 @@ describe('redis streams engine: recovery', () => {
     const ca = a.subscribe(T, s, sa, opts);
     ca.grant(1);
     ca.ack((await sa.waitFor(1))[0]!.id);
-    const names = async () => ((await f.admin.xinfo('CONSUMERS', streamKeys(T, s).stream, 'conduit')) as string[][]).map((c) => c[1]);
+    const names = async () =>
+      ((await f.admin.xinfo('CONSUMERS', streamKeys(T, s).stream, 'conduit')) as string[][]).map((c) => c[1]);
     await poll(async () => (await f.admin.xlen(streamKeys(T, s).stream)) === 0 || undefined);
     expect(await names()).toContain(a.consumerName);
     await a.close();
@@ -97,16 +98,21 @@ describe('redis streams engine: recovery', () => {
     await fill(e, s, 5);
     const got: unknown[] = [];
     const holder: { c?: ReturnType<RedisStreamsEngine['subscribe']> } = {};
-    holder.c = e.subscribe(T, s, {
-      deliver(m) {
-        got.push(m.envelope);
-        if (got.length !== 2) return;
-        // The transport pauses after a delivery that filled the socket buffer; a producer
-        // enqueues meanwhile; the buffer drains and the consumer resumes.
-        holder.c!.pause();
-        void e.enqueue(T, s, { i: 5 }).then(() => holder.c!.resume());
+    holder.c = e.subscribe(
+      T,
+      s,
+      {
+        deliver(m) {
+          got.push(m.envelope);
+          if (got.length !== 2) return;
+          // The transport pauses after a delivery that filled the socket buffer; a producer
+          // enqueues meanwhile; the buffer drains and the consumer resumes.
+          holder.c!.pause();
+          void e.enqueue(T, s, { i: 5 }).then(() => holder.c!.resume());
+        },
       },
-    }, opts);
+      opts,
+    );
     holder.c.grant(10); // one read of all 5
     await poll(() => got.length === 6 || undefined);
     expect(got).toEqual([0, 1, 2, 3, 4, 5].map((i) => ({ i })));
@@ -119,10 +125,17 @@ describe('redis streams engine: recovery', () => {
     const ids = await fill(e, s, 5);
     const sink = recordingSink();
     const holder: { c?: ReturnType<RedisStreamsEngine['subscribe']> } = {};
-    holder.c = e.subscribe(T, s, { deliver: (m) => {
-      sink.deliver(m);
-      if (sink.got.length === 2) holder.c!.pause();
-    } }, opts);
+    holder.c = e.subscribe(
+      T,
+      s,
+      {
+        deliver: (m) => {
+          sink.deliver(m);
+          if (sink.got.length === 2) holder.c!.pause();
+        },
+      },
+      opts,
+    );
     holder.c.grant(10);
     await sink.waitFor(2);
     await poll(async () => ((await pendingInRedis(s)) === 2 ? true : undefined)); // 3 went back
@@ -135,16 +148,25 @@ describe('redis streams engine: recovery', () => {
     const other = await engine();
     const o = recordingSink();
     const p = recordingSink();
-    holder.c = e.subscribe(T, s2, { deliver: (m) => {
-      p.deliver(m);
-      if (p.got.length === 1) holder.c!.pause();
-    } }, opts);
+    holder.c = e.subscribe(
+      T,
+      s2,
+      {
+        deliver: (m) => {
+          p.deliver(m);
+          if (p.got.length === 1) holder.c!.pause();
+        },
+      },
+      opts,
+    );
     holder.c.grant(10);
     await p.waitFor(1);
     holder.c.close(); // 1 in flight (attempt 2 next), 3 parked (attempt 1 next)
     other.subscribe(T, s2, o, opts).grant(10);
     const got = await o.waitFor(4);
-    expect(got.map((m) => [m.id, m.attempt]).sort()).toEqual([[ids2[0], 2], ...ids2.slice(1).map((id) => [id, 1])].sort());
+    expect(got.map((m) => [m.id, m.attempt]).sort()).toEqual(
+      [[ids2[0], 2], ...ids2.slice(1).map((id) => [id, 1])].sort(),
+    );
   });
 
   it('a message written twice (an enqueue resent after a lost reply) is delivered once here; one ack settles both entries', async () => {
@@ -163,7 +185,10 @@ describe('redis streams engine: recovery', () => {
     // The copy was read in the same batch; a later message shows the read is done.
     const [next] = await fill(e, s, 1);
     await sink.waitFor(2);
-    expect(sink.got.map((m) => [m.id, m.attempt])).toEqual([[id, 1], [next, 1]]);
+    expect(sink.got.map((m) => [m.id, m.attempt])).toEqual([
+      [id, 1],
+      [next, 1],
+    ]);
     expect(c.ack(id!)).toBe('ok');
     expect(c.ack(next!)).toBe('ok');
     await poll(async () => (await f.admin.xlen(key)) === 0 || undefined);
@@ -183,7 +208,10 @@ describe('redis streams engine: recovery', () => {
     const sink = recordingSink();
     e.subscribe(T, s, sink, opts).grant(5);
     const got = await sink.waitFor(2);
-    expect(got.map((m) => [m.id, m.envelope])).toEqual([[id, { i: 0 }], [id, { other: true }]]);
+    expect(got.map((m) => [m.id, m.envelope])).toEqual([
+      [id, { i: 0 }],
+      [id, { other: true }],
+    ]);
   });
 
   it('a delivery reclaimed from this live instance (ackTimeoutMs shortened by a reload) is not delivered again to it; the ack settles it', async () => {
@@ -214,7 +242,10 @@ describe('redis streams engine: recovery', () => {
     });
     const [next] = await fill(e, s, 1);
     await sink.waitFor(2);
-    expect(sink.got.map((m) => [m.id, m.attempt])).toEqual([[id, 1], [next, 1]]);
+    expect(sink.got.map((m) => [m.id, m.attempt])).toEqual([
+      [id, 1],
+      [next, 1],
+    ]);
     expect(c.ack(first!.id)).toBe('ok');
     expect(c.ack(next!)).toBe('ok');
     await poll(async () => (await f.admin.xlen(key)) === 0 || undefined);
@@ -246,7 +277,13 @@ describe('redis streams engine when Redis goes away', () => {
   });
 
   it('enqueue and stats answer BACKEND_UNAVAILABLE (503) while it is down; delivery resumes once it is back', async () => {
-    e = new RedisStreamsEngine({ url: redis.url, policy: () => policy, logger: pino({ level: 'silent' }), nackMaxDelayMs: 0, commandTimeoutMs: 500 });
+    e = new RedisStreamsEngine({
+      url: redis.url,
+      policy: () => policy,
+      logger: pino({ level: 'silent' }),
+      nackMaxDelayMs: 0,
+      commandTimeoutMs: 500,
+    });
     await e.ready();
     const sink = recordingSink();
     e.subscribe(T, 'x', sink, opts).grant(5);
@@ -254,13 +291,24 @@ describe('redis streams engine when Redis goes away', () => {
     await sink.waitFor(1);
     await redis.kill();
     const down = await poll(async () => {
-      const err = await e!.enqueue(T, 'x', 2).then(() => undefined, (err: unknown) => err);
+      const err = await e!.enqueue(T, 'x', 2).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       return err === undefined ? undefined : err;
     });
     expect(down).toMatchObject({ code: 'BACKEND_UNAVAILABLE', status: 503, retryAfterS: 1 });
     await expect(e.stats(T, 'x')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     await redis.restart(); // empty: no persistence
-    await poll(() => e!.enqueue(T, 'x', 3).then(() => true, () => undefined), 8000, 50);
+    await poll(
+      () =>
+        e!.enqueue(T, 'x', 3).then(
+          () => true,
+          () => undefined,
+        ),
+      8000,
+      50,
+    );
     const got = await sink.waitFor(2, 8000);
     expect(got.map((m) => m.envelope)).toEqual([1, 3]);
   });
@@ -271,7 +319,9 @@ describe('the redis-server test helper', () => {
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      await expect(startRedisServer()).rejects.toThrow(/redis-server is not installed.*apt-get install -y redis-server/);
+      await expect(startRedisServer()).rejects.toThrow(
+        /redis-server is not installed.*apt-get install -y redis-server/,
+      );
     } finally {
       process.env.PATH = path;
     }

@@ -4,7 +4,14 @@
 import { expect, expectTypeOf, inject } from 'vitest';
 import type { Vite } from 'vitest/node';
 import { closed, defineKnobs, loadTest, type open, subscribers } from '../../src/load/index.js';
-import type { ConduitLoad, ConduitTarget, OpContext, ScenarioResult, ThresholdSpec, WorkloadSpec } from '../../src/load/index.js';
+import type {
+  ConduitLoad,
+  ConduitTarget,
+  OpContext,
+  ScenarioResult,
+  ThresholdSpec,
+  WorkloadSpec,
+} from '../../src/load/index.js';
 import ConduitLoadReporter from '../../src/reporters/index.js';
 import type { ConduitLoadReporterOptions } from '../../src/reporters/index.js';
 import { conduitGateway, conduitLoad } from '../../src/vitest/index.js';
@@ -13,7 +20,14 @@ import type { ConduitLoadOptions, TargetOptions } from '../../src/vitest/index.j
 // --- The plugin ---
 expectTypeOf(conduitLoad).returns.toEqualTypeOf<Vite.Plugin>();
 expectTypeOf<ConduitLoadOptions['reporter']>().toEqualTypeOf<Partial<ConduitLoadReporterOptions> | false | undefined>();
-conduitLoad({ target: { command: 'node server.mjs', env: { PORT: 8080, DEBUG: undefined }, url: 'http://127.0.0.1:8080', ready: /listening/ } });
+conduitLoad({
+  target: {
+    command: 'node server.mjs',
+    env: { PORT: 8080, DEBUG: undefined },
+    url: 'http://127.0.0.1:8080',
+    ready: /listening/,
+  },
+});
 conduitLoad({ target: { url: 'http://127.0.0.1:8080', pid: 123 }, reporter: { outDir: 'out' }, durationS: 30 });
 conduitLoad({ target: conduitGateway({ inspect: false }) });
 // @ts-expect-error an unknown option
@@ -33,7 +47,12 @@ expectTypeOf(expect(result).toHaveNoLostMessages).toBeFunction();
 
 // --- Declared scenarios ---
 const k = defineKnobs('CONDUIT_T', { clients: 10, rate: 0.5, on: true, sizes: '1KB' });
-expectTypeOf(k).toEqualTypeOf<{ readonly clients: number; readonly rate: number; readonly on: boolean; readonly sizes: string }>();
+expectTypeOf(k).toEqualTypeOf<{
+  readonly clients: number;
+  readonly rate: number;
+  readonly on: boolean;
+  readonly sizes: string;
+}>();
 // @ts-expect-error fractions names knobs of this object only
 defineKnobs('CONDUIT_T', { clients: 10 }, { fractions: ['other'] });
 expectTypeOf(closed).returns.toEqualTypeOf<WorkloadSpec>();
@@ -41,7 +60,10 @@ expectTypeOf<Parameters<typeof open>[0]['op']>().parameters.toEqualTypeOf<[Condu
 expectTypeOf<ThresholdSpec>().toEqualTypeOf<Readonly<Record<string, string | number>>>();
 loadTest('typed', {
   durationS: 5,
-  workloads: ({ streams }) => ({ ws: subscribers({ count: 1, streams: streams(1) }), get: closed({ clients: 1, op: (c) => c.stats('s') }) }),
+  workloads: ({ streams }) => ({
+    ws: subscribers({ count: 1, streams: streams(1) }),
+    get: closed({ clients: 1, op: (c) => c.stats('s') }),
+  }),
   thresholds: { errorRate: '< 1%', lost: 0 },
   after: () => [],
 });

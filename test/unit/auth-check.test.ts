@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { envDefaults } from '../../src/gateway/config/env.js';
 import { resolveConfig } from '../../src/gateway/config/resolved.js';
 import { validateFileConfig, type FileConfig } from '../../src/gateway/config/file.js';
-import { authenticate, checkAdmin, isLoopback, openModeProblem, tokenFrom } from '../../src/gateway/plugins/auth-check.js';
+import {
+  authenticate,
+  checkAdmin,
+  isLoopback,
+  openModeProblem,
+  tokenFrom,
+} from '../../src/gateway/plugins/auth-check.js';
 
 function config(doc: unknown, env = envDefaults()) {
   const check = validateFileConfig(doc);
@@ -42,7 +48,10 @@ describe('authenticate', () => {
   });
 
   it('carries tenant limits, with env defaults filled in', () => {
-    const c = config({ tenants: { acme: { tokens: ['acme-token-1'], limits: { rateLimit: 5 } } } }, envDefaults({ CONDUIT_RATE_LIMIT: 77 }));
+    const c = config(
+      { tenants: { acme: { tokens: ['acme-token-1'], limits: { rateLimit: 5 } } } },
+      envDefaults({ CONDUIT_RATE_LIMIT: 77 }),
+    );
     const r = authenticate({ 'x-token': 'acme-token-1' }, undefined, c);
     expect(r.ok && r.tenant.limits.rateLimit).toBe(5);
     expect(r.ok && r.tenant.limits.maxConnections).toBe(envDefaults().CONDUIT_WS_MAX_CONNECTIONS);
@@ -62,7 +71,8 @@ describe('checkAdmin', () => {
 
 describe('open mode and binds', () => {
   it('knows loopback addresses', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) expect(isLoopback(h)).toBe(true);
+    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopback(h)).toBe(true);
     for (const h of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.1', 'example.com']) expect(isLoopback(h)).toBe(false);
   });
 

@@ -17,7 +17,12 @@ afterAll(async () => {
 
 describe('parseEnv', () => {
   it('applies defaults and parses types', () => {
-    const env = parseEnv({ CONDUIT_HTTP_PORT: '0', CONDUIT_TOKENS: ' a1 , b2 ,', CONDUIT_MEMWATCH: 'yes', CONDUIT_BIND: '' });
+    const env = parseEnv({
+      CONDUIT_HTTP_PORT: '0',
+      CONDUIT_TOKENS: ' a1 , b2 ,',
+      CONDUIT_MEMWATCH: 'yes',
+      CONDUIT_BIND: '',
+    });
     expect(env.CONDUIT_HTTP_PORT).toBe(0);
     expect(env.CONDUIT_WS_PORT).toBe(9088);
     expect(env.CONDUIT_BIND).toBe('127.0.0.1');

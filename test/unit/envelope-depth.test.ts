@@ -4,7 +4,9 @@ import { assertEnvelopeDepth, jsonDepth } from '../../src/gateway/streams/envelo
 
 /** The depth the plain recursive way (for values shallow enough to recurse). */
 const recursiveDepth = (v: unknown): number =>
-  v === null || typeof v !== 'object' ? 0 : 1 + Math.max(0, ...(Array.isArray(v) ? v : Object.values(v)).map(recursiveDepth));
+  v === null || typeof v !== 'object'
+    ? 0
+    : 1 + Math.max(0, ...(Array.isArray(v) ? v : Object.values(v)).map(recursiveDepth));
 
 describe('jsonDepth', () => {
   it('counts levels: scalars 0, empty containers 1, the deepest branch wins', () => {
@@ -31,6 +33,8 @@ describe('jsonDepth', () => {
   it('assertEnvelopeDepth: at the limit passes, one level deeper is ENVELOPE_TOO_DEEP', () => {
     const nest = (n: number): unknown => (n === 0 ? 1 : [nest(n - 1)]);
     expect(() => assertEnvelopeDepth(nest(64), 64)).not.toThrow();
-    expect(() => assertEnvelopeDepth(nest(65), 64)).toThrow(expect.objectContaining({ code: 'ENVELOPE_TOO_DEEP', status: 400 }));
+    expect(() => assertEnvelopeDepth(nest(65), 64)).toThrow(
+      expect.objectContaining({ code: 'ENVELOPE_TOO_DEEP', status: 400 }),
+    );
   });
 });

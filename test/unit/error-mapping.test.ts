@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ERRORS, GatewayError } from '../../src/gateway/errors.js';
 import { toGatewayError } from '../../src/gateway/plugins/errors.js';
 
-const fastifyError = (code: string, statusCode: number, message = 'm') => Object.assign(new Error(message), { code, statusCode });
+const fastifyError = (code: string, statusCode: number, message = 'm') =>
+  Object.assign(new Error(message), { code, statusCode });
 
 describe('toGatewayError', () => {
   it('passes GatewayErrors through', () => {
@@ -31,7 +32,9 @@ describe('toGatewayError', () => {
   });
 
   it('maps schema validation errors, unknown 4xx by status, and everything else to INTERNAL', () => {
-    expect(toGatewayError(Object.assign(new Error('body must have x'), { validation: [{}], statusCode: 400 })).code).toBe('VALIDATION_FAILED');
+    expect(
+      toGatewayError(Object.assign(new Error('body must have x'), { validation: [{}], statusCode: 400 })).code,
+    ).toBe('VALIDATION_FAILED');
     expect(toGatewayError(fastifyError('SOMETHING', 404)).code).toBe('NOT_FOUND');
     expect(toGatewayError(fastifyError('SOMETHING', 418)).code).toBe('INTERNAL');
     expect(toGatewayError(new Error('boom')).code).toBe('INTERNAL');

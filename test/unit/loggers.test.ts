@@ -42,7 +42,9 @@ describe('createLogs', () => {
     expect(() => owned.logs.http.info({ reqId: 'h-2' })).not.toThrow();
     expect(() => owned.logs.ws.info({ event: 'close' })).not.toThrow();
     expect(() => owned.logs.app.error('late')).not.toThrow();
-    expect(await lines(env.CONDUIT_HTTP_LOG)).toEqual([{ level: 'info', ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), reqId: 'h-1', status: 200 }]);
+    expect(await lines(env.CONDUIT_HTTP_LOG)).toEqual([
+      { level: 'info', ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), reqId: 'h-1', status: 200 },
+    ]);
     expect(await lines(env.CONDUIT_WS_LOG)).toMatchObject([{ event: 'connect' }]);
   });
 
@@ -68,7 +70,10 @@ describe('createLogs', () => {
       const pad = 'x'.repeat(200);
       const n = Math.ceil(LOG_BATCH_BYTES / 200) + 1;
       for (let i = 0; i < n; i++) owned.logs.http.info({ reqId: `h-${i}`, pad });
-      const written = await until(async () => ((await lines(env.CONDUIT_HTTP_LOG)).length > 0 ? true : undefined), 5000);
+      const written = await until(
+        async () => ((await lines(env.CONDUIT_HTTP_LOG)).length > 0 ? true : undefined),
+        5000,
+      );
       expect(written).toBe(true);
     } finally {
       await owned.close();
@@ -80,7 +85,9 @@ describe('createLogs', () => {
     for (let i = 0; i < 50; i++) owned.logs.http.info({ reqId: `h-${i}` });
     for (let i = 0; i < 5; i++) owned.logs.ws.info({ event: 'close', connId: `c-${i}` });
     await owned.close();
-    expect((await lines(env.CONDUIT_HTTP_LOG)).map((l) => l.reqId)).toEqual(Array.from({ length: 50 }, (_, i) => `h-${i}`));
+    expect((await lines(env.CONDUIT_HTTP_LOG)).map((l) => l.reqId)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `h-${i}`),
+    );
     expect(await lines(env.CONDUIT_WS_LOG)).toHaveLength(5);
   });
 

@@ -10,7 +10,9 @@ const root = new URL('../../', import.meta.url);
 
 describe('gateway node flags', () => {
   it('npm start and npm run dev pass every flag before the script', () => {
-    const { scripts } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> };
+    const { scripts } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(GATEWAY_NODE_FLAGS.length).toBeGreaterThan(0);
     expect(scripts.start).toBe(`node ${GATEWAY_NODE_FLAGS.join(' ')} dist/gateway/cli.js`);
     expect(scripts.dev).toBe(`tsx watch ${GATEWAY_NODE_FLAGS.join(' ')} src/gateway/cli.ts`);

@@ -99,7 +99,9 @@ describe('package boundaries', () => {
   it('scans every package folder of src/', () => {
     const files = sourceFiles(SRC);
     expect(files.length).toBeGreaterThan(50);
-    expect([...new Set(files.map((f) => packageOf(f)))]).toEqual(expect.arrayContaining(['gateway', 'load', 'reporters']));
+    expect([...new Set(files.map((f) => packageOf(f)))]).toEqual(
+      expect.arrayContaining(['gateway', 'load', 'reporters']),
+    );
   });
 
   it('src/: every import across package folders goes through the folder index', () => {

@@ -24,7 +24,9 @@ for (const backend of ['local', 's3'] as BackendName[]) {
     });
 
     it('is tenant-scoped: another tenant gets 404 BLOB_NOT_FOUND', async () => {
-      const r = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'a.txt', size: 500, seed: 1, mime: 'text/plain' }]);
+      const r = await upload(g.url, 'acme-token', [
+        { field: 'f', filename: 'a.txt', size: 500, seed: 1, mime: 'text/plain' },
+      ]);
       expect(r.status).toBe(201);
       const id = r.body.files[0].id as string;
       const mine = await get(g, id, 'acme-token');
@@ -53,7 +55,9 @@ for (const backend of ['local', 's3'] as BackendName[]) {
       const ac = new AbortController();
       // The file body is fed by hand, so the abort surely lands mid-stream: 6 MB of 8.
       const body = new PassThrough();
-      const pending = upload(g.url, 'acme-token', [{ field: 'f', filename: 'cut', size: 8_000_000, seed: 3, body }], { signal: ac.signal });
+      const pending = upload(g.url, 'acme-token', [{ field: 'f', filename: 'cut', size: 8_000_000, seed: 3, body }], {
+        signal: ac.signal,
+      });
       for await (const chunk of dataStream(6_000_000, 3)) if (!body.write(chunk)) await once(body, 'drain');
       await waitFor(async () => (await g.uploads()).inFlight === 1, 5000, 'upload start');
       ac.abort();
@@ -95,11 +99,21 @@ describe('filenames and logs (local)', () => {
   it('puts sha256, bytes and MB/s in the request log line, and counts in Prometheus', async () => {
     const r = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 2_000_000, seed: 30 }]);
     let line: Record<string, unknown> | undefined;
-    await waitFor(async () => {
-      line = (await g.httpLog()).find((l) => l.sha256 === r.body.files[0].sha256);
-      return line !== undefined;
-    }, 5000, 'the upload log line');
-    expect(line).toMatchObject({ method: 'POST', status: 201, tenant: 'acme', uploadBytes: 2_000_000, uploadMBps: expect.any(Number) });
+    await waitFor(
+      async () => {
+        line = (await g.httpLog()).find((l) => l.sha256 === r.body.files[0].sha256);
+        return line !== undefined;
+      },
+      5000,
+      'the upload log line',
+    );
+    expect(line).toMatchObject({
+      method: 'POST',
+      status: 201,
+      tenant: 'acme',
+      uploadBytes: 2_000_000,
+      uploadMBps: expect.any(Number),
+    });
     const text = await g.prometheus();
     expect(text).toMatch(/conduit_upload_bytes_total \d+/);
     expect(text).toContain('conduit_uploads_in_flight 0');

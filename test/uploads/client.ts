@@ -21,7 +21,12 @@ export function multipartBody(parts: PartSpec[]): { body: Readable; headers: Rec
   const form = new FormData();
   for (const p of parts) {
     if ('value' in p) form.append(p.field, p.value);
-    else form.append(p.field, p.body ?? dataStream(p.size, p.seed), { filename: p.filename, contentType: p.mime ?? 'application/octet-stream', knownLength: p.size });
+    else
+      form.append(p.field, p.body ?? dataStream(p.size, p.seed), {
+        filename: p.filename,
+        contentType: p.mime ?? 'application/octet-stream',
+        knownLength: p.size,
+      });
   }
   const headers: Record<string, string> = { ...(form.getHeaders() as Record<string, string>) };
   if (parts.every((p) => 'value' in p || !p.body)) headers['content-length'] = String(form.getLengthSync());

@@ -19,7 +19,10 @@ for (const backend of (process.env.ONLY ? [process.env.ONLY] : ['local', 's3']) 
   describe(`100 concurrent uploads (${backend})`, () => {
     let gw: UploadGateway;
     beforeAll(async () => {
-      gw = await startUploadGateway(backend, { CONDUIT_MAX_CONCURRENT_UPLOADS: N, CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: N });
+      gw = await startUploadGateway(backend, {
+        CONDUIT_MAX_CONCURRENT_UPLOADS: N,
+        CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: N,
+      });
     });
     afterAll(async () => {
       await gw?.close();
@@ -30,7 +33,13 @@ for (const backend of (process.env.ONLY ? [process.env.ONLY] : ['local', 's3']) 
         Array.from({ length: N }, (_, i) =>
           upload(gw.url, 'acme-token', [
             { field: 'note', value: `upload ${i}` },
-            { field: 'file', filename: `f${i}.bin`, size: SIZES[i % SIZES.length], seed: i, mime: 'application/x-test' },
+            {
+              field: 'file',
+              filename: `f${i}.bin`,
+              size: SIZES[i % SIZES.length],
+              seed: i,
+              mime: 'application/x-test',
+            },
           ]),
         ),
       );
@@ -38,7 +47,14 @@ for (const backend of (process.env.ONLY ? [process.env.ONLY] : ['local', 's3']) 
         expect(r.status, JSON.stringify(r.body)).toBe(201);
         expect(r.body.fields).toEqual({ note: `upload ${i}` });
         expect(r.body.files).toEqual([
-          { id: expect.any(String), field: 'file', filename: `f${i}.bin`, size: SIZES[i % SIZES.length], sha256: expected.get(i), mime: 'application/x-test' },
+          {
+            id: expect.any(String),
+            field: 'file',
+            filename: `f${i}.bin`,
+            size: SIZES[i % SIZES.length],
+            sha256: expected.get(i),
+            mime: 'application/x-test',
+          },
         ]);
       }
       expect(new Set(results.map((r) => r.body.files[0].id)).size).toBe(N);
@@ -48,7 +64,9 @@ for (const backend of (process.env.ONLY ? [process.env.ONLY] : ['local', 's3']) 
         await Promise.all(
           results.slice(start, start + 20).map(async (r, k) => {
             const i = start + k;
-            const res = await request(`${gw.url}/v1/blobs/${r.body.files[0].id}`, { headers: { authorization: 'Bearer acme-token' } });
+            const res = await request(`${gw.url}/v1/blobs/${r.body.files[0].id}`, {
+              headers: { authorization: 'Bearer acme-token' },
+            });
             expect(res.statusCode).toBe(200);
             expect(res.headers.etag).toBe(`"${expected.get(i)}"`);
             expect(res.headers['content-length']).toBe(String(SIZES[i % SIZES.length]));

@@ -14,7 +14,15 @@ function brokenStore(): BlobStore & { discarded: number } {
     async stage(input) {
       let size = 0;
       for await (const chunk of input.body) size += (chunk as Buffer).length;
-      const meta = { id: 'x', tenant: input.tenant, sha256: '0'.repeat(64), size, mime: input.mime, filename: input.filename, createdAt: new Date().toISOString() };
+      const meta = {
+        id: 'x',
+        tenant: input.tenant,
+        sha256: '0'.repeat(64),
+        size,
+        mime: input.mime,
+        filename: input.filename,
+        createdAt: new Date().toISOString(),
+      };
       return { meta } satisfies StagedBlob;
     },
     async commit() {

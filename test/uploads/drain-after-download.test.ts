@@ -39,7 +39,11 @@ describe('drain after large downloads', () => {
     for (const agent of [parallel, parallel, pipelined]) {
       const results = await Promise.all(
         Array.from({ length: 4 }, async () => {
-          const res = await request(`${g!.url}/v1/blobs/${id}`, { method: 'GET', headers: { authorization: 'Bearer acme-token' }, dispatcher: agent });
+          const res = await request(`${g!.url}/v1/blobs/${id}`, {
+            method: 'GET',
+            headers: { authorization: 'Bearer acme-token' },
+            dispatcher: agent,
+          });
           expect(res.statusCode).toBe(200);
           return streamSha256(res.body);
         }),
@@ -67,7 +71,10 @@ describe('drain after large downloads', () => {
     g = await startUploadGateway('local', { CONDUIT_DRAIN_TIMEOUT_MS: 10_000 });
     const up = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'big.bin', size: SIZE, seed: 10 }]);
     const id = up.body.files[0].id as string;
-    const res = await request(`${g.url}/v1/blobs/${id}`, { headers: { authorization: 'Bearer acme-token' }, dispatcher: newAgent({ connections: 1 }) });
+    const res = await request(`${g.url}/v1/blobs/${id}`, {
+      headers: { authorization: 'Bearer acme-token' },
+      dispatcher: newAgent({ connections: 1 }),
+    });
     let seen = 0;
     for await (const chunk of res.body) {
       seen += (chunk as Buffer).length;
@@ -86,7 +93,10 @@ describe('drain after large downloads', () => {
     g = await startUploadGateway('local');
     const up = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'big.bin', size: SIZE, seed: 11 }]);
     const id = up.body.files[0].id as string;
-    const res = await request(`${g.url}/v1/blobs/${id}`, { headers: { authorization: 'Bearer acme-token' }, dispatcher: newAgent({ connections: 1 }) });
+    const res = await request(`${g.url}/v1/blobs/${id}`, {
+      headers: { authorization: 'Bearer acme-token' },
+      dispatcher: newAgent({ connections: 1 }),
+    });
     expect(res.statusCode).toBe(200);
     // Read nothing: the response stalls on backpressure with most of its bytes unsent.
     const result = await g.gw.drain(300);

@@ -99,7 +99,8 @@ export async function startUploadGateway(
       dir: env.CONDUIT_BLOB_LOCAL_DIR,
       ...(s3 ? { s3Dir: s3.dir } : {}),
       uploads: async () => (await getJson('/v1/metrics')).uploads as UploadsSection,
-      prometheus: async () => (await request(`${httpUrl}/metrics`, { headers: { authorization: 'Bearer acme-token' } })).body.text(),
+      prometheus: async () =>
+        (await request(`${httpUrl}/metrics`, { headers: { authorization: 'Bearer acme-token' } })).body.text(),
       httpLog: async () =>
         (await readFile(env.CONDUIT_HTTP_LOG, 'utf8').catch(() => ''))
           .split('\n')

@@ -41,7 +41,9 @@ describe('upload limits', () => {
 
   it('the part size limit is the smaller of CONDUIT_MULTIPART_MAX_PART_SIZE and the tenant max', async () => {
     const g = await start({ CONDUIT_MULTIPART_MAX_PART_SIZE: 50_000 });
-    expect((await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 50_000, seed: 3 }])).status).toBe(201);
+    expect((await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 50_000, seed: 3 }])).status).toBe(
+      201,
+    );
     const r = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 50_001, seed: 3 }]);
     expect(r.status).toBe(413);
     expect(r.body.error).toMatchObject({ code: 'UPLOAD_TOO_LARGE', details: { limit: 50_000 } });
@@ -50,7 +52,12 @@ describe('upload limits', () => {
   it('413 TOO_MANY_PARTS, with the stored parts rolled back', async () => {
     const g = await start({ CONDUIT_MULTIPART_MAX_PARTS: 3 });
     const before = await storeState(g);
-    const parts = Array.from({ length: 5 }, (_, i) => ({ field: `f${i}`, filename: `f${i}`, size: 2000, seed: 10 + i }));
+    const parts = Array.from({ length: 5 }, (_, i) => ({
+      field: `f${i}`,
+      filename: `f${i}`,
+      size: 2000,
+      seed: 10 + i,
+    }));
     const r = await upload(g.url, 'acme-token', parts);
     expect(r.status).toBe(413);
     expect(r.body.error).toMatchObject({ code: 'TOO_MANY_PARTS', details: { limit: 3 } });
@@ -79,7 +86,11 @@ describe('upload limits', () => {
     expect(((await json.body.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const big = await request(`${g.url}/v1/upload`, {
       method: 'POST',
-      headers: { authorization: 'Bearer acme-token', 'content-type': 'application/octet-stream', 'content-length': '20000000' },
+      headers: {
+        authorization: 'Bearer acme-token',
+        'content-type': 'application/octet-stream',
+        'content-length': '20000000',
+      },
       body: dataStream(20_000_000, 4),
     });
     expect(big.statusCode).toBe(415);
@@ -160,7 +171,8 @@ describe('upload limits', () => {
       `POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer acme-token\r\n` +
         `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n${head}`,
     );
-    for await (const chunk of dataStream(3_000_000, 9)) if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
+    for await (const chunk of dataStream(3_000_000, 9))
+      if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
     await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the upload to start');
     sock.destroy();
     await waitFor(async () => (await inFlight(g)) === 0, 5000, 'the server to notice the abort');

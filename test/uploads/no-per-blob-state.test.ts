@@ -82,7 +82,10 @@ describe('no per-blob state in the gateway (local store)', () => {
           const res = await request(`${g.url}/v1/upload`, {
             method: 'POST',
             dispatcher: agent,
-            headers: { authorization: 'Bearer acme-token', 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+            headers: {
+              authorization: 'Bearer acme-token',
+              'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+            },
             body,
           });
           const json = (await res.body.json()) as { files: Array<{ id: string }> };
@@ -115,7 +118,10 @@ describe('no per-blob state in the gateway (local store)', () => {
 
     // And the blobs are there: a sample reads back.
     for (const id of [ids[0], ids[BLOBS - 1]].map(String)) {
-      const res = await request(`${g.url}/v1/blobs/${id}`, { dispatcher: agent, headers: { authorization: 'Bearer acme-token' } });
+      const res = await request(`${g.url}/v1/blobs/${id}`, {
+        dispatcher: agent,
+        headers: { authorization: 'Bearer acme-token' },
+      });
       expect(res.statusCode).toBe(200);
       expect(await res.body.text()).toMatch(/^blob number \d+$/);
     }

@@ -24,7 +24,9 @@ describe('conduitLoad options', () => {
     expect(problem({ tagret: target })).toBe(
       'conduitLoad: unknown option "tagret" (did you mean "target"?); known options: target, reporter, durationS, slackS, matchers',
     );
-    expect(problem({ target, reporter: { outdir: 'x' } })).toMatch(/unknown option reporter\.outdir \(did you mean "outDir"\?\)/);
+    expect(problem({ target, reporter: { outdir: 'x' } })).toMatch(
+      /unknown option reporter\.outdir \(did you mean "outDir"\?\)/,
+    );
   });
 
   it('a target with neither command nor url, or no target at all, is a clear error', () => {

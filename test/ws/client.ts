@@ -57,7 +57,8 @@ export class SubClient {
   ): Promise<SubClient> {
     let target = url;
     const headers: Record<string, string> = {};
-    if (opts.token && opts.tokenInQuery) target += `${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(opts.token)}`;
+    if (opts.token && opts.tokenInQuery)
+      target += `${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(opts.token)}`;
     else if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     const ws = new WebSocket(target, { headers });
     const client = new SubClient(ws);
@@ -69,7 +70,9 @@ export class SubClient {
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })));
+        res.on('end', () =>
+          reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })),
+        );
       });
       ws.once('error', reject);
     });
@@ -117,7 +120,11 @@ export class SubClient {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`${what} not met within ${timeoutMs} ms (got ${this.deliveries.length} deliveries, ${this.frames.length} frames)`));
+        reject(
+          new Error(
+            `${what} not met within ${timeoutMs} ms (got ${this.deliveries.length} deliveries, ${this.frames.length} frames)`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -182,7 +189,11 @@ export class ClientPool {
 }
 
 /** Poll `fn` until it returns a value other than false/undefined, bounded by `timeoutMs`. */
-export async function poll<T>(fn: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 5000, everyMs = 25): Promise<T> {
+export async function poll<T>(
+  fn: () => Promise<T | false | undefined> | T | false | undefined,
+  timeoutMs = 5000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -91,19 +91,29 @@ describe('WebSocket refusals and close codes', () => {
   });
 
   it('validates the stream before the upgrade: 400 bad name, 403 another tenant', async () => {
-    const missing = await SubClient.connect(`${g.wsUrl}/v1/subscribe`, { token: 'acme-token-1' }).catch((e: unknown) => e);
+    const missing = await SubClient.connect(`${g.wsUrl}/v1/subscribe`, { token: 'acme-token-1' }).catch(
+      (e: unknown) => e,
+    );
     expect(missing).toMatchObject({ status: 400 });
     const badName = await SubClient.connect(url('bad%20name'), { token: 'acme-token-1' }).catch((e: unknown) => e);
     expect(badName).toMatchObject({ status: 400 });
     expect(JSON.parse((badName as { body: string }).body).error.code).toBe('INVALID_STREAM_NAME');
-    const foreign = await SubClient.connect(url('tenant:globex/orders'), { token: 'acme-token-1' }).catch((e: unknown) => e);
+    const foreign = await SubClient.connect(url('tenant:globex/orders'), { token: 'acme-token-1' }).catch(
+      (e: unknown) => e,
+    );
     expect(foreign).toMatchObject({ status: 403 });
   });
 
-  it('counts close codes and refused connections in /v1/metrics and /metrics: this test\'s own, exactly', async () => {
-    type WsMetrics = { closeCodes: Record<string, number>; connections: { total: number; rejected: number; open: number } };
+  it("counts close codes and refused connections in /v1/metrics and /metrics: this test's own, exactly", async () => {
+    type WsMetrics = {
+      closeCodes: Record<string, number>;
+      connections: { total: number; rejected: number; open: number };
+    };
     const metrics = async () => (await call(`${g.httpUrl}/v1/metrics`)).body.ws as WsMetrics;
-    const promCount = async () => Number(/conduit_ws_close_codes_total\{code="1007"\} (\d+)/.exec((await call(`${g.httpUrl}/metrics`)).text)?.[1] ?? 0);
+    const promCount = async () =>
+      Number(
+        /conduit_ws_close_codes_total\{code="1007"\} (\d+)/.exec((await call(`${g.httpUrl}/metrics`)).text)?.[1] ?? 0,
+      );
     const before = await metrics();
     const promBefore = await promCount();
     // One 1007 close (a frame that is not JSON), on a tenant without a connection cap …
@@ -116,13 +126,21 @@ describe('WebSocket refusals and close codes', () => {
     for (let i = 0; i < 4 && !refused; i++) {
       const next = new SubClient(new WebSocket(url(), { headers: { authorization: 'Bearer acme-token-1' } }));
       pool.add(next);
-      const first = await next.until(() => next.frames.length > 0, 3000, 'a first frame').then(() => next.frames[0]!, () => undefined);
+      const first = await next
+        .until(() => next.frames.length > 0, 3000, 'a first frame')
+        .then(
+          () => next.frames[0]!,
+          () => undefined,
+        );
       refused = first?.error?.code === 'CONNECTION_LIMIT';
     }
     expect(refused).toBe(true);
     const after = await until(async () => {
       const m = await metrics();
-      return (m.closeCodes['1007'] ?? 0) > (before.closeCodes['1007'] ?? 0) && m.connections.rejected > before.connections.rejected ? m : undefined;
+      return (m.closeCodes['1007'] ?? 0) > (before.closeCodes['1007'] ?? 0) &&
+        m.connections.rejected > before.connections.rejected
+        ? m
+        : undefined;
     });
     expect((after.closeCodes['1007'] ?? 0) - (before.closeCodes['1007'] ?? 0)).toBe(1);
     expect(after.connections.rejected - before.connections.rejected).toBe(1);

@@ -56,7 +56,13 @@ describe('WebSocket tenancy, drain, ping and backpressure', () => {
     expect(c.deliveries).toHaveLength(4); // nothing delivered during the drain
     expect(await drained).toMatchObject({ drained: true });
     // The three unacked deliveries are back in the stream (with the two never delivered), nothing in flight.
-    expect(await gw.gw.ctx.streams.stats('default', 'jobs')).toMatchObject({ depth: 5, inflight: 0, acked: 1, deadLettered: 0, subscribers: 0 });
+    expect(await gw.gw.ctx.streams.stats('default', 'jobs')).toMatchObject({
+      depth: 5,
+      inflight: 0,
+      acked: 1,
+      deadLettered: 0,
+      subscribers: 0,
+    });
     // New upgrades are refused while draining.
     await expect(SubClient.connect(`${gw.wsUrl}/v1/subscribe?stream=jobs`)).rejects.toMatchObject({ status: 503 });
   });
@@ -94,12 +100,16 @@ describe('WebSocket tenancy, drain, ping and backpressure', () => {
     c.credit(total);
     // Deliveries stop once the kernel buffers and our 64 KiB are full: wait for a plateau.
     let last = -1;
-    const plateau = await poll(async () => {
-      const s = await gw.gw.ctx.streams.stats('default', 'bulk');
-      const stable = s.delivered === last && s.delivered > 0;
-      last = s.delivered;
-      return stable ? s : false;
-    }, 5000, 100);
+    const plateau = await poll(
+      async () => {
+        const s = await gw.gw.ctx.streams.stats('default', 'bulk');
+        const stable = s.delivered === last && s.delivered > 0;
+        last = s.delivered;
+        return stable ? s : false;
+      },
+      5000,
+      100,
+    );
     expect(plateau.delivered).toBeLessThan(total / 2);
     expect(plateau.depth).toBe(total - plateau.delivered);
     raw.resume();
@@ -133,7 +143,17 @@ describe('WebSocket tenancy, drain, ping and backpressure', () => {
       if (i % 10 === 9) await new Promise((r) => setImmediate(r));
     }
     const s = await gw.gw.ctx.streams.stats('default', 'flow');
-    frameBytes = Buffer.byteLength(JSON.stringify({ deliver: { id: 'x'.repeat(24), stream: 'flow', envelope: { i: total, blob }, attempt: 1, enqueuedAt: Date.now() } }));
+    frameBytes = Buffer.byteLength(
+      JSON.stringify({
+        deliver: {
+          id: 'x'.repeat(24),
+          stream: 'flow',
+          envelope: { i: total, blob },
+          attempt: 1,
+          enqueuedAt: Date.now(),
+        },
+      }),
+    );
     // Backpressure engaged (deliveries paused with credit left) and bounded the buffer.
     expect(peak).toBeGreaterThan(limit);
     expect(peak).toBeLessThanOrEqual(limit + frameBytes + 16);

@@ -8,7 +8,10 @@ import { ClientPool } from './client.js';
 
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const rawEnqueue = (g: TestGateway, to: string, envelopeJson: string) =>
-  call(`${g.httpUrl}/v1/enqueue`, { body: `{"to":${JSON.stringify(to)},"envelope":${envelopeJson}}`, headers: { 'content-type': 'application/json' } });
+  call(`${g.httpUrl}/v1/enqueue`, {
+    body: `{"to":${JSON.stringify(to)},"envelope":${envelopeJson}}`,
+    headers: { 'content-type': 'application/json' },
+  });
 
 describe('an envelope too deep to deliver', () => {
   let g: TestGateway;

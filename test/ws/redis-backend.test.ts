@@ -24,8 +24,10 @@ describe('gateway with the redis streams backend', () => {
   let n = 0;
   const fresh = (prefix = 's') => `${prefix}-${++n}`;
   const gateway = () => start({ yaml: YAML, env: { CONDUIT_STREAMS_BACKEND: 'redis', CONDUIT_REDIS_URL: redis.url } });
-  const sub = (g: TestGateway, stream: string) => pool.connect(`${g.wsUrl}/v1/subscribe?stream=${encodeURIComponent(stream)}`);
-  const stats = async (g: TestGateway, stream: string) => (await call(`${g.httpUrl}/v1/stats?stream=${encodeURIComponent(stream)}`)).body;
+  const sub = (g: TestGateway, stream: string) =>
+    pool.connect(`${g.wsUrl}/v1/subscribe?stream=${encodeURIComponent(stream)}`);
+  const stats = async (g: TestGateway, stream: string) =>
+    (await call(`${g.httpUrl}/v1/stats?stream=${encodeURIComponent(stream)}`)).body;
   const put = async (g: TestGateway, stream: string, envelope: unknown = { hello: 'world' }) => {
     const res = await enqueue(g.httpUrl, stream, envelope);
     expect(res.status, res.text).toBe(200);
@@ -50,7 +52,17 @@ describe('gateway with the redis streams backend', () => {
     expect(typeof d!.enqueuedAt).toBe('number');
     c.ack(id);
     await poll(async () => ((await stats(g, s)).acked === 1 ? true : undefined));
-    expect(await stats(g, s)).toEqual({ stream: s, depth: 0, inflight: 0, delivered: 1, acked: 1, nacked: 0, redelivered: 0, deadLettered: 0, subscribers: 1 });
+    expect(await stats(g, s)).toEqual({
+      stream: s,
+      depth: 0,
+      inflight: 0,
+      delivered: 1,
+      acked: 1,
+      nacked: 0,
+      redelivered: 0,
+      deadLettered: 0,
+      subscribers: 1,
+    });
     expect((await call(`${g.httpUrl}/health`)).status).toBe(200);
     const metrics = (await call(`${g.httpUrl}/v1/metrics`)).body;
     expect(metrics.ws).toMatchObject({ delivered: 1, acked: 1 });
@@ -97,7 +109,10 @@ describe('gateway with the redis streams backend', () => {
     const c = await sub(g, s);
     c.credit(2);
     const got = await c.waitDeliveries(2);
-    expect(got.map((d) => [d.id, d.attempt])).toEqual([[id, 1], [id, 2]]);
+    expect(got.map((d) => [d.id, d.attempt])).toEqual([
+      [id, 1],
+      [id, 2],
+    ]);
     const times = c.frames.flatMap((f, i) => (f.deliver ? [c.at[i]!] : []));
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(150);
     c.ack(id);
@@ -143,7 +158,11 @@ describe('gateway with the redis streams backend', () => {
     c.credit(10);
     const ids = [await put(a, s, 1), await put(a, s, 2), await put(a, s, 3)];
     const got = await c.waitDeliveries(3);
-    expect(got.map((d) => [d.id, d.envelope, d.attempt])).toEqual([[ids[0], 1, 1], [ids[1], 2, 1], [ids[2], 3, 1]]);
+    expect(got.map((d) => [d.id, d.envelope, d.attempt])).toEqual([
+      [ids[0], 1, 1],
+      [ids[1], 2, 1],
+      [ids[2], 3, 1],
+    ]);
     for (const id of ids) c.ack(id);
     await poll(async () => ((await stats(a, s)).acked === 3 ? true : undefined));
     expect(await stats(a, s)).toMatchObject({ depth: 0, inflight: 0, delivered: 3, acked: 3, subscribers: 0 });
@@ -227,7 +246,13 @@ describe('gateway with the redis backend when Redis goes away', () => {
 
   it('refuses to start when Redis cannot be reached, naming where it tried', async () => {
     await expect(
-      start({ env: { CONDUIT_STREAMS_BACKEND: 'redis', CONDUIT_REDIS_URL: `${redis.url}.missing`, CONDUIT_REDIS_CONNECT_TIMEOUT_MS: 300 } }),
+      start({
+        env: {
+          CONDUIT_STREAMS_BACKEND: 'redis',
+          CONDUIT_REDIS_URL: `${redis.url}.missing`,
+          CONDUIT_REDIS_CONNECT_TIMEOUT_MS: 300,
+        },
+      }),
     ).rejects.toThrow(/cannot reach Redis at .*redis\.sock\.missing within 300 ms/);
   });
 });

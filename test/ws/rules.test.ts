@@ -21,7 +21,8 @@ describe('WebSocket delivery rules', () => {
   let n = 0;
   const fresh = (prefix = 'rule') => `${prefix}-${++n}`;
   const sub = (stream: string) => pool.connect(`${g.wsUrl}/v1/subscribe?stream=${stream}`);
-  const stats = async (stream: string) => (await call(`${g.httpUrl}/v1/stats?stream=${encodeURIComponent(stream)}`)).body;
+  const stats = async (stream: string) =>
+    (await call(`${g.httpUrl}/v1/stats?stream=${encodeURIComponent(stream)}`)).body;
   const put = async (stream: string, envelope: unknown = { n: 1 }) => {
     const res = await enqueue(g.httpUrl, stream, envelope);
     expect(res.status).toBe(200);

@@ -69,7 +69,8 @@ describe.each(backends)('an unframeable message on the $name engine', (b) => {
   const pool = new ClientPool();
   let n = 0;
   afterEach(() => pool.closeAll());
-  const stats = async (g: TestGateway, stream: string) => (await call(`${g.httpUrl}/v1/stats?stream=${encodeURIComponent(stream)}`)).body;
+  const stats = async (g: TestGateway, stream: string) =>
+    (await call(`${g.httpUrl}/v1/stats?stream=${encodeURIComponent(stream)}`)).body;
 
   it('goes to NAME.dlq (unframeable); the subscriber stays, keeps its credit and gets the next message', async () => {
     const g = await start({ env: b.env() });
@@ -84,7 +85,15 @@ describe.each(backends)('an unframeable message on the $name engine', (b) => {
     expect(c.deliveries.map((x) => x.id)).not.toContain(poisonId);
     c.ack(d!.id);
     await poll(async () => ((await stats(g, s)).acked === 1 ? true : undefined));
-    expect(await stats(g, s)).toMatchObject({ depth: 0, inflight: 0, delivered: 1, acked: 1, redelivered: 0, deadLettered: 1, subscribers: 1 });
+    expect(await stats(g, s)).toMatchObject({
+      depth: 0,
+      inflight: 0,
+      delivered: 1,
+      acked: 1,
+      redelivered: 0,
+      deadLettered: 1,
+      subscribers: 1,
+    });
     expect(await stats(g, `${s}.dlq`)).toMatchObject({ depth: 1 });
     // Logged once, with the reason; no token in the line.
     const lines = g.appLines.filter((l) => l.msg === 'message dead-lettered' && l.id === poisonId);

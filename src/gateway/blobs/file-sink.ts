@@ -81,7 +81,12 @@ export class HashingFileSink extends Writable {
   }
 
   override _final(callback: Callback): void {
-    const synced = new Promise<void>((resolve, reject) => fsync(this.fd!, this.track((err) => (err ? reject(err) : resolve()))));
+    const synced = new Promise<void>((resolve, reject) =>
+      fsync(
+        this.fd!,
+        this.track((err) => (err ? reject(err) : resolve())),
+      ),
+    );
     const hashed = this.hasher.end(this.count);
     Promise.all([synced, hashed]).then(([, hash]) => {
       if (hash.size !== this.count) throw new Error(`hashed ${hash.size} bytes of ${this.count} written`);

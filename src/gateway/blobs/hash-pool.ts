@@ -12,7 +12,17 @@
 // inlineHash() is the same interface on the main thread (CONDUIT_BLOB_HASH_THREADS=0).
 import { createHash } from 'node:crypto';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { CLOSED, createShared, SLOTS, viewsOf, wake, type HashJobMessage, type HashResultMessage, type HashWorkerData, type SharedViews } from './hash-shared.js';
+import {
+  CLOSED,
+  createShared,
+  SLOTS,
+  viewsOf,
+  wake,
+  type HashJobMessage,
+  type HashResultMessage,
+  type HashWorkerData,
+  type SharedViews,
+} from './hash-shared.js';
 
 export interface FileHash {
   sha256: string;
@@ -55,7 +65,8 @@ export function inlineHash(): StreamHash {
  * one-line bootstrap that registers tsx (a dev dependency) in the worker first.
  */
 export function hashWorkerEntry(moduleUrl: string = import.meta.url): { entry: URL | string; eval: boolean } {
-  if (!new URL(moduleUrl).pathname.endsWith('.ts')) return { entry: new URL('./hash-worker.js', moduleUrl), eval: false };
+  if (!new URL(moduleUrl).pathname.endsWith('.ts'))
+    return { entry: new URL('./hash-worker.js', moduleUrl), eval: false };
   const source = new URL('./hash-worker.ts', moduleUrl).href;
   return {
     entry: `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
@@ -102,7 +113,8 @@ export class HashPool {
   private closed = false;
 
   constructor(size: number) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`hash pool size must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`hash pool size must be a positive integer, got ${size}`);
     this.size = size;
   }
 
@@ -196,7 +208,12 @@ export class HashPool {
     const { entry, eval: isCode } = hashWorkerEntry();
     const workerData: HashWorkerData = { ...shared, jobs: channel.port2 };
     const lane: Lane = {
-      worker: new Worker(entry, { eval: isCode, workerData, transferList: [channel.port2], resourceLimits: WORKER_LIMITS }),
+      worker: new Worker(entry, {
+        eval: isCode,
+        workerData,
+        transferList: [channel.port2],
+        resourceLimits: WORKER_LIMITS,
+      }),
       views: viewsOf(shared.ctrl, shared.progress),
       port: channel.port1,
       free: Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i),

@@ -8,7 +8,14 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { CLOSED, viewsOf, WAKE, type HashJobMessage, type HashResultMessage, type HashWorkerData } from './hash-shared.js';
+import {
+  CLOSED,
+  viewsOf,
+  WAKE,
+  type HashJobMessage,
+  type HashResultMessage,
+  type HashWorkerData,
+} from './hash-shared.js';
 
 /** Read size; one buffer, allocated once. */
 const READ_BYTES = 1024 * 1024;
@@ -59,7 +66,13 @@ function drop(slot: number): void {
 function onMessage(msg: HashJobMessage): void {
   if (msg.type === 'start') {
     try {
-      jobs.set(msg.slot, { id: msg.id, fd: openSync(msg.path, 'r'), hash: createHash('sha256'), offset: 0, size: undefined });
+      jobs.set(msg.slot, {
+        id: msg.id,
+        fd: openSync(msg.path, 'r'),
+        hash: createHash('sha256'),
+        offset: 0,
+        size: undefined,
+      });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       answer({ id: msg.id, error: { message: e?.message ?? String(err), code: e?.code } });
@@ -103,7 +116,8 @@ function round(): boolean {
 
 while (Atomics.load(views.ctrl, CLOSED) === 0) {
   const woken = Atomics.load(views.ctrl, WAKE);
-  for (let m = receiveMessageOnPort(data.jobs); m; m = receiveMessageOnPort(data.jobs)) onMessage(m.message as HashJobMessage);
+  for (let m = receiveMessageOnPort(data.jobs); m; m = receiveMessageOnPort(data.jobs))
+    onMessage(m.message as HashJobMessage);
   if (!round()) Atomics.wait(views.ctrl, WAKE, woken, jobs.size > 0 ? POLL_MS : IDLE_MS);
 }
 for (const slot of [...jobs.keys()]) drop(slot);

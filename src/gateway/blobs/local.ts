@@ -119,18 +119,25 @@ export class LocalBlobStore implements BlobStore {
       if (layout !== undefined) throw new Error(`blob store ${dir}: unknown layout ${JSON.stringify(layout.trim())}`);
       // A store from before per-blob records (or a new one): add the records, streaming the manifest.
       const migrated = await migrateV1(dir);
-      if (migrated.blobs > 0) store.logger?.info({ dir, ...migrated }, 'blob store migrated to layout 2 (per-blob records)');
+      if (migrated.blobs > 0)
+        store.logger?.info({ dir, ...migrated }, 'blob store migrated to layout 2 (per-blob records)');
       await writeFile(join(dir, LAYOUT_FILE), `${LAYOUT_VERSION}\n`);
     }
     if (await store.manifest.open()) {
-      store.logger?.warn({ manifest: store.manifest.path }, 'blob manifest ended in a torn line; run `conduit blobs verify`');
+      store.logger?.warn(
+        { manifest: store.manifest.path },
+        'blob manifest ended in a torn line; run `conduit blobs verify`',
+      );
     }
     return store;
   }
 
   async stage(input: PutBlobInput): Promise<StagedBlob> {
     const tmp = join(this.dir, TMP_DIR, `${randomBytes(12).toString('hex')}.part`);
-    const sink = new HashingFileSink(tmp, { maxBytes: input.maxBytes, hasher: this.hashPool?.start(tmp) ?? inlineHash() });
+    const sink = new HashingFileSink(tmp, {
+      maxBytes: input.maxBytes,
+      hasher: this.hashPool?.start(tmp) ?? inlineHash(),
+    });
     try {
       await pipeline(input.body, sink, input.signal ? { signal: input.signal } : {});
     } catch (err) {
@@ -180,7 +187,10 @@ export class LocalBlobStore implements BlobStore {
       try {
         const existing = await stat(index);
         if (existing.size !== meta.size) {
-          this.logger?.error({ path: objectPath(meta.sha256) }, 'blob index entry has the wrong size; storing a separate copy; run `conduit blobs verify`');
+          this.logger?.error(
+            { path: objectPath(meta.sha256) },
+            'blob index entry has the wrong size; storing a separate copy; run `conduit blobs verify`',
+          );
           return tmp;
         }
         await link(index, held);
@@ -213,7 +223,11 @@ export class LocalBlobStore implements BlobStore {
     const dir = join(this.dir, blobDir(tenant, id));
     await mkdir(dir, { recursive: true });
     b.recorded = true;
-    await writeFileAtomic(join(this.dir, TMP_DIR, `${id}.json`), join(this.dir, blobRecordPath(tenant, id)), formatManifestLine(b.meta));
+    await writeFileAtomic(
+      join(this.dir, TMP_DIR, `${id}.json`),
+      join(this.dir, blobRecordPath(tenant, id)),
+      formatManifestLine(b.meta),
+    );
     const target = join(this.dir, blobContentPath(tenant, id));
     await rename(b.held, target);
     b.held = target;

@@ -24,12 +24,19 @@ export async function migrateV1(dir: string): Promise<MigrationResult> {
       continue;
     }
     const record = join(dir, blobRecordPath(meta.tenant, meta.id));
-    if (await stat(record).then(() => true, () => false)) continue;
+    if (
+      await stat(record).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     await mkdir(join(dir, blobDir(meta.tenant, meta.id)), { recursive: true });
     try {
       await link(join(dir, objectPath(meta.sha256)), join(dir, blobContentPath(meta.tenant, meta.id)));
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) result.missingContent++; // verify reports it
+      if (isErrno(err, 'ENOENT'))
+        result.missingContent++; // verify reports it
       else if (!isErrno(err, 'EEXIST')) throw err;
     }
     await writeFileAtomic(join(dir, TMP_DIR, `${meta.id}.json`), record, formatManifestLine(meta));

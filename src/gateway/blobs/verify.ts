@@ -74,7 +74,16 @@ async function* walkFiles(root: string): AsyncGenerator<string> {
 }
 
 export async function verifyLocalStore(dir: string): Promise<VerifyReport> {
-  const report: VerifyReport = { dir, blobs: 0, contentFiles: 0, mismatches: [], missing: [], orphans: [], badLines: [], ok: false };
+  const report: VerifyReport = {
+    dir,
+    blobs: 0,
+    contentFiles: 0,
+    mismatches: [],
+    missing: [],
+    orphans: [],
+    badLines: [],
+    ok: false,
+  };
   const ids = new Set<string>();
   const hashed = new Map<string, { sha256: string; size: number }>(); // dev:ino → digest
   const contentOf = async (path: string) => {
@@ -105,7 +114,11 @@ export async function verifyLocalStore(dir: string): Promise<VerifyReport> {
     else {
       const record = parseManifestLine(recordText);
       if (!record || formatManifestLine(record) !== formatManifestLine(meta)) {
-        report.mismatches.push({ ...problem, path: recordPath, ...(record ? { actualSha256: record.sha256, actualSize: record.size } : {}) });
+        report.mismatches.push({
+          ...problem,
+          path: recordPath,
+          ...(record ? { actualSha256: record.sha256, actualSize: record.size } : {}),
+        });
       }
     }
     const contentPath = blobContentPath(meta.tenant, meta.id);
@@ -135,7 +148,15 @@ export async function verifyLocalStore(dir: string): Promise<VerifyReport> {
       continue;
     }
     const { digest, nlink } = await contentOf(file);
-    if (digest.sha256 !== name) report.mismatches.push({ path, sha256: name, ids: [], expectedSize: digest.size, actualSha256: digest.sha256, actualSize: digest.size });
+    if (digest.sha256 !== name)
+      report.mismatches.push({
+        path,
+        sha256: name,
+        ids: [],
+        expectedSize: digest.size,
+        actualSha256: digest.sha256,
+        actualSize: digest.size,
+      });
     if (nlink === 1) report.orphans.push(path);
   }
   report.contentFiles = hashed.size;
@@ -193,8 +214,16 @@ export async function runBlobsVerify(args: string[], env: EnvSettings): Promise<
     return 1;
   }
   const layout = await readFile(join(target, LAYOUT_FILE), 'utf8').catch(() => undefined);
-  if (layout === undefined && (await stat(join(target, MANIFEST_FILE)).then(() => true, () => false))) {
-    process.stderr.write(`blobs verify: ${target} has layout 1 (no per-blob records yet); start the gateway on it once to migrate it\n`);
+  if (
+    layout === undefined &&
+    (await stat(join(target, MANIFEST_FILE)).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    process.stderr.write(
+      `blobs verify: ${target} has layout 1 (no per-blob records yet); start the gateway on it once to migrate it\n`,
+    );
     return 1;
   }
   const report = await verifyLocalStore(target);

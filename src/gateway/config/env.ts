@@ -53,7 +53,10 @@ export const envSchema = z.object({
   CONDUIT_BLOB_BACKEND: z.enum(['local', 's3']).default('local'),
   CONDUIT_BLOB_LOCAL_DIR: z.string().min(1).default('data/blobs'),
   /** Worker threads hashing uploaded parts of the local store; 0 = inline; unset = 1 (0 on one core). */
-  CONDUIT_BLOB_HASH_THREADS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(16).optional()),
+  CONDUIT_BLOB_HASH_THREADS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(0).max(16).optional(),
+  ),
   CONDUIT_S3_ENDPOINT: optionalString,
   CONDUIT_S3_REGION: z.string().default('us-east-1'),
   CONDUIT_S3_BUCKET: z.string().default('conduit-blobs'),

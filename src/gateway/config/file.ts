@@ -38,7 +38,9 @@ export const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const fileSchema = z
   .object({
-    tenants: z.record(z.string().regex(TENANT_NAME, 'tenant names are 1-64 of A-Z a-z 0-9 _ -'), tenantSchema).default({}),
+    tenants: z
+      .record(z.string().regex(TENANT_NAME, 'tenant names are 1-64 of A-Z a-z 0-9 _ -'), tenantSchema)
+      .default({}),
     streams: z.record(z.string().min(1), streamRuleSchema).default({}),
   })
   .strict();

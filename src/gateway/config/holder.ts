@@ -63,10 +63,16 @@ export async function createConfigHolder(opts: ConfigHolderOptions): Promise<Con
     if (next.ok) {
       current = next.config;
       status = { status: 'ok', at };
-      logger?.info({ event: 'config.reload', status: 'ok', tenants: next.config.tenants.size }, 'configuration reloaded');
+      logger?.info(
+        { event: 'config.reload', status: 'ok', tenants: next.config.tenants.size },
+        'configuration reloaded',
+      );
     } else {
       status = { status: 'failed', at, errors: next.problems };
-      logger?.error({ event: 'config.reload', status: 'failed', errors: next.problems }, 'configuration reload failed; keeping the previous configuration');
+      logger?.error(
+        { event: 'config.reload', status: 'failed', errors: next.problems },
+        'configuration reload failed; keeping the previous configuration',
+      );
     }
     return status;
   };

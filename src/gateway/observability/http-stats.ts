@@ -10,8 +10,14 @@ import type { Histogram } from 'hdr-histogram-js';
 // Only the plain-JS 32-bit histogram (what `build()` returns by default): the package's
 // index also loads its WebAssembly build, pako and ~180 KiB of modules the gateway never
 // uses, ~10 MiB of resident memory (measured on the idle gateway).
-type HistogramClass = new (lowestDiscernibleValue: number, highestTrackableValue: number, significantDigits: number) => Histogram;
-const { default: Int32Histogram } = createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as { default: HistogramClass };
+type HistogramClass = new (
+  lowestDiscernibleValue: number,
+  highestTrackableValue: number,
+  significantDigits: number,
+) => Histogram;
+const { default: Int32Histogram } = createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as {
+  default: HistogramClass;
+};
 
 export interface LatencySummaryMs {
   p50: number;

@@ -66,13 +66,22 @@ export interface OwnedLogs {
 }
 
 function openFile(path: string, flushMs: number): Promise<SonicBoom> {
-  const cannot = (err: unknown) => new Error(`cannot open log file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  const cannot = (err: unknown) =>
+    new Error(`cannot open log file ${path}: ${err instanceof Error ? err.message : String(err)}`);
   let dest: SonicBoom;
   try {
     mkdirSync(dirname(path), { recursive: true });
     dest = pino.destination(
       flushMs > 0
-        ? { dest: path, sync: true, mkdir: true, minLength: LOG_BATCH_BYTES, maxWrite: LOG_MAX_WRITE, periodicFlush: flushMs, contentMode: 'buffer' }
+        ? {
+            dest: path,
+            sync: true,
+            mkdir: true,
+            minLength: LOG_BATCH_BYTES,
+            maxWrite: LOG_MAX_WRITE,
+            periodicFlush: flushMs,
+            contentMode: 'buffer',
+          }
         : { dest: path, sync: false, mkdir: true },
     );
   } catch (err) {

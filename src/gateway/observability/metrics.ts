@@ -105,8 +105,19 @@ export class GatewayMetricsImpl implements GatewayMetrics {
   attachStreams(totals: () => StreamTotals): void {
     this.streamTotals = totals;
     const keys: Array<keyof StreamTotals> = [
-      'enqueued', 'delivered', 'acked', 'nacked', 'redelivered', 'deadLettered', 'depth', 'inflight', 'streams', 'subscribers',
-      'timedOut', 'creditStalls', 'streamsEvicted',
+      'enqueued',
+      'delivered',
+      'acked',
+      'nacked',
+      'redelivered',
+      'deadLettered',
+      'depth',
+      'inflight',
+      'streams',
+      'subscribers',
+      'timedOut',
+      'creditStalls',
+      'streamsEvicted',
     ];
     const gauge: Gauge<'figure'> = new Gauge({
       name: 'conduit_streams',

@@ -32,7 +32,6 @@ interface MemwatchStats {
   used_heap_size: number;
 }
 
-
 export class ProcessStats {
   private readonly loop: IntervalHistogram;
   private readonly gcObserver: PerformanceObserver;

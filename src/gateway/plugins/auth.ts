@@ -29,7 +29,11 @@ function authHook(route: RouteOptions, ctx: GatewayContext): OnRequest | undefin
   const withQuery = route.url === SUBSCRIBE_PATH;
   // Callback hooks (no promise per request): every check here is synchronous.
   return (request, _reply, done) => {
-    const result = authenticate(request.headers, withQuery ? (request.query as Record<string, unknown>) : undefined, ctx.config.current());
+    const result = authenticate(
+      request.headers,
+      withQuery ? (request.query as Record<string, unknown>) : undefined,
+      ctx.config.current(),
+    );
     if (!result.ok) return done(result.error);
     request.tenant = result.tenant;
     done();
@@ -44,7 +48,8 @@ export function installAuth(app: FastifyInstance, ctx: GatewayContext, limits: P
     const auth = authHook(route, ctx);
     const guards = auth ? [...beforeAuth, auth, ...afterAuth] : [...beforeAuth, ...afterAuth];
     if (guards.length === 0) return;
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    const own =
+      route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     // A new array: Fastify's HEAD twin of a GET route is a copy of the same options.
     route.onRequest = [...guards, ...own] as RouteOptions['onRequest'];
   });

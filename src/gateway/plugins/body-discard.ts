@@ -11,7 +11,11 @@ export const DISCARD_MAX_BYTES = 128 * 1024 * 1024;
 export const DISCARD_MAX_MS = 10_000;
 
 /** Read and drop the rest of `raw`; resolves true when it ended, false at a bound. */
-export function discardBody(raw: IncomingMessage, maxBytes = DISCARD_MAX_BYTES, maxMs = DISCARD_MAX_MS): Promise<boolean> {
+export function discardBody(
+  raw: IncomingMessage,
+  maxBytes = DISCARD_MAX_BYTES,
+  maxMs = DISCARD_MAX_MS,
+): Promise<boolean> {
   if (raw.complete && raw.readableEnded) return Promise.resolve(true);
   if (raw.destroyed) return Promise.resolve(false);
   return new Promise((resolve) => {

@@ -61,11 +61,13 @@ export function toGatewayError(err: unknown): GatewayError {
     if (e.validation) return new GatewayError('VALIDATION_FAILED', e.message);
     const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
     if (mapped) {
-      const message = mapped === 'INVALID_JSON' ? 'The body is not valid JSON' : (e.message ?? ERRORS[mapped].description);
+      const message =
+        mapped === 'INVALID_JSON' ? 'The body is not valid JSON' : (e.message ?? ERRORS[mapped].description);
       return new GatewayError(mapped, message, { cause: err });
     }
     // A JSON.parse failure surfaced by a parser, with a 400 status.
-    if ((e as object) instanceof SyntaxError && e.statusCode === 400) return new GatewayError('INVALID_JSON', 'The body is not valid JSON', { cause: err });
+    if ((e as object) instanceof SyntaxError && e.statusCode === 400)
+      return new GatewayError('INVALID_JSON', 'The body is not valid JSON', { cause: err });
     const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
     const byStatus = BY_STATUS[status];
     if (byStatus && status < 500) return new GatewayError(byStatus, e.message || undefined, { cause: err });
@@ -138,6 +140,9 @@ export function installErrorHandlers(app: FastifyInstance, ctx: GatewayContext):
     return sendGatewayError(reply, gerr);
   });
   app.setNotFoundHandler((request, reply) => {
-    return sendGatewayError(reply, new GatewayError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+    return sendGatewayError(
+      reply,
+      new GatewayError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`),
+    );
   });
 }

@@ -84,10 +84,9 @@ export class GatewayLifecycle implements Lifecycle {
   drain(timeoutMs: number): Promise<DrainResult> {
     if (this.drainPromise) return this.drainPromise;
     this.drainingFlag = true;
-    const work = Promise.all([
-      this.runHooks(this.hooks).then(() => this.runHooks(this.finalHooks)),
-      this.idle(),
-    ]).then(() => true);
+    const work = Promise.all([this.runHooks(this.hooks).then(() => this.runHooks(this.finalHooks)), this.idle()]).then(
+      () => true,
+    );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);

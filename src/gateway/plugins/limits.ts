@@ -19,7 +19,12 @@ import { GatewayError } from '../errors.js';
 
 /** The store interface @fastify/rate-limit's stores implement (types/index.d.ts, FastifyRateLimitStore). */
 interface WindowStore {
-  incr(key: string, cb: (err: Error | null, res?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void;
+  incr(
+    key: string,
+    cb: (err: Error | null, res?: { current: number; ttl: number }) => void,
+    timeWindow: number,
+    max: number,
+  ): void;
 }
 type StoreCtor = new (continueExceeding: boolean, exponentialBackoff: boolean, cache?: number) => WindowStore;
 // The plugin's own in-memory store (what it uses without `redis` or `store` options).
@@ -39,7 +44,12 @@ export function isTenantRoute(route: Pick<RouteOptions, 'config'>): boolean {
 }
 
 /** An onRequest hook counting each request under key(request) in a fixed window of at most max(request) requests. */
-function limitHook(store: WindowStore, key: (r: FastifyRequest) => string, max: (r: FastifyRequest) => number, what: (r: FastifyRequest) => string): OnRequest {
+function limitHook(
+  store: WindowStore,
+  key: (r: FastifyRequest) => string,
+  max: (r: FastifyRequest) => number,
+  what: (r: FastifyRequest) => string,
+): OnRequest {
   return (request, _reply, done) => {
     const limit = max(request);
     let refused: GatewayError | undefined;
@@ -49,9 +59,13 @@ function limitHook(store: WindowStore, key: (r: FastifyRequest) => string, max: 
       (err, res) => {
         if (err) return done(err);
         if (res && res.current > limit) {
-          refused = new GatewayError('RATE_LIMITED', `Rate limit of ${limit} requests per minute exceeded (${what(request)})`, {
-            retryAfterS: Math.max(1, Math.ceil(res.ttl / 1000)),
-          });
+          refused = new GatewayError(
+            'RATE_LIMITED',
+            `Rate limit of ${limit} requests per minute exceeded (${what(request)})`,
+            {
+              retryAfterS: Math.max(1, Math.ceil(res.ttl / 1000)),
+            },
+          );
         }
         done(refused);
       },
@@ -82,9 +96,13 @@ export async function registerLimits(app: FastifyInstance, ctx: GatewayContext):
     sampleInterval: SAMPLE_MS,
     pressureHandler: async (request: FastifyRequest, _reply, type: string, value: number | undefined) => {
       if (!armed || request.routeOptions.config?.operational) return;
-      throw new GatewayError('OVERLOADED', `The gateway is overloaded (${type}${value === undefined ? '' : ` ${Math.round(value)}`}); retry later`, {
-        retryAfterS: 2,
-      });
+      throw new GatewayError(
+        'OVERLOADED',
+        `The gateway is overloaded (${type}${value === undefined ? '' : ` ${Math.round(value)}`}); retry later`,
+        {
+          retryAfterS: 2,
+        },
+      );
     },
   });
   const perIp = limitHook(

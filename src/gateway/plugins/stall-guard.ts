@@ -36,7 +36,10 @@ export function installStallGuard(server: Server, idleTimeoutMs: number): void {
       return;
     }
     (res.req as TimedRequest)[TIMED_OUT] = true;
-    const gerr = new GatewayError('REQUEST_TIMEOUT', `No bytes for ${idleTimeoutMs} ms while the request was in progress (CONDUIT_HTTP_IDLE_TIMEOUT_MS)`);
+    const gerr = new GatewayError(
+      'REQUEST_TIMEOUT',
+      `No bytes for ${idleTimeoutMs} ms while the request was in progress (CONDUIT_HTTP_IDLE_TIMEOUT_MS)`,
+    );
     const body = JSON.stringify(gerr.toBody());
     res.shouldKeepAlive = false;
     res.writeHead(gerr.status, STATUS_CODES[gerr.status], {

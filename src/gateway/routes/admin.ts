@@ -9,9 +9,13 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (a
   app.post('/v1/admin/reload', { config: { auth: 'admin' } }, async () => {
     const status = await ctx.config.reload();
     if (status.status === 'failed') {
-      throw new GatewayError('CONFIG_INVALID', 'The configuration file is invalid; the previous configuration stays in force', {
-        details: { problems: status.errors ?? [] },
-      });
+      throw new GatewayError(
+        'CONFIG_INVALID',
+        'The configuration file is invalid; the previous configuration stays in force',
+        {
+          details: { problems: status.errors ?? [] },
+        },
+      );
     }
     return { reloaded: true, at: status.at };
   });

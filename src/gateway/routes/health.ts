@@ -15,24 +15,32 @@ const healthBody = {
     uptimeS: { type: 'number' },
     reload: {
       type: 'object',
-      properties: { status: { type: 'string' }, at: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        status: { type: 'string' },
+        at: { type: 'string' },
+        errors: { type: 'array', items: { type: 'string' } },
+      },
     },
     streams: { type: 'object', properties: { backend: { type: 'string' }, status: { type: 'string' } } },
   },
 } as const;
 
 export const healthRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  app.get('/health', { config: { auth: 'none', operational: true }, schema: { response: { 200: healthBody, 503: healthBody } } }, (_request, reply) => {
-    const body = {
-      status: ctx.lifecycle.draining ? 'draining' : 'ok',
-      version: ctx.version,
-      uptimeS: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
-      reload: ctx.config.status(),
-      streams: {
-        backend: ctx.env.CONDUIT_STREAMS_BACKEND,
-        status: ctx.streams.connected?.() === false ? 'unavailable' : 'ok',
-      },
-    };
-    reply.code(ctx.lifecycle.draining ? 503 : 200).send(body);
-  });
+  app.get(
+    '/health',
+    { config: { auth: 'none', operational: true }, schema: { response: { 200: healthBody, 503: healthBody } } },
+    (_request, reply) => {
+      const body = {
+        status: ctx.lifecycle.draining ? 'draining' : 'ok',
+        version: ctx.version,
+        uptimeS: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
+        reload: ctx.config.status(),
+        streams: {
+          backend: ctx.env.CONDUIT_STREAMS_BACKEND,
+          status: ctx.streams.connected?.() === false ? 'unavailable' : 'ok',
+        },
+      };
+      reply.code(ctx.lifecycle.draining ? 503 : 200).send(body);
+    },
+  );
 };

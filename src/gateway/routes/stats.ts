@@ -10,9 +10,13 @@ const querySchema = {
 } as const;
 
 export const statsRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  app.get<{ Querystring: { stream: string } }>('/v1/stats', { schema: { querystring: querySchema } }, async (request) => {
-    const tenant = request.tenant.name;
-    const stream = scopeStreamName(tenant, request.query.stream);
-    return ctx.streams.stats(tenant, stream);
-  });
+  app.get<{ Querystring: { stream: string } }>(
+    '/v1/stats',
+    { schema: { querystring: querySchema } },
+    async (request) => {
+      const tenant = request.tenant.name;
+      const stream = scopeStreamName(tenant, request.query.stream);
+      return ctx.streams.stats(tenant, stream);
+    },
+  );
 };

@@ -27,7 +27,8 @@ export function jsonDepth(value: unknown, limit: number): number {
       if (deepest > limit) return deepest;
     }
     const children = Array.isArray(v) ? v : Object.values(v);
-    for (const child of children) if (child !== null && typeof child === 'object') stack.push({ v: child as object, d: d + 1 });
+    for (const child of children)
+      if (child !== null && typeof child === 'object') stack.push({ v: child as object, d: d + 1 });
   }
   return deepest;
 }
@@ -35,6 +36,9 @@ export function jsonDepth(value: unknown, limit: number): number {
 /** Throw ENVELOPE_TOO_DEEP when `envelope` nests deeper than `maxDepth`. */
 export function assertEnvelopeDepth(envelope: unknown, maxDepth: number): void {
   if (jsonDepth(envelope, maxDepth) > maxDepth) {
-    throw new GatewayError('ENVELOPE_TOO_DEEP', `the envelope nests deeper than ${maxDepth} levels (CONDUIT_ENVELOPE_MAX_DEPTH)`);
+    throw new GatewayError(
+      'ENVELOPE_TOO_DEEP',
+      `the envelope nests deeper than ${maxDepth} levels (CONDUIT_ENVELOPE_MAX_DEPTH)`,
+    );
   }
 }

@@ -15,7 +15,10 @@ export interface UploadRoutesOptions {
 export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app, opts) => {
   const { ctx } = opts;
   const env = ctx.env;
-  const slots = new UploadSlots({ global: env.CONDUIT_MAX_CONCURRENT_UPLOADS, perIp: env.CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP });
+  const slots = new UploadSlots({
+    global: env.CONDUIT_MAX_CONCURRENT_UPLOADS,
+    perIp: env.CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP,
+  });
   const metrics = new UploadMetrics(ctx.metrics.registry, () => slots.inFlight);
   ctx.metrics.addJsonSection('uploads', () => metrics.snapshot());
 

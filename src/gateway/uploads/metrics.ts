@@ -36,7 +36,11 @@ export class UploadMetrics {
       registers: [registry],
     });
     this.files = new Counter({ name: 'conduit_upload_files_total', help: 'Files stored.', registers: [registry] });
-    this.bytes = new Counter({ name: 'conduit_upload_bytes_total', help: 'Bytes of files stored.', registers: [registry] });
+    this.bytes = new Counter({
+      name: 'conduit_upload_bytes_total',
+      help: 'Bytes of files stored.',
+      registers: [registry],
+    });
     this.rejected = new Counter({
       name: 'conduit_upload_rejected_total',
       help: 'Upload requests refused or failed, by reason.',

@@ -82,7 +82,8 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
     const files: UploadedFile[] = [];
     const fields: Record<string, unknown> = {};
     try {
-      if (!request.isMultipart()) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'POST /v1/upload takes multipart/form-data');
+      if (!request.isMultipart())
+        throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'POST /v1/upload takes multipart/form-data');
       const parts = request.parts({
         limits: {
           // One byte over the limit reaches the store, which then refuses the part: busboy
@@ -107,13 +108,24 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
           staged.push(blob);
           timings.push(Number(process.hrtime.bigint() - t0) / 1e9);
           const { meta } = blob;
-          files.push({ id: meta.id, field: file.fieldname, filename: meta.filename, size: meta.size, sha256: meta.sha256, mime: meta.mime });
+          files.push({
+            id: meta.id,
+            field: file.fieldname,
+            filename: meta.filename,
+            size: meta.size,
+            sha256: meta.sha256,
+            mime: meta.mime,
+          });
         } else {
           const field = part as MultipartValue;
           if (field.valueTruncated) {
-            throw new GatewayError('UPLOAD_TOO_LARGE', `field ${JSON.stringify(field.fieldname)} exceeds ${MAX_FIELD_VALUE_BYTES} bytes`, {
-              details: { limit: MAX_FIELD_VALUE_BYTES },
-            });
+            throw new GatewayError(
+              'UPLOAD_TOO_LARGE',
+              `field ${JSON.stringify(field.fieldname)} exceeds ${MAX_FIELD_VALUE_BYTES} bytes`,
+              {
+                details: { limit: MAX_FIELD_VALUE_BYTES },
+              },
+            );
           }
           addField(fields, field.fieldname, field.value);
         }
@@ -127,7 +139,10 @@ export function makeUploadHandler(deps: UploadHandlerDeps) {
       await ctx.blobs
         .discard(staged)
         .catch((discardErr: unknown) =>
-          ctx.logs.app.error({ err: discardErr, tenant: tenant.name, reqId: request.id, blobs: staged.length }, 'could not discard the blobs of a failed upload'),
+          ctx.logs.app.error(
+            { err: discardErr, tenant: tenant.name, reqId: request.id, blobs: staged.length },
+            'could not discard the blobs of a failed upload',
+          ),
         );
       grant.release();
       throw err;

@@ -92,9 +92,14 @@ export class SubscriberConnection {
    */
   start(): void {
     if (this.ending) return;
-    this.consumer = this.d.streams.subscribe(this.d.tenant, this.d.stream, { deliver: (m) => this.deliver(m) }, {
-      maxInflight: this.d.limits.maxInflight,
-    });
+    this.consumer = this.d.streams.subscribe(
+      this.d.tenant,
+      this.d.stream,
+      { deliver: (m) => this.deliver(m) },
+      {
+        maxInflight: this.d.limits.maxInflight,
+      },
+    );
     this.d.socket.send(subscribedFrame(this.d.stream));
     this.d.log.info({ event: 'connect', connId: this.connId, tenant: this.d.tenant, stream: this.d.stream });
     while (this.pending.length > 0 && !this.ending) this.handle(this.pending.shift() as RawData);

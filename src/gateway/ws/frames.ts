@@ -36,7 +36,9 @@ export function parseClientFrame(text: string, maxCredit: number): ParsedFrame {
     return fail(
       new GatewayError(
         'UNKNOWN_OP',
-        present.length === 0 ? 'A frame needs one of: credit, ack, nack' : `A frame carries one operation, got ${present.join(', ')}`,
+        present.length === 0
+          ? 'A frame needs one of: credit, ack, nack'
+          : `A frame carries one operation, got ${present.join(', ')}`,
       ),
     );
   }

@@ -61,7 +61,10 @@ export class SubscribeHub {
         connId,
         tenant.name,
         stream,
-        new GatewayError('CONNECTION_LIMIT', `Tenant ${tenant.name} has ${open} of ${tenant.limits.maxConnections} WebSocket connections open`),
+        new GatewayError(
+          'CONNECTION_LIMIT',
+          `Tenant ${tenant.name} has ${open} of ${tenant.limits.maxConnections} WebSocket connections open`,
+        ),
       );
       return;
     }

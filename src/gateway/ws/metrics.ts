@@ -46,74 +46,109 @@ export class WsMetrics {
     // Prometheus figures are read from the plain counters at scrape time (collect), so
     // the delivery path pays one integer increment per event, not a label lookup.
     const self = this;
-    metric(registry, 'conduit_ws_connections_open', () => new Gauge({
-      name: 'conduit_ws_connections_open',
-      help: 'Open /v1/subscribe connections',
-      registers: [registry],
-      collect() {
-        this.set(self.open);
-      },
-    }));
-    metric(registry, 'conduit_ws_connections_total', () => new Counter({
-      name: 'conduit_ws_connections_total',
-      help: 'WebSocket connections by outcome (accepted, rejected)',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc({ outcome: 'accepted' }, self.total);
-        this.inc({ outcome: 'rejected' }, self.rejected);
-      },
-    }));
-    metric(registry, 'conduit_ws_messages_total', () => new Counter({
-      name: 'conduit_ws_messages_total',
-      help: 'WebSocket message events (delivered, redelivered, acked, nacked, unknown_settle)',
-      labelNames: ['event'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc({ event: 'delivered' }, self.delivered);
-        this.inc({ event: 'redelivered' }, self.redelivered);
-        this.inc({ event: 'acked' }, self.acked);
-        this.inc({ event: 'nacked' }, self.nacked);
-        this.inc({ event: 'unknown_settle' }, self.unknownSettles);
-      },
-    }));
-    metric(registry, 'conduit_ws_credit_granted_total', () => new Counter({
-      name: 'conduit_ws_credit_granted_total',
-      help: 'Credit granted by subscribers',
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(self.creditGranted);
-      },
-    }));
-    metric(registry, 'conduit_ws_close_codes_total', () => new Counter({
-      name: 'conduit_ws_close_codes_total',
-      help: 'Closed WebSocket connections by close code',
-      labelNames: ['code'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [code, n] of self.closeCodes) this.inc({ code: String(code) }, n);
-      },
-    }));
-    metric(registry, 'conduit_ws_dead_lettered', () => new Gauge({
-      name: 'conduit_ws_dead_lettered',
-      help: 'Messages moved to NAME.dlq since start (streams engine)',
-      registers: [registry],
-      collect() {
-        this.set(self.totals().deadLettered);
-      },
-    }));
-    metric(registry, 'conduit_ws_credit_stalls', () => new Gauge({
-      name: 'conduit_ws_credit_stalls',
-      help: "Deliveries that used a subscriber's last credit while messages were waiting, since start",
-      registers: [registry],
-      collect() {
-        this.set(self.totals().creditStalls ?? 0);
-      },
-    }));
+    metric(
+      registry,
+      'conduit_ws_connections_open',
+      () =>
+        new Gauge({
+          name: 'conduit_ws_connections_open',
+          help: 'Open /v1/subscribe connections',
+          registers: [registry],
+          collect() {
+            this.set(self.open);
+          },
+        }),
+    );
+    metric(
+      registry,
+      'conduit_ws_connections_total',
+      () =>
+        new Counter({
+          name: 'conduit_ws_connections_total',
+          help: 'WebSocket connections by outcome (accepted, rejected)',
+          labelNames: ['outcome'] as const,
+          registers: [registry],
+          collect() {
+            this.reset();
+            this.inc({ outcome: 'accepted' }, self.total);
+            this.inc({ outcome: 'rejected' }, self.rejected);
+          },
+        }),
+    );
+    metric(
+      registry,
+      'conduit_ws_messages_total',
+      () =>
+        new Counter({
+          name: 'conduit_ws_messages_total',
+          help: 'WebSocket message events (delivered, redelivered, acked, nacked, unknown_settle)',
+          labelNames: ['event'] as const,
+          registers: [registry],
+          collect() {
+            this.reset();
+            this.inc({ event: 'delivered' }, self.delivered);
+            this.inc({ event: 'redelivered' }, self.redelivered);
+            this.inc({ event: 'acked' }, self.acked);
+            this.inc({ event: 'nacked' }, self.nacked);
+            this.inc({ event: 'unknown_settle' }, self.unknownSettles);
+          },
+        }),
+    );
+    metric(
+      registry,
+      'conduit_ws_credit_granted_total',
+      () =>
+        new Counter({
+          name: 'conduit_ws_credit_granted_total',
+          help: 'Credit granted by subscribers',
+          registers: [registry],
+          collect() {
+            this.reset();
+            this.inc(self.creditGranted);
+          },
+        }),
+    );
+    metric(
+      registry,
+      'conduit_ws_close_codes_total',
+      () =>
+        new Counter({
+          name: 'conduit_ws_close_codes_total',
+          help: 'Closed WebSocket connections by close code',
+          labelNames: ['code'] as const,
+          registers: [registry],
+          collect() {
+            this.reset();
+            for (const [code, n] of self.closeCodes) this.inc({ code: String(code) }, n);
+          },
+        }),
+    );
+    metric(
+      registry,
+      'conduit_ws_dead_lettered',
+      () =>
+        new Gauge({
+          name: 'conduit_ws_dead_lettered',
+          help: 'Messages moved to NAME.dlq since start (streams engine)',
+          registers: [registry],
+          collect() {
+            this.set(self.totals().deadLettered);
+          },
+        }),
+    );
+    metric(
+      registry,
+      'conduit_ws_credit_stalls',
+      () =>
+        new Gauge({
+          name: 'conduit_ws_credit_stalls',
+          help: "Deliveries that used a subscriber's last credit while messages were waiting, since start",
+          registers: [registry],
+          collect() {
+            this.set(self.totals().creditStalls ?? 0);
+          },
+        }),
+    );
   }
 
   /** Add the `ws` section to /v1/metrics (once per gateway). */
@@ -137,11 +172,21 @@ export class WsMetrics {
 
   message(event: MessageEvent): void {
     switch (event) {
-      case 'delivered': this.delivered++; break;
-      case 'redelivered': this.redelivered++; break;
-      case 'acked': this.acked++; break;
-      case 'nacked': this.nacked++; break;
-      case 'unknown_settle': this.unknownSettles++; break;
+      case 'delivered':
+        this.delivered++;
+        break;
+      case 'redelivered':
+        this.redelivered++;
+        break;
+      case 'acked':
+        this.acked++;
+        break;
+      case 'nacked':
+        this.nacked++;
+        break;
+      case 'unknown_settle':
+        this.unknownSettles++;
+        break;
     }
   }
 

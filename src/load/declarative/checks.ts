@@ -23,18 +23,27 @@ export function subscribersClosedCleanly(kit: Pick<ScenarioKit, 'closes'>): Thre
  * metrics, polled for up to `waitMs`: closes are asynchronous). Not checked when the
  * target reports no such figure.
  */
-export async function noLingeringConnections(target: Pick<ConduitTarget, 'metricsUrl' | 'token'>, waitMs = 5000): Promise<ThresholdOutcome> {
+export async function noLingeringConnections(
+  target: Pick<ConduitTarget, 'metricsUrl' | 'token'>,
+  waitMs = 5000,
+): Promise<ThresholdOutcome> {
   const open = await openConnections(target, waitMs);
   return {
     name: 'no lingering connections on the target',
     measured: open ?? 'unknown',
     allowed: 0,
     passed: open === undefined || open === 0,
-    message: open === undefined ? 'target does not report ws.connections.open (not checked)' : `${open} WebSocket connections still open on the target`,
+    message:
+      open === undefined
+        ? 'target does not report ws.connections.open (not checked)'
+        : `${open} WebSocket connections still open on the target`,
   };
 }
 
-async function openConnections({ metricsUrl, token }: Pick<ConduitTarget, 'metricsUrl' | 'token'>, waitMs: number): Promise<number | undefined> {
+async function openConnections(
+  { metricsUrl, token }: Pick<ConduitTarget, 'metricsUrl' | 'token'>,
+  waitMs: number,
+): Promise<number | undefined> {
   if (!metricsUrl) return undefined;
   const deadline = Date.now() + waitMs;
   for (;;) {

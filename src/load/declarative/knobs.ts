@@ -8,7 +8,9 @@ import { LoadError } from '../errors.js';
 import { envBool, envNumber } from '../knobs.js';
 
 export type KnobValue = number | boolean | string;
-export type Knobs<T extends Record<string, KnobValue>> = { readonly [K in keyof T]: T[K] extends number ? number : T[K] extends boolean ? boolean : string };
+export type Knobs<T extends Record<string, KnobValue>> = {
+  readonly [K in keyof T]: T[K] extends number ? number : T[K] extends boolean ? boolean : string;
+};
 
 /** `nackDelayMs` → `NACK_DELAY_MS`, `minMsgPerS` → `MIN_MSG_PER_S`. */
 export function knobVariable(prefix: string, key: string): string {
@@ -22,7 +24,11 @@ export interface DefineKnobsOptions<T> {
   env?: NodeJS.ProcessEnv;
 }
 
-export function defineKnobs<T extends Record<string, KnobValue>>(prefix: string, defaults: T, options: DefineKnobsOptions<T> = {}): Knobs<T> {
+export function defineKnobs<T extends Record<string, KnobValue>>(
+  prefix: string,
+  defaults: T,
+  options: DefineKnobsOptions<T> = {},
+): Knobs<T> {
   const env = options.env ?? process.env;
   const fractions: readonly string[] = options.fractions ?? [];
   const knobs: Record<string, KnobValue> = {};

@@ -31,7 +31,9 @@ export interface LoadTestSpec {
   /** After the deadline, how long in-flight work (and settling deliveries) may take. @default 10000 */
   graceMs?: number;
   /** Named workloads, built once per run; streams and clients come from the kit. */
-  workloads: (kit: Omit<ScenarioKit, 'producersDone'> & { streams(count: number): string[] }) => Record<string, WorkloadSpec>;
+  workloads: (
+    kit: Omit<ScenarioKit, 'producersDone'> & { streams(count: number): string[] },
+  ) => Record<string, WorkloadSpec>;
   /** k6-style thresholds (see thresholds.ts), evaluated as soft checks after the run. */
   thresholds: ThresholdSpec;
   /**
@@ -42,7 +44,12 @@ export interface LoadTestSpec {
 }
 
 /** Run one declared scenario (see LoadTestSpec); returns the result for more checks in `after`. */
-export async function runLoadTest(name: string, spec: LoadTestSpec, context: ScenarioTestContext, softExpect: SoftExpect): Promise<ScenarioResult> {
+export async function runLoadTest(
+  name: string,
+  spec: LoadTestSpec,
+  context: ScenarioTestContext,
+  softExpect: SoftExpect,
+): Promise<ScenarioResult> {
   const thresholds = compileThresholds(spec.thresholds);
   const target = getTarget();
   const ledger = new DeliveryLedger();

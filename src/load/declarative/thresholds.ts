@@ -37,7 +37,15 @@ interface Bound {
 
 const BOUND = /^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*([a-zA-Zµ%]*)\s*$/;
 const TIME_MS: Record<string, number> = { ms: 1, s: 1000, us: 0.001, µs: 0.001 };
-const BYTES: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const BYTES: Record<string, number> = {
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  kb: 1024,
+  mb: 1024 ** 2,
+  gb: 1024 ** 3,
+};
 
 function problem(key: string, why: string): LoadError {
   return new LoadError('THRESHOLD', `threshold ${JSON.stringify(key)}: ${why}`);
@@ -47,7 +55,8 @@ function bound(key: string, raw: string | number, ops: ReadonlyArray<Bound['op']
   const m = typeof raw === 'string' ? BOUND.exec(raw) : null;
   if (!m) throw problem(key, `${JSON.stringify(raw)} is not a bound: write e.g. '${example}'`);
   const op = m[1] as Bound['op'];
-  if (!ops.includes(op)) throw problem(key, `use ${ops.map((o) => `'${o}'`).join(' or ')} here, not '${op}' (e.g. '${example}')`);
+  if (!ops.includes(op))
+    throw problem(key, `use ${ops.map((o) => `'${o}'`).join(' or ')} here, not '${op}' (e.g. '${example}')`);
   return { op, value: Number(m[2]), unit: m[3]!.toLowerCase() };
 }
 
@@ -62,11 +71,13 @@ function compileOne(key: string, raw: string | number): CompiledThreshold['call'
   const k = key.trim();
   if (k === 'errorRate') return ['toHaveErrorRateBelow', rate(key, bound(key, raw, ['<'], '< 1%'), '< 1%')];
   if (k === 'memory') {
-    if (raw !== 'stable') throw problem(key, `the only memory verdict to require is 'stable', got ${JSON.stringify(raw)}`);
+    if (raw !== 'stable')
+      throw problem(key, `the only memory verdict to require is 'stable', got ${JSON.stringify(raw)}`);
     return ['toHaveStableMemory'];
   }
   if (k === 'lost') {
-    if (raw !== 0 && raw !== '0') throw problem(key, `only 0 lost messages can be required, got ${JSON.stringify(raw)}`);
+    if (raw !== 0 && raw !== '0')
+      throw problem(key, `only 0 lost messages can be required, got ${JSON.stringify(raw)}`);
     return ['toHaveNoLostMessages'];
   }
   let m = /^(\S+)\s+p(\d+(?:\.\d+)?)$/.exec(k);
@@ -82,7 +93,8 @@ function compileOne(key: string, raw: string | number): CompiledThreshold['call'
     const metric = m[1] === 'rss' ? { metric: 'rss' } : m[1] === 'heap' ? { metric: 'postGcHeap' } : {};
     if (b.unit === '%') return ['toHaveMemoryGrowthBelow', { fraction: b.value / 100, ...metric }];
     const scale = BYTES[b.unit];
-    if (scale === undefined) throw problem(key, `a growth bound is a percentage of the level or bytes (KiB, MiB, GiB), got '${b.unit}'`);
+    if (scale === undefined)
+      throw problem(key, `a growth bound is a percentage of the level or bytes (KiB, MiB, GiB), got '${b.unit}'`);
     return ['toHaveMemoryGrowthBelow', { bytes: b.value * scale, ...metric }];
   }
   m = /^(count|throughput)\s+(\S+)$/.exec(k);
@@ -108,7 +120,11 @@ export function compileThresholds(spec: ThresholdSpec): CompiledThreshold[] {
 }
 
 /** Evaluate compiled thresholds as soft expectations on a result. */
-export function applyThresholds(expect: SoftExpect, result: ScenarioResult, thresholds: readonly CompiledThreshold[]): void {
+export function applyThresholds(
+  expect: SoftExpect,
+  result: ScenarioResult,
+  thresholds: readonly CompiledThreshold[],
+): void {
   for (const { key, call } of thresholds) {
     const [matcher, ...args] = call;
     const assertion = expect.soft(result, key);

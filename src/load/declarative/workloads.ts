@@ -42,7 +42,11 @@ export class ConduitLoad {
   ) {}
 
   /** Enqueue `fields` (stamped with the ledger's sequence number) to `stream`. */
-  async enqueue(stream: string, fields: Record<string, unknown>, signal?: AbortSignal): Promise<HttpOutcome<EnqueueAnswer>> {
+  async enqueue(
+    stream: string,
+    fields: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<HttpOutcome<EnqueueAnswer>> {
     const { seq, envelope } = this.kit.ledger.stamp({ ...fields, run: this.kit.run });
     const sentAt = performance.now();
     const out = await this.client.enqueue(stream, envelope, signal);
@@ -75,7 +79,12 @@ function producer(connections: number, run: (conduit: ConduitLoad) => Workload):
   return {
     role: 'producer',
     build(kit) {
-      const client = new ConduitClient({ url: kit.target.httpUrl, token: kit.target.token, connections, metrics: kit.metrics });
+      const client = new ConduitClient({
+        url: kit.target.httpUrl,
+        token: kit.target.token,
+        connections,
+        metrics: kit.metrics,
+      });
       const workload = run(new ConduitLoad(client, kit));
       return async (ctx) => {
         try {
@@ -175,5 +184,7 @@ export function subscribers(options: SubscribersOptions): WorkloadSpec {
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  return new Promise((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }

@@ -135,7 +135,8 @@ export class HttpClient {
             }
           }
           if (status < 400) resolve({ ok: true, status, body: parsed });
-          else if (this.rejectStatuses.has(status)) resolve({ ok: false, rejected: true, status, body: parsed, error: `HTTP_${status}` });
+          else if (this.rejectStatuses.has(status))
+            resolve({ ok: false, rejected: true, status, body: parsed, error: `HTTP_${status}` });
           else resolve({ ok: false, status, body: parsed, error: classifyStatus(status) });
         },
       };
@@ -173,7 +174,10 @@ export interface EnqueueAnswer {
 
 export type StatsAnswer = Record<string, number | string>;
 
-const JSON_HEADERS: Record<string, string> = Object.freeze({ 'content-type': 'application/json' }) as Record<string, string>;
+const JSON_HEADERS: Record<string, string> = Object.freeze({ 'content-type': 'application/json' }) as Record<
+  string,
+  string
+>;
 
 /** The Conduit API on top of HttpClient. */
 export class ConduitClient extends HttpClient {

@@ -45,12 +45,17 @@ export interface UploadOutcome extends HttpOutcome<{ files?: UploadedFile[] }> {
 
 /** A readable of `size` seeded pseudo-random bytes; `digest()` is their sha256 once it ended. */
 export function generatedBody(size: number, seed: number, chunkBytes = 65_536) {
-  return { stream: Readable.from(hashedChunks(size, seed, chunkBytes), { objectMode: false }), digest: () => knownDigest(size, seed) };
+  return {
+    stream: Readable.from(hashedChunks(size, seed, chunkBytes), { objectMode: false }),
+    digest: () => knownDigest(size, seed),
+  };
 }
 
 // One boundary per process: 32 random hex digits never occur in a generated body by chance.
 const BOUNDARY = `conduit-${randomBytes(16).toString('hex')}`;
-const HEADERS: Record<string, string> = Object.freeze({ 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }) as Record<string, string>;
+const HEADERS: Record<string, string> = Object.freeze({
+  'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+}) as Record<string, string>;
 const EPILOGUE = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
 
 /** Quote a name for Content-Disposition as browsers do (WHATWG multipart/form-data). */

@@ -105,7 +105,10 @@ export class WsSubscriber {
         reject(error);
       };
       const onAbort = () => fail('ABORTED', new Error('connect aborted'));
-      const timer = setTimeout(() => fail('TIMEOUT', new Error(`no 'subscribed' within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      const timer = setTimeout(
+        () => fail('TIMEOUT', new Error(`no 'subscribed' within ${connectTimeoutMs} ms`)),
+        connectTimeoutMs,
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
 
       socket.on('open', () => this.metrics.recordLatency('ws.connect', performance.now() - started));
@@ -237,5 +240,8 @@ export interface SubscriberFleetOptions extends Omit<WsSubscriberOptions, 'strea
 export function createSubscriberFleet(options: SubscriberFleetOptions): WsSubscriber[] {
   const { count, streams, ...shared } = options;
   if (streams.length === 0) throw new Error('createSubscriberFleet: at least one stream is needed');
-  return Array.from({ length: count }, (_, i) => new WsSubscriber({ ...shared, stream: streams[i % streams.length], seed: i + 1 }));
+  return Array.from(
+    { length: count },
+    (_, i) => new WsSubscriber({ ...shared, stream: streams[i % streams.length], seed: i + 1 }),
+  );
 }

@@ -36,7 +36,7 @@ export interface ChildTargetOptions {
 /** How a started child is known to be ready; `http` and `pattern` know its URLs beforehand. */
 export type ReadyCheck =
   | { kind: 'announce' }
-  | { kind: 'http'; /** Asked until it answers. */ probeUrl: string; httpUrl: string; wsUrl?: string }
+  | { kind: 'http' /** Asked until it answers. */; probeUrl: string; httpUrl: string; wsUrl?: string }
   | { kind: 'pattern'; pattern: RegExp; httpUrl: string; wsUrl?: string };
 // With `{port}` in a pattern check's URLs, the pattern's first capture group fills it.
 
@@ -159,7 +159,9 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
       clearTimeout(timer);
       probing.abort();
       if (error) {
-        void stop(2000).then(() => reject(new LoadError(error.code, error.message, lastLines(outputTail, QUOTED_LINES))));
+        void stop(2000).then(() =>
+          reject(new LoadError(error.code, error.message, lastLines(outputTail, QUOTED_LINES))),
+        );
         return;
       }
       const waitInspector = (waitMs = 2000) =>
@@ -177,7 +179,11 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     const known = (port?: string): ReadyInfo | undefined => {
       if (check.kind === 'announce') return undefined;
       const httpUrl = fillPort(check.httpUrl, port);
-      return { httpUrl, wsUrl: check.wsUrl ? fillPort(check.wsUrl, port) : httpUrl.replace(/^http/, 'ws'), pid: child.pid ?? 0 };
+      return {
+        httpUrl,
+        wsUrl: check.wsUrl ? fillPort(check.wsUrl, port) : httpUrl.replace(/^http/, 'ws'),
+        pid: child.pid ?? 0,
+      };
     };
     const waitingFor =
       check.kind === 'announce'
@@ -191,8 +197,10 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     );
     child.on('message', (msg: unknown) => {
       const m = msg as { type?: string; message?: string } & Partial<ReadyInfo>;
-      if (m?.type === 'conduit:ready' && m.httpUrl && check.kind === 'announce') finish(undefined, toReady(m, child.pid));
-      else if (m?.type === 'conduit:error') fail('TARGET_FAILED', `target failed to start: ${m.message ?? 'unknown error'}`);
+      if (m?.type === 'conduit:ready' && m.httpUrl && check.kind === 'announce')
+        finish(undefined, toReady(m, child.pid));
+      else if (m?.type === 'conduit:error')
+        fail('TARGET_FAILED', `target failed to start: ${m.message ?? 'unknown error'}`);
     });
     const onLine = (line: string) => {
       if (done) return;
@@ -222,7 +230,10 @@ export function startChildTarget(options: ChildTargetOptions): Promise<ChildTarg
     void exited.then((info) => {
       // Let a pending stderr chunk arrive before reporting.
       setImmediate(() =>
-        fail('TARGET_EXITED', `target exited before ready (code ${info.code}${info.signal ? `, signal ${info.signal}` : ''}): ${commandLine}`),
+        fail(
+          'TARGET_EXITED',
+          `target exited before ready (code ${info.code}${info.signal ? `, signal ${info.signal}` : ''}): ${commandLine}`,
+        ),
       );
     });
   });

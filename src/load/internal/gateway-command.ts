@@ -40,7 +40,10 @@ export function distIsFresh(root: string): boolean {
 export function gatewayCommand(root: string, runner: GatewayRunner, nodeFlags: readonly string[]): GatewayCommand {
   const node = process.execPath;
   const dist = { command: node, args: [...nodeFlags, join(root, 'dist', 'gateway', 'cli.js'), 'serve'] };
-  const tsx = { command: node, args: [...nodeFlags, '--import', 'tsx', join(root, 'src', 'gateway', 'cli.ts'), 'serve'] };
+  const tsx = {
+    command: node,
+    args: [...nodeFlags, '--import', 'tsx', join(root, 'src', 'gateway', 'cli.ts'), 'serve'],
+  };
   if (runner === 'tsx') return { ...tsx, note: 'tsx (forced)' };
   if (runner === 'dist') return { ...dist, note: 'dist (forced)' };
   if (distIsFresh(root)) return { ...dist, note: 'dist (up to date)' };
@@ -55,5 +58,8 @@ export function gatewayCommand(root: string, runner: GatewayRunner, nodeFlags: r
     const note = build.status === 0 ? 'dist (built now)' : 'dist (built now, with type errors)';
     return { ...dist, note };
   }
-  return { ...tsx, note: `tsx (build did not produce dist: ${(build.stderr || build.stdout || build.error?.message || '').trim().slice(0, 200)})` };
+  return {
+    ...tsx,
+    note: `tsx (build did not produce dist: ${(build.stderr || build.stdout || build.error?.message || '').trim().slice(0, 200)})`,
+  };
 }

@@ -45,7 +45,12 @@ export class SeqTracker {
   }
 
   /** Returns the kind, and whether this delivery settled an outstanding message. */
-  deliver(seq: number, attempt: number, acked: boolean, now: number): { kind: 'first' | 'redelivery' | 'unexpected' | 'duplicate'; settled: boolean } {
+  deliver(
+    seq: number,
+    attempt: number,
+    acked: boolean,
+    now: number,
+  ): { kind: 'first' | 'redelivery' | 'unexpected' | 'duplicate'; settled: boolean } {
     let entry = this.recent.get(seq);
     let kind: 'first' | 'redelivery' | 'unexpected' | 'duplicate';
     let settled = false;

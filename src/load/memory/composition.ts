@@ -21,9 +21,18 @@ type Figure = 'rssBytes' | 'heapTotalBytes' | 'heapUsedBytes' | 'externalBytes' 
  * The change of each figure between the start (`fromS`) and the end (`toS`) of the
  * window, or undefined when the window holds fewer than two samples with every figure.
  */
-export function memoryComposition(samples: readonly MemorySample[], fromS: number, toS: number = Infinity): MemoryComposition | undefined {
+export function memoryComposition(
+  samples: readonly MemorySample[],
+  fromS: number,
+  toS: number = Infinity,
+): MemoryComposition | undefined {
   const within = samples.filter(
-    (s) => s.t >= fromS && s.t <= toS && s.heapTotalBytes !== undefined && s.heapUsedBytes !== undefined && s.externalBytes !== undefined,
+    (s) =>
+      s.t >= fromS &&
+      s.t <= toS &&
+      s.heapTotalBytes !== undefined &&
+      s.heapUsedBytes !== undefined &&
+      s.externalBytes !== undefined,
   );
   if (within.length < 2) return undefined;
   const k = Math.max(1, Math.min(COMPOSITION_END_SAMPLES, Math.floor(within.length / 2)));

@@ -43,7 +43,8 @@ export interface CpuTally {
 }
 
 export class GeneratorMonitor {
-  private readonly options: Required<Omit<GeneratorMonitorOptions, 'origin' | 'trend' | 'maxSamples'>> & Pick<GeneratorMonitorOptions, 'origin' | 'trend'>;
+  private readonly options: Required<Omit<GeneratorMonitorOptions, 'origin' | 'trend' | 'maxSamples'>> &
+    Pick<GeneratorMonitorOptions, 'origin' | 'trend'>;
   private readonly cpu: CpuTally = { count: 0, hot: 0, max: 0, sum: 0 };
   private readonly memory: SampleBuffer;
   private readonly postGc = new PostGcHeap();
@@ -111,7 +112,10 @@ export class GeneratorMonitor {
     const lagP99Ms = this.loop && this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : 0;
     this.loop?.disable();
     const samples = this.memory.samples();
-    const memory = samples.length > 0 ? analyzeMemory(samples, 'proc', this.options.trend, { untilS, subject: 'generator' }) : undefined;
+    const memory =
+      samples.length > 0
+        ? analyzeMemory(samples, 'proc', this.options.trend, { untilS, subject: 'generator' })
+        : undefined;
     return judgeGenerator(this.cpu, this.rssMax, lagP99Ms, this.options, memory);
   }
 }

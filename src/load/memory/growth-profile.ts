@@ -40,9 +40,14 @@ export class GrowthProfile {
   async begin(): Promise<this> {
     await this.probe.startSampling(this.options.intervalBytes ?? 64 * 1024);
     const at = (s: number, keep: (p: SamplingProfile) => void) => {
-      const timer = setTimeout(() => {
-        this.pending = this.pending.then(() => this.probe.liveProfile().then(keep)).catch((error: Error) => (this.failure ??= error.message));
-      }, Math.max(0, s * 1000));
+      const timer = setTimeout(
+        () => {
+          this.pending = this.pending
+            .then(() => this.probe.liveProfile().then(keep))
+            .catch((error: Error) => (this.failure ??= error.message));
+        },
+        Math.max(0, s * 1000),
+      );
       timer.unref();
       this.timers.push(timer);
     };
@@ -55,10 +60,28 @@ export class GrowthProfile {
   async finish(): Promise<HeapGrowth | undefined> {
     for (const timer of this.timers) clearTimeout(timer);
     await this.pending;
-    if (!this.start || !this.end) return this.failure ? { fromS: this.options.fromS, toS: this.options.toS, sites: [], sampledGrowthBytes: 0, note: `heap profile not read: ${this.failure}` } : undefined;
-    const sites = growthBySite(this.start, this.end, this.options.top ?? 5).map((s) => ({ ...s, site: this.relative(s.site), ...(s.via ? { via: this.relative(s.via) } : {}) }));
+    if (!this.start || !this.end)
+      return this.failure
+        ? {
+            fromS: this.options.fromS,
+            toS: this.options.toS,
+            sites: [],
+            sampledGrowthBytes: 0,
+            note: `heap profile not read: ${this.failure}`,
+          }
+        : undefined;
+    const sites = growthBySite(this.start, this.end, this.options.top ?? 5).map((s) => ({
+      ...s,
+      site: this.relative(s.site),
+      ...(s.via ? { via: this.relative(s.via) } : {}),
+    }));
     const total = (p: SamplingProfile) => [...liveBySite(p).values()].reduce((sum, s) => sum + s.bytes, 0);
-    return { fromS: this.options.fromS, toS: this.options.toS, sites, sampledGrowthBytes: total(this.end) - total(this.start) };
+    return {
+      fromS: this.options.fromS,
+      toS: this.options.toS,
+      sites,
+      sampledGrowthBytes: total(this.end) - total(this.start),
+    };
   }
 
   private relative(text: string): string {

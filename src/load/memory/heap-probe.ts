@@ -69,11 +69,13 @@ export class HeapProbe {
     if (this.gcFunction) {
       const answer = await this.client.send<{ result?: { value?: unknown } }>('Runtime.callFunctionOn', {
         objectId: this.gcFunction,
-        functionDeclaration: 'function () { const t = performance.now(); this(); const ms = performance.now() - t; return [ms, process.memoryUsage().heapUsed]; }',
+        functionDeclaration:
+          'function () { const t = performance.now(); this(); const ms = performance.now() - t; return [ms, process.memoryUsage().heapUsed]; }',
         returnByValue: true,
       });
       const value = answer.result?.value;
-      if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'number') return { gcMs: value[0], heapUsed: value[1] };
+      if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'number')
+        return { gcMs: value[0], heapUsed: value[1] };
     } else {
       await this.client.send('HeapProfiler.collectGarbage');
     }
@@ -102,7 +104,11 @@ export class HeapProbe {
   async liveProfile(): Promise<SamplingProfile> {
     if (!this.sampling) throw new Error('HeapProbe.liveProfile: startSampling first');
     await this.fullGc();
-    const { profile } = await this.client.send<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile', {}, 30_000);
+    const { profile } = await this.client.send<{ profile: SamplingProfile }>(
+      'HeapProfiler.getSamplingProfile',
+      {},
+      30_000,
+    );
     return profile;
   }
 

@@ -40,16 +40,21 @@ export async function resolveInspectorUrl(address: string, timeoutMs = 5000): Pr
     list = await res.body.json();
   } catch (error) {
     if (error instanceof InspectorError) throw error;
-    throw new InspectorError(`no inspector at ${listUrl.host} (${(error as Error).message}); start the target with --inspect=${listUrl.host}`);
+    throw new InspectorError(
+      `no inspector at ${listUrl.host} (${(error as Error).message}); start the target with --inspect=${listUrl.host}`,
+    );
   }
-  const entry = Array.isArray(list) ? (list as Array<{ webSocketDebuggerUrl?: unknown }>).find((e) => typeof e?.webSocketDebuggerUrl === 'string') : undefined;
+  const entry = Array.isArray(list)
+    ? (list as Array<{ webSocketDebuggerUrl?: unknown }>).find((e) => typeof e?.webSocketDebuggerUrl === 'string')
+    : undefined;
   if (!entry) throw new InspectorError(`${listUrl} lists no debugger URL (another debugger may be attached)`);
   return entry.webSocketDebuggerUrl as string;
 }
 
 function checkLoopback(url: string): string {
   const host = new URL(url).hostname;
-  if (!LOOPBACK.has(host)) throw new InspectorError(`inspector address ${url} is not loopback: only 127.0.0.1, ::1 or localhost are used`);
+  if (!LOOPBACK.has(host))
+    throw new InspectorError(`inspector address ${url} is not loopback: only 127.0.0.1, ::1 or localhost are used`);
   return url;
 }
 
@@ -78,9 +83,14 @@ export class InspectorClient {
   static async connect(address: string, options: InspectorClientOptions = {}): Promise<InspectorClient> {
     const timeoutMs = options.timeoutMs ?? 5000;
     const url = await resolveInspectorUrl(address, timeoutMs);
-    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
+    const socket = new WebSocket(url, {
+      handshakeTimeout: timeoutMs,
+      perMessageDeflate: false,
+      maxPayload: 512 * 1024 * 1024,
+    });
     await new Promise<void>((resolve, reject) => {
-      const refused = (_req: unknown, res: { statusCode?: number }) => fail(new Error(`upgrade answered ${res.statusCode}`));
+      const refused = (_req: unknown, res: { statusCode?: number }) =>
+        fail(new Error(`upgrade answered ${res.statusCode}`));
       const fail = (error: Error) => {
         socket.off('unexpected-response', refused);
         socket.terminate();
@@ -103,7 +113,10 @@ export class InspectorClient {
 
   /** Send one command; resolves with its `result`, rejects on a protocol error, a close or the timeout. */
   send<T = unknown>(method: string, params: Record<string, unknown> = {}, timeoutMs = this.timeoutMs): Promise<T> {
-    if (!this.isOpen) return Promise.reject(new InspectorError(`${method}: ${this.closedReason ?? 'the inspector connection is not open'}`));
+    if (!this.isOpen)
+      return Promise.reject(
+        new InspectorError(`${method}: ${this.closedReason ?? 'the inspector connection is not open'}`),
+      );
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -54,17 +54,32 @@ async function machineCpuS(): Promise<{ processesS?: number; irqS?: number }> {
 async function read(pid: number | undefined): Promise<MachineReading> {
   const [target, machine] = await Promise.all([pid ? processCpuS(pid) : undefined, machineCpuS()]);
   const own = process.cpuUsage();
-  return { at: performance.now(), generatorS: (own.user + own.system) / 1e6, targetS: target, ...machine } as MachineReading;
+  return {
+    at: performance.now(),
+    generatorS: (own.user + own.system) / 1e6,
+    targetS: target,
+    ...machine,
+  } as MachineReading;
 }
 
 const c2 = (n: number) => n.toFixed(2);
 
 /** Judge a window from its first and last reading (and the busiest interval seen). */
-export function judgeMachine(first: MachineReading, last: MachineReading, busiestCores: number, cores: number, generatorThreads = 1): MachineView {
+export function judgeMachine(
+  first: MachineReading,
+  last: MachineReading,
+  busiestCores: number,
+  cores: number,
+  generatorThreads = 1,
+): MachineView {
   const s = Math.max(1e-3, (last.at - first.at) / 1000);
   const generatorCores = (last.generatorS - first.generatorS) / s;
-  const targetCores = first.targetS !== undefined && last.targetS !== undefined ? (last.targetS - first.targetS) / s : undefined;
-  const processes = first.processesS !== undefined && last.processesS !== undefined ? (last.processesS - first.processesS) / s : undefined;
+  const targetCores =
+    first.targetS !== undefined && last.targetS !== undefined ? (last.targetS - first.targetS) / s : undefined;
+  const processes =
+    first.processesS !== undefined && last.processesS !== undefined
+      ? (last.processesS - first.processesS) / s
+      : undefined;
   const irqCores = first.irqS !== undefined && last.irqS !== undefined ? (last.irqS - first.irqS) / s : 0;
   const otherCores = processes === undefined ? 0 : Math.max(0, processes - generatorCores - (targetCores ?? 0));
   const total = (processes ?? generatorCores + (targetCores ?? 0)) + irqCores;
@@ -129,7 +144,8 @@ export class MachineMonitor {
     if (prev && prev.processesS !== undefined && now.processesS !== undefined) {
       const s = (now.at - prev.at) / 1000;
       // /proc counts in 10 ms ticks: only intervals of half the sampling period or more are judged.
-      if (s >= this.options.intervalMs / 2000) this.busiest = Math.max(this.busiest, (now.processesS - prev.processesS + (now.irqS! - prev.irqS!)) / s);
+      if (s >= this.options.intervalMs / 2000)
+        this.busiest = Math.max(this.busiest, (now.processesS - prev.processesS + (now.irqS! - prev.irqS!)) / s);
     }
     this.last = now;
   }

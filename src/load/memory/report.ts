@@ -33,15 +33,22 @@ export function analyzeMemory(
   if (postGc.length > 0) {
     const trend = judgeTrend('postGcHeap', postGc, options);
     if (trend.inconclusive === 'samples' && heap?.source !== 'inspector' && subject === 'target') {
-      trend.reason += ' (without an inspector the target reports its heap only after its own full GCs: start it with --inspect and give the harness CONDUIT_TARGET_INSPECT)';
+      trend.reason +=
+        ' (without an inspector the target reports its heap only after its own full GCs: start it with --inspect and give the harness CONDUIT_TARGET_INSPECT)';
     }
     trends.push(trend);
-  }
-  else if (samples.some((s) => typeof s.heapUsedBytes === 'number') || heap?.note) {
+  } else if (samples.some((s) => typeof s.heapUsedBytes === 'number') || heap?.note) {
     // The target answers with heap figures but gave no post-GC reading: say so.
     trends.push({
-      metric: 'postGcHeap', verdict: 'inconclusive', inconclusive: 'no-data', fitted: false,
-      slopeMBPerMin: 0, projectedMBPerHour: 0, pValue: 1, samples: 0, warmupS: 0,
+      metric: 'postGcHeap',
+      verdict: 'inconclusive',
+      inconclusive: 'no-data',
+      fitted: false,
+      slopeMBPerMin: 0,
+      projectedMBPerHour: 0,
+      pValue: 1,
+      samples: 0,
+      warmupS: 0,
       reason: heap?.note
         ? `no post-GC reading: ${heap.note}`
         : subject === 'generator'
@@ -50,7 +57,8 @@ export function analyzeMemory(
     });
   }
   const rss = series('rss');
-  if (rss.length > 0 || trends.length === 0) trends.push(withoutUncollectedGarbage(judgeTrend('rss', rss, options), samples, postGc.length));
+  if (rss.length > 0 || trends.length === 0)
+    trends.push(withoutUncollectedGarbage(judgeTrend('rss', rss, options), samples, postGc.length));
   const values = samples.map((s) => s.rssBytes).filter((v) => v > 0);
   const n = values.length;
   // Over the window the RSS trend judged: after its warm-up, up to the end of the load.
@@ -79,8 +87,13 @@ export function analyzeMemory(
  * of `growing`. Only when the samples carry heap figures (a V8 process); a process that
  * reports no heap at all is judged on RSS as it is.
  */
-function withoutUncollectedGarbage(trend: TrendVerdict, samples: readonly MemorySample[], postGcReadings: number): TrendVerdict {
-  if (trend.verdict !== 'growing' || postGcReadings >= 2 || !samples.some((s) => typeof s.heapUsedBytes === 'number')) return trend;
+function withoutUncollectedGarbage(
+  trend: TrendVerdict,
+  samples: readonly MemorySample[],
+  postGcReadings: number,
+): TrendVerdict {
+  if (trend.verdict !== 'growing' || postGcReadings >= 2 || !samples.some((s) => typeof s.heapUsedBytes === 'number'))
+    return trend;
   return {
     ...trend,
     verdict: 'inconclusive',

@@ -170,7 +170,9 @@ export class MemorySampler {
 
   private get probeNote(): string | undefined {
     const notes = [
-      this.probeMisses > 0 ? `${this.probeMisses} forced reading${this.probeMisses === 1 ? '' : 's'} failed (${this.probeMissWhy})` : '',
+      this.probeMisses > 0
+        ? `${this.probeMisses} forced reading${this.probeMisses === 1 ? '' : 's'} failed (${this.probeMissWhy})`
+        : '',
       this.probeFailed ? `the inspector session ended (${this.probeFailed}): no readings after it` : '',
     ].filter(Boolean);
     return notes.length > 0 ? notes.join('; ') : undefined;

@@ -43,4 +43,11 @@ export {
   SHARED_MACHINE_BAND_FACTOR,
   SHARED_MACHINE_CORES,
 } from './regression.js';
-export type { ComparableResult, EffectBand, MetricDelta, RegressionOptions, RegressionOverrides, ScenarioComparison } from './regression.js';
+export type {
+  ComparableResult,
+  EffectBand,
+  MetricDelta,
+  RegressionOptions,
+  RegressionOverrides,
+  ScenarioComparison,
+} from './regression.js';

@@ -69,7 +69,13 @@ const HUBER_K = 1.345;
 export function fitLeakModel(ts: readonly number[], ys: readonly number[]): LeakFits {
   const n = Math.min(ts.length, ys.length);
   const none: LeakFit = { slope: 0, stdErr: Infinity, dof: 0, level: ys[0] ?? 0, sigma: 0, bic: Infinity };
-  if (n === 0) return { best: none, linear: none, averaged: { slope: 0, stdErr: Infinity, dof: 0, warmWeight: 0 }, plausible: [none] };
+  if (n === 0)
+    return {
+      best: none,
+      linear: none,
+      averaged: { slope: 0, stdErr: Infinity, dof: 0, warmWeight: 0 },
+      plausible: [none],
+    };
   const span = n > 1 ? ts[n - 1] - ts[0] : 0;
   const x = ts.slice(0, n).map((t) => t - ts[0]);
   const y = ys.slice(0, n);
@@ -84,20 +90,25 @@ export function fitLeakModel(ts: readonly number[], ys: readonly number[]): Leak
   }
   const warm = warmFits.reduce<LeakFit | undefined>((a, f) => (!a || f.bic < a.bic ? f : a), undefined);
   const best = warm && warm.bic < linear.bic ? warm : linear;
-  const plausible = [linear, ...warmFits].filter((f) => f.bic <= best.bic + PLAUSIBLE_DELTA_BIC).sort((a, b) => a.bic - b.bic);
+  const plausible = [linear, ...warmFits]
+    .filter((f) => f.bic <= best.bic + PLAUSIBLE_DELTA_BIC)
+    .sort((a, b) => a.bic - b.bic);
   return { best, linear, ...(warm ? { warm } : {}), averaged: average(linear, warm), plausible };
 }
 
 /** BIC-weighted average of the line's and the warm-up model's slopes, with its error. */
 function average(linear: LeakFit, warm: LeakFit | undefined): LeakFits['averaged'] {
-  if (!warm || !Number.isFinite(warm.stdErr)) return { slope: linear.slope, stdErr: linear.stdErr, dof: linear.dof, warmWeight: 0 };
+  if (!warm || !Number.isFinite(warm.stdErr))
+    return { slope: linear.slope, stdErr: linear.stdErr, dof: linear.dof, warmWeight: 0 };
   const minBic = Math.min(linear.bic, warm.bic);
   const wl = Math.exp(-(linear.bic - minBic) / 2);
   const ww = Math.exp(-(warm.bic - minBic) / 2);
   const wLinear = wl / (wl + ww);
   const wWarm = ww / (wl + ww);
   const slope = wLinear * linear.slope + wWarm * warm.slope;
-  const variance = wLinear * (linear.stdErr ** 2 + (linear.slope - slope) ** 2) + wWarm * (warm.stdErr ** 2 + (warm.slope - slope) ** 2);
+  const variance =
+    wLinear * (linear.stdErr ** 2 + (linear.slope - slope) ** 2) +
+    wWarm * (warm.stdErr ** 2 + (warm.slope - slope) ** 2);
   return { slope, stdErr: Math.sqrt(variance), dof: wWarm > 0.05 ? warm.dof : linear.dof, warmWeight: wWarm };
 }
 
@@ -115,7 +126,12 @@ function fitFor(x: readonly number[], ys: readonly number[], tau: number | undef
   return flat ? { ...flat, slope: 0, stdErr: fit.stdErr, dof: fit.dof } : fit;
 }
 
-function fitColumns(x: readonly number[], ys: readonly number[], tau: number | undefined, withSlope: boolean): LeakFit | undefined {
+function fitColumns(
+  x: readonly number[],
+  ys: readonly number[],
+  tau: number | undefined,
+  withSlope: boolean,
+): LeakFit | undefined {
   const n = x.length;
   const rows = x.map((t) => {
     const row = tau === undefined ? [1] : [1, Math.exp(-t / tau)];
@@ -173,7 +189,11 @@ function biasCorrectedRho(residuals: readonly number[], parameters: number): num
 }
 
 /** Solve (XᵀWX)β = XᵀWy; also returns (XᵀWX)⁻¹, or undefined when singular. */
-function weightedLeastSquares(rows: number[][], ys: readonly number[], w: readonly number[]): { beta: number[]; inverse: number[][] } | undefined {
+function weightedLeastSquares(
+  rows: number[][],
+  ys: readonly number[],
+  w: readonly number[],
+): { beta: number[]; inverse: number[][] } | undefined {
   const p = rows[0]!.length;
   const a = Array.from({ length: p }, () => new Array<number>(p).fill(0));
   const b = new Array<number>(p).fill(0);

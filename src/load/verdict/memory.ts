@@ -18,7 +18,9 @@ export function memorySeries(
   memory: Pick<MemoryReport, 'samples' | 'heap'> | readonly MemorySample[],
   metric: TrendVerdict['metric'],
 ): TrendPoint[] {
-  const samples = Array.isArray(memory) ? (memory as readonly MemorySample[]) : (memory as Pick<MemoryReport, 'samples'>).samples;
+  const samples = Array.isArray(memory)
+    ? (memory as readonly MemorySample[])
+    : (memory as Pick<MemoryReport, 'samples'>).samples;
   const legacy = Array.isArray(memory) || (memory as Pick<MemoryReport, 'heap'>).heap === undefined;
   const key = metric === 'rss' ? 'rssBytes' : 'postGcHeapBytes';
   const points: TrendPoint[] = [];
@@ -46,10 +48,12 @@ export function combineVerdicts(verdicts: readonly TrendVerdictKind[]): TrendVer
 /** The memory trend that speaks for a run: post-GC heap when it could be judged, else RSS, else the first. */
 export function leadingTrend(trends: readonly TrendVerdict[]): TrendVerdict | undefined {
   const growing = trends.find((t) => t.verdict === 'growing');
-  return growing
-    ?? trends.find((t) => t.metric === 'postGcHeap' && t.verdict !== 'inconclusive')
-    ?? trends.find((t) => t.metric === 'rss' && t.verdict !== 'inconclusive')
-    ?? trends[0];
+  return (
+    growing ??
+    trends.find((t) => t.metric === 'postGcHeap' && t.verdict !== 'inconclusive') ??
+    trends.find((t) => t.metric === 'rss' && t.verdict !== 'inconclusive') ??
+    trends[0]
+  );
 }
 
 /** The trend whose slope a chart draws: the leading one when a slope was fitted, else any fitted one. */
@@ -87,7 +91,9 @@ export function inconclusiveWhy(memory: Pick<MemoryReport, 'trends'>): string {
   const undetectable = memory.trends.filter((t) => t.inconclusive === 'undetectable');
   if (undetectable.length > 0) {
     const mds = Math.min(...undetectable.map((t) => t.minDetectableMBPerMin ?? Infinity));
-    return Number.isFinite(mds) ? `too noisy to rule out a leak below ${formatSlope(mds)}` : 'too noisy for a trend verdict';
+    return Number.isFinite(mds)
+      ? `too noisy to rule out a leak below ${formatSlope(mds)}`
+      : 'too noisy for a trend verdict';
   }
   if (memory.trends.some((t) => t.inconclusive === 'window')) return 'run too short for a trend verdict';
   return 'too few readings for a trend verdict';
@@ -98,7 +104,8 @@ export function memoryVerdictText(memory: Pick<MemoryReport, 'trends' | 'verdict
   if (memory.verdict === 'inconclusive') return `not judged (${inconclusiveWhy(memory)})`;
   const lead = leadingTrend(memory.trends.filter((t) => t.verdict === memory.verdict));
   if (!lead) return memory.verdict;
-  if (memory.verdict === 'growing') return `growing (${lead.slopeMBPerMin > 0 ? '+' : ''}${formatSlope(lead.slopeMBPerMin)} on ${trendLabel(lead.metric)})`;
+  if (memory.verdict === 'growing')
+    return `growing (${lead.slopeMBPerMin > 0 ? '+' : ''}${formatSlope(lead.slopeMBPerMin)} on ${trendLabel(lead.metric)})`;
   return lead.minDetectableMBPerMin !== undefined
     ? `stable (no leak above ${formatSlope(lead.minDetectableMBPerMin)} on ${trendLabel(lead.metric)})`
     : 'stable';

@@ -51,12 +51,23 @@ export const DEFAULT_REGRESSION_OPTIONS: Readonly<RegressionOptions> = Object.fr
 });
 
 /** Overrides of RegressionOptions: any band in part (the rest of it keeps its default). */
-export type RegressionOverrides = { z?: number } & { [K in Exclude<keyof RegressionOptions, 'z'>]?: Partial<EffectBand> };
+export type RegressionOverrides = { z?: number } & {
+  [K in Exclude<keyof RegressionOptions, 'z'>]?: Partial<EffectBand>;
+};
 
 /** Options merged over the defaults, band by band and field by field. */
 export function resolveRegressionOptions(overrides: RegressionOverrides = {}): RegressionOptions {
-  const band = (k: Exclude<keyof RegressionOptions, 'z'>): EffectBand => ({ ...DEFAULT_REGRESSION_OPTIONS[k], ...overrides[k] });
-  return { z: overrides.z ?? DEFAULT_REGRESSION_OPTIONS.z, latency: band('latency'), throughput: band('throughput'), errorRate: band('errorRate'), memorySlope: band('memorySlope') };
+  const band = (k: Exclude<keyof RegressionOptions, 'z'>): EffectBand => ({
+    ...DEFAULT_REGRESSION_OPTIONS[k],
+    ...overrides[k],
+  });
+  return {
+    z: overrides.z ?? DEFAULT_REGRESSION_OPTIONS.z,
+    latency: band('latency'),
+    throughput: band('throughput'),
+    errorRate: band('errorRate'),
+    memorySlope: band('memorySlope'),
+  };
 }
 
 /** A compared figure against the baseline. */
@@ -81,7 +92,10 @@ export interface MetricDelta {
 }
 
 /** What a comparison reads of a result (a ScenarioResult or a merged scenario). */
-export type ComparableResult = Pick<ScenarioResult, 'scenario' | 'histograms' | 'throughput' | 'counters' | 'errors' | 'statusCodes' | 'memory' | 'config'> & {
+export type ComparableResult = Pick<
+  ScenarioResult,
+  'scenario' | 'histograms' | 'throughput' | 'counters' | 'errors' | 'statusCodes' | 'memory' | 'config'
+> & {
   batches?: RunBatches;
   /** The machine view says whether the run had its machine to itself. */
   generator?: { machine?: MachineView };
@@ -112,8 +126,12 @@ export function sharedMachineCaution(
 ): string | undefined {
   const shared = (m: MachineView | undefined) => m !== undefined && m.otherCores >= SHARED_MACHINE_CORES;
   const which = [
-    ...(shared(base.generator?.machine) ? [`the baseline run (other processes ${base.generator!.machine!.otherCores.toFixed(2)} cores)`] : []),
-    ...(shared(current.generator?.machine) ? [`this run (other processes ${current.generator!.machine!.otherCores.toFixed(2)} cores)`] : []),
+    ...(shared(base.generator?.machine)
+      ? [`the baseline run (other processes ${base.generator!.machine!.otherCores.toFixed(2)} cores)`]
+      : []),
+    ...(shared(current.generator?.machine)
+      ? [`this run (other processes ${current.generator!.machine!.otherCores.toFixed(2)} cores)`]
+      : []),
   ];
   if (which.length === 0) return undefined;
   return `${which.join(' and ')} shared the machine with other work: every band ×${SHARED_MACHINE_BAND_FACTOR}`;
@@ -136,7 +154,10 @@ export function isComparableRate(key: string): boolean {
 const FREE_KNOBS = /^(duration|mergedSources$|workloadFailures$|interrupted$)/;
 
 /** The knobs two results differ in (ignoring the run's length), as "clients 100 → 50". */
-export function knobDifferences(current: Pick<ScenarioResult, 'config'>, base: Pick<ScenarioResult, 'config'>): string[] {
+export function knobDifferences(
+  current: Pick<ScenarioResult, 'config'>,
+  base: Pick<ScenarioResult, 'config'>,
+): string[] {
   const keys = new Set([...Object.keys(current.config ?? {}), ...Object.keys(base.config ?? {})]);
   const out: string[] = [];
   for (const key of [...keys].sort()) {
@@ -151,7 +172,12 @@ export function knobDifferences(current: Pick<ScenarioResult, 'config'>, base: P
 /** Latency histograms compared: ms histograms, without the uncorrected `.raw` twins and the scheduler's `.startLag`. */
 export function comparedLatencies(result: Pick<ScenarioResult, 'histograms'>): string[] {
   return Object.keys(result.histograms)
-    .filter((name) => result.histograms[name]!.unit === 'ms' && !/\.(raw|startLag)$/.test(name) && result.histograms[name]!.summary.count > 0)
+    .filter(
+      (name) =>
+        result.histograms[name]!.unit === 'ms' &&
+        !/\.(raw|startLag)$/.test(name) &&
+        result.histograms[name]!.summary.count > 0,
+    )
     .sort((a, b) => a.localeCompare(b));
 }
 
@@ -169,13 +195,24 @@ export interface ScenarioComparison {
 /** Slices with samples a histogram needs for its run-to-run noise to be estimated. */
 const MIN_REPLICATED_SLICES = 5;
 
-export function compareScenario(current: ComparableResult, base: ComparableResult, options: RegressionOptions = resolveRegressionOptions()): ScenarioComparison {
+export function compareScenario(
+  current: ComparableResult,
+  base: ComparableResult,
+  options: RegressionOptions = resolveRegressionOptions(),
+): ScenarioComparison {
   const out: MetricDelta[] = [];
   const notCompared: ScenarioComparison['notCompared'] = [];
   const caution = sharedMachineCaution(current, base);
   const widen = caution ? SHARED_MACHINE_BAND_FACTOR : 1;
-  const push = (metric: string, unit: string, b: number, c: number, se: number, band: EffectBand, higherIsWorse: boolean) =>
-    out.push(delta(current.scenario, metric, unit, b, c, se, band, options.z, higherIsWorse, widen));
+  const push = (
+    metric: string,
+    unit: string,
+    b: number,
+    c: number,
+    se: number,
+    band: EffectBand,
+    higherIsWorse: boolean,
+  ) => out.push(delta(current.scenario, metric, unit, b, c, se, band, options.z, higherIsWorse, widen));
 
   for (const name of comparedLatencies(current)) {
     if (base.histograms[name]?.unit !== 'ms' || !(base.histograms[name]!.summary.count > 0)) continue;
@@ -183,23 +220,44 @@ export function compareScenario(current: ComparableResult, base: ComparableResul
     // slice-to-slice noise to go by, and its run-to-run spread is large: not compared.
     const slices = Math.min(slicesWithSamples(current, name), slicesWithSamples(base, name));
     if (slices < MIN_REPLICATED_SLICES) {
-      notCompared.push({ metric: name, why: `recorded within ${slices} time slice${slices === 1 ? '' : 's'} of the run: no run-to-run noise to judge it by` });
+      notCompared.push({
+        metric: name,
+        why: `recorded within ${slices} time slice${slices === 1 ? '' : 's'} of the run: no run-to-run noise to judge it by`,
+      });
       continue;
     }
     for (const p of [50, 95, 99] as const) {
       const key = `p${p}` as const;
       const se = Math.hypot(latencyStdErr(current, name, p), latencyStdErr(base, name, p));
-      push(`${name} ${key}`, 'ms', base.histograms[name]!.summary[key], current.histograms[name]!.summary[key], se, options.latency, true);
+      push(
+        `${name} ${key}`,
+        'ms',
+        base.histograms[name]!.summary[key],
+        current.histograms[name]!.summary[key],
+        se,
+        options.latency,
+        true,
+      );
     }
   }
   for (const [key, value] of Object.entries(current.throughput)) {
     const b = base.throughput[key];
     if (!isComparableRate(key) || typeof b !== 'number') continue;
-    push(`throughput ${key}`, key, b, value, Math.hypot(rateStdErr(current, key), rateStdErr(base, key)), options.throughput, false);
+    push(
+      `throughput ${key}`,
+      key,
+      b,
+      value,
+      Math.hypot(rateStdErr(current, key), rateStdErr(base, key)),
+      options.throughput,
+      false,
+    );
   }
   if (base.counters && base.errors) {
-    const pc = errorRate(current), pb = errorRate(base);
-    const nc = operations(current), nb = operations(base);
+    const pc = errorRate(current),
+      pb = errorRate(base);
+    const nc = operations(current),
+      nb = operations(base);
     const pooled = nc + nb > 0 ? Math.min(1, (errorCount(current) + errorCount(base)) / (nc + nb)) : 0;
     const se = nc > 0 && nb > 0 ? Math.sqrt(pooled * (1 - pooled) * (1 / nc + 1 / nb)) : 0;
     push('error rate', 'ratio', pb, pc, se, options.errorRate, true);
@@ -225,14 +283,30 @@ function judgedTrend(trends: readonly TrendVerdict[]): TrendVerdict | undefined 
   return lead;
 }
 
-function delta(scenario: string, metric: string, unit: string, baseline: number, current: number, se: number, band: EffectBand, z: number, higherIsWorse: boolean, widen: number): MetricDelta {
+function delta(
+  scenario: string,
+  metric: string,
+  unit: string,
+  baseline: number,
+  current: number,
+  se: number,
+  band: EffectBand,
+  z: number,
+  higherIsWorse: boolean,
+  widen: number,
+): MetricDelta {
   const diff = current - baseline;
   const allowed = widen * Math.max(z * se, band.relative * Math.abs(baseline), band.absolute);
   const beyond = Math.abs(diff) > allowed;
   const worse = higherIsWorse ? diff > 0 : diff < 0;
   const change = !beyond ? 'same' : worse ? 'worse' : 'better';
   return {
-    scenario, metric, unit, baseline, current, delta: diff,
+    scenario,
+    metric,
+    unit,
+    baseline,
+    current,
+    delta: diff,
     relative: baseline !== 0 ? diff / Math.abs(baseline) : diff === 0 ? 0 : Math.sign(diff),
     allowed,
     noiseStdErr: se,
@@ -249,7 +323,8 @@ export function latencyStdErr(result: ComparableResult, name: string, p: 50 | 95
   const q = p / 100;
   const spread = 100 * Math.sqrt((q * (1 - q)) / n);
   const histogram = decodeHistogram(record.encoded);
-  const orderStat = (percentile(histogram, Math.min(100, p + spread)) - percentile(histogram, Math.max(0, p - spread))) / 2;
+  const orderStat =
+    (percentile(histogram, Math.min(100, p + spread)) - percentile(histogram, Math.max(0, p - spread))) / 2;
   // Batch values: the percentile over groups of slices with enough samples (batches.ts).
   const values = result.batches?.latency[name]?.[`p${p}`] ?? [];
   const batchMeans = values.length >= 5 ? (1.4826 * mad(values)) / Math.sqrt(values.length) : 0;

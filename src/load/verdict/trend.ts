@@ -70,7 +70,11 @@ const DEFAULTS = {
 } as const;
 
 /** Judge one series of byte values over time. */
-export function judgeTrend(metric: TrendVerdict['metric'], points: readonly TrendPoint[], options: TrendOptions = {}): TrendVerdict {
+export function judgeTrend(
+  metric: TrendVerdict['metric'],
+  points: readonly TrendPoint[],
+  options: TrendOptions = {},
+): TrendVerdict {
   const alpha = options.alpha ?? 0.01;
   const power = options.power ?? 0.8;
   const minSamples = options.minSamples ?? 8;
@@ -78,14 +82,20 @@ export function judgeTrend(metric: TrendVerdict['metric'], points: readonly Tren
   const sorted = points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.t)).sort((a, b) => a.t - b.t);
   const t0 = sorted[0]?.t ?? 0;
   const cut = options.warmupS ?? 0;
-  const kept = subsample(sorted.filter((p) => p.t - t0 >= cut), options.maxSamples ?? 2000);
+  const kept = subsample(
+    sorted.filter((p) => p.t - t0 >= cut),
+    options.maxSamples ?? 2000,
+  );
   const spanS = kept.length > 1 ? kept[kept.length - 1].t - kept[0].t : 0;
   const what = metric === 'postGcHeap' ? 'post-GC reading' : 'sample';
 
   if (kept.length < minSamples || spanS <= 0) {
     const why = ' — run longer';
     return {
-      metric, warmupS: round(cut, 1), samples: kept.length, windowS: round(spanS, 1),
+      metric,
+      warmupS: round(cut, 1),
+      samples: kept.length,
+      windowS: round(spanS, 1),
       verdict: 'inconclusive',
       inconclusive: 'samples',
       fitted: false,
@@ -107,7 +117,10 @@ export function judgeTrend(metric: TrendVerdict['metric'], points: readonly Tren
   // The level the floors scale with: where the fit says memory settled at the start, so a
   // leak's own growth does not raise its floors (clamped to what was seen).
   const levelMB = Math.min(Math.max(fit.level, Math.min(...ys)), Math.max(...ys));
-  const floorMB = Math.max((options.minSlopeFractionPerMin ?? floors.minSlopeFractionPerMin) * levelMB, options.minSlopeMBPerMin ?? floors.minSlopeMBPerMin);
+  const floorMB = Math.max(
+    (options.minSlopeFractionPerMin ?? floors.minSlopeFractionPerMin) * levelMB,
+    options.minSlopeMBPerMin ?? floors.minSlopeMBPerMin,
+  );
   const minGrowth = Math.max(options.minGrowthMB ?? floors.minGrowthMB, (options.minGrowthFraction ?? 0.1) * levelMB);
   const growthFloor = windowMin > 0 ? minGrowth / windowMin : Infinity;
   const maxDetectable = options.maxDetectableMBPerMin ?? Math.max(3, Math.min(0.15 * levelMB, 30));
@@ -131,13 +144,17 @@ export function judgeTrend(metric: TrendVerdict['metric'], points: readonly Tren
   const doubter = plausible.find((f) => !rising(f));
   const slopeText = `${signedFmt(slope)} ± ${fmt(stdErr)} MiB/min`;
   const warmText = fit.tau !== undefined ? `a fitted ${fmtS(warmupS)} warm-up (τ ${fmtS(fit.tau * 60)})` : 'no warm-up';
-  const blend = averaged.warmWeight > 0.05 && averaged.warmWeight < 0.95 ? `; the line and the warm-up model weighted ${Math.round((1 - averaged.warmWeight) * 100)}:${Math.round(averaged.warmWeight * 100)}` : '';
+  const blend =
+    averaged.warmWeight > 0.05 && averaged.warmWeight < 0.95
+      ? `; the line and the warm-up model weighted ${Math.round((1 - averaged.warmWeight) * 100)}:${Math.round(averaged.warmWeight * 100)}`
+      : '';
   const context = `level ${fmt(levelMB)} MiB, ${kept.length} ${what}s over ${fmtS(spanS)}, ${warmText}${blend}`;
   let verdict: TrendVerdictKind;
   let reason: string;
-  const floorWhy = growthFloor >= Math.max(floorMB, tAlpha * stdErr)
-    ? `a leak must add ${fmt(minGrowth)} MiB within the ${fmtS(windowS)} judged (statistically ${fmt(statistical)} MiB/min would show)`
-    : `${fmt(detectable)} MiB/min would show`;
+  const floorWhy =
+    growthFloor >= Math.max(floorMB, tAlpha * stdErr)
+      ? `a leak must add ${fmt(minGrowth)} MiB within the ${fmtS(windowS)} judged (statistically ${fmt(statistical)} MiB/min would show)`
+      : `${fmt(detectable)} MiB/min would show`;
   const rises = significant && slope > floorMB && growthMB >= minGrowth;
   if (rises && !doubter) {
     verdict = 'growing';
@@ -153,8 +170,10 @@ export function judgeTrend(metric: TrendVerdict['metric'], points: readonly Tren
     reason = `${why}; ${floorWhy}; ${context}`;
   } else {
     verdict = 'inconclusive';
-    if (rises) reason = `rising ${slopeText}, but ${doubter!.tau !== undefined ? `a warm-up that levels off (τ ${fmtS(doubter!.tau * 60)})` : 'a straight line'} fits about as well with a slope of ${signedFmt(doubter!.slope)} ± ${fmt(doubter!.stdErr)} MiB/min: run longer to tell; ${context}`;
-    else reason = `too noisy to tell: only a leak above ${fmt(detectable)} MiB/min would show, and stable needs ≤ ${fmt(maxDetectable)}; slope so far ${slopeText}; ${context}`;
+    if (rises)
+      reason = `rising ${slopeText}, but ${doubter!.tau !== undefined ? `a warm-up that levels off (τ ${fmtS(doubter!.tau * 60)})` : 'a straight line'} fits about as well with a slope of ${signedFmt(doubter!.slope)} ± ${fmt(doubter!.stdErr)} MiB/min: run longer to tell; ${context}`;
+    else
+      reason = `too noisy to tell: only a leak above ${fmt(detectable)} MiB/min would show, and stable needs ≤ ${fmt(maxDetectable)}; slope so far ${slopeText}; ${context}`;
   }
   return {
     metric,
@@ -186,7 +205,13 @@ function studentTUpperTail(t: number, dof: number): number {
 }
 
 /** The fitted line level + slope·(t − first) from the window's start to its end (t in s, slope in MiB/min). */
-function lineOf(firstS: number, lastS: number, fromS: number, level: number, slope: number): NonNullable<TrendVerdict['line']> {
+function lineOf(
+  firstS: number,
+  lastS: number,
+  fromS: number,
+  level: number,
+  slope: number,
+): NonNullable<TrendVerdict['line']> {
   const at = (t: number) => round(level + (slope * (t - firstS)) / 60, 3);
   return { fromS: round(fromS, 3), toS: round(lastS, 3), fromMB: at(fromS), toMB: at(lastS) };
 }

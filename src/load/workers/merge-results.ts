@@ -12,7 +12,16 @@ import type { IntervalPoint, ScenarioResult } from '../result.js';
 /** The fields of a ScenarioResult that the workers' recordings determine. */
 export type MergedRecording = Pick<
   ScenarioResult,
-  'startedAt' | 'durationS' | 'histograms' | 'counters' | 'statusCodes' | 'errors' | 'throughput' | 'concurrency' | 'series' | 'ledger'
+  | 'startedAt'
+  | 'durationS'
+  | 'histograms'
+  | 'counters'
+  | 'statusCodes'
+  | 'errors'
+  | 'throughput'
+  | 'concurrency'
+  | 'series'
+  | 'ledger'
 >;
 
 type MergeScenario = (results: ReadonlyArray<{ label: string; result: ScenarioResult }>) => MergedRecording;
@@ -33,7 +42,12 @@ export function onTickGrid(series: readonly IntervalPoint[], tickMs: number): In
 export async function mergeWorkerResults(results: readonly ScenarioResult[], tickMs: number): Promise<MergedRecording> {
   if (results.length === 0) throw new Error('mergeWorkerResults needs at least one result');
   const mergeScenario = await reportersMerge();
-  const merged = mergeScenario(results.map((result, i) => ({ label: `worker[${i}]`, result: { ...result, series: onTickGrid(result.series, tickMs) } })));
+  const merged = mergeScenario(
+    results.map((result, i) => ({
+      label: `worker[${i}]`,
+      result: { ...result, series: onTickGrid(result.series, tickMs) },
+    })),
+  );
   return {
     startedAt: merged.startedAt,
     durationS: merged.durationS,

@@ -25,7 +25,9 @@ export interface WorkerWorkloads {
 }
 
 /** A module's export (default name `workloads`) building one worker's workloads. */
-export type WorkerFactory<O = unknown> = (ctx: WorkerContext<O>) => WorkerWorkloads | Workload[] | Promise<WorkerWorkloads | Workload[]>;
+export type WorkerFactory<O = unknown> = (
+  ctx: WorkerContext<O>,
+) => WorkerWorkloads | Workload[] | Promise<WorkerWorkloads | Workload[]>;
 
 /** Where the workloads of a threaded scenario come from. */
 export interface WorkerModule<O = unknown> {

@@ -67,7 +67,8 @@ const STOP_GRACE_MS = 2000;
 export function resolveWorkers(value?: number, env: NodeJS.ProcessEnv = process.env): number {
   const n = value ?? envNumber('CONDUIT_LOAD_WORKERS', 1, env);
   const from = value === undefined ? `CONDUIT_LOAD_WORKERS=${env.CONDUIT_LOAD_WORKERS}` : `workers: ${value}`;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${from}: the number of worker threads must be an integer >= 1`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`${from}: the number of worker threads must be an integer >= 1`);
   return n;
 }
 
@@ -97,7 +98,11 @@ function tsxApi(): string {
     // fall through to require.resolve
   }
   try {
-    return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    return pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
   } catch {
     throw new Error('worker threads load TypeScript through tsx (npm i -D tsx), or use built JavaScript');
   }
@@ -109,7 +114,12 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersOut
   const tickMs = options.tickMs ?? 1000;
   const stragglerMs = options.stragglerMs ?? 5000;
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
-  const moduleUrl = options.module.url instanceof URL ? options.module.url.href : String(options.module.url).startsWith('file:') ? String(options.module.url) : pathToFileURL(String(options.module.url)).href;
+  const moduleUrl =
+    options.module.url instanceof URL
+      ? options.module.url.href
+      : String(options.module.url).startsWith('file:')
+        ? String(options.module.url)
+        : pathToFileURL(String(options.module.url)).href;
   const entry = entryUrl();
   const tsx = isTs(entry) || isTs(moduleUrl) ? tsxApi() : undefined;
   const started = performance.now();
@@ -172,7 +182,10 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersOut
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const isReady: boolean[] = new Array(workers).fill(false);
     const readyTimer = setTimeout(() => {
-      fail(isReady.indexOf(false), `was not ready within ${(readyTimeoutMs / 1000).toFixed(1)} s (loading its module and building its workloads)`);
+      fail(
+        isReady.indexOf(false),
+        `was not ready within ${(readyTimeoutMs / 1000).toFixed(1)} s (loading its module and building its workloads)`,
+      );
     }, readyTimeoutMs);
     const onReady = (i: number) => {
       if (isReady[i]) return;
@@ -180,10 +193,16 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersOut
       if (++ready < workers || failed) return;
       clearTimeout(readyTimer);
       for (const w of threads) send(w, { type: 'go' });
-      hangTimer = setTimeout(() => {
-        const late = done.indexOf(undefined);
-        fail(late, `did not finish within ${(stragglerMs / 1000).toFixed(1)} s after its deadline and grace (${((options.durationMs + graceMs) / 1000).toFixed(1)} s): a workload that ignores ctx.stopping and ctx.signal?`);
-      }, options.durationMs + graceMs + stragglerMs);
+      hangTimer = setTimeout(
+        () => {
+          const late = done.indexOf(undefined);
+          fail(
+            late,
+            `did not finish within ${(stragglerMs / 1000).toFixed(1)} s after its deadline and grace (${((options.durationMs + graceMs) / 1000).toFixed(1)} s): a workload that ignores ctx.stopping and ctx.signal?`,
+          );
+        },
+        options.durationMs + graceMs + stragglerMs,
+      );
     };
 
     for (let i = 0; i < workers; i++) {

@@ -28,15 +28,25 @@ port.on('message', (msg: ToWorker) => {
 async function main(): Promise<void> {
   const mod = (await import(job.moduleUrl)) as Record<string, unknown>;
   const factory = mod[job.exportName] as WorkerFactory | undefined;
-  if (typeof factory !== 'function') throw new Error(`${job.moduleUrl} has no export ${JSON.stringify(job.exportName)} (a function returning the worker's workloads)`);
+  if (typeof factory !== 'function')
+    throw new Error(
+      `${job.moduleUrl} has no export ${JSON.stringify(job.exportName)} (a function returning the worker's workloads)`,
+    );
   const metrics = new Metrics({ mainMetric: job.mainMetric });
   const built = await factory({ metrics, worker: job.worker, workers: job.workers, options: job.options });
-  const { workloads, ledger } = (Array.isArray(built) ? { workloads: built } : built) as WorkerWorkloads & { workloads: Workload[] };
+  const { workloads, ledger } = (Array.isArray(built) ? { workloads: built } : built) as WorkerWorkloads & {
+    workloads: Workload[];
+  };
   post({ type: 'ready' });
   await started;
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
-  const engine = new LoadEngine(metrics, { durationMs: job.durationMs, graceMs: job.graceMs, tickMs: job.tickMs, signal: stop.signal });
+  const engine = new LoadEngine(metrics, {
+    durationMs: job.durationMs,
+    graceMs: job.graceMs,
+    tickMs: job.tickMs,
+    signal: stop.signal,
+  });
   const done = await engine.run(workloads);
   lag.disable();
   const result = buildScenarioResult({
@@ -47,7 +57,13 @@ async function main(): Promise<void> {
     metrics,
     ledger: ledger?.(),
   });
-  post({ type: 'done', result, failures: done.failures, interrupted: done.interrupted, loopLagP99Ms: lag.percentile(99) / 1e6 });
+  post({
+    type: 'done',
+    result,
+    failures: done.failures,
+    interrupted: done.interrupted,
+    loopLagP99Ms: lag.percentile(99) / 1e6,
+  });
 }
 
 main().catch((error: unknown) => {

@@ -67,7 +67,8 @@ export function renderComparison(comparison: BaselineComparison, title: string):
     ]);
   }
   const lines = [title, columns(rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'])];
-  for (const s of comparison.skipped ?? []) lines.push(`  ⚠ ${s.scenario}${s.metric ? ` ${s.metric}` : ''} not compared: ${s.why}`);
+  for (const s of comparison.skipped ?? [])
+    lines.push(`  ⚠ ${s.scenario}${s.metric ? ` ${s.metric}` : ''} not compared: ${s.why}`);
   if (comparison.missing.length > 0) lines.push(`  ⚠ not in the baseline: ${comparison.missing.join(', ')}`);
   for (const c of comparison.cautions ?? []) lines.push(`  ⚠ ${c.scenario}: ${c.why}`);
   const flagged = comparison.deltas.filter((d) => d.regression).length;
@@ -78,8 +79,12 @@ export function renderComparison(comparison: BaselineComparison, title: string):
 /** The per-kind calibration table and, when a pair was not quiet, the `noise` that would have kept it so. */
 export function renderCalibration(kinds: readonly KindCalibration[], pairs: number, noisyPairs: number): string {
   const rows = [['kind', 'figures', 'flagged', 'closest |Δ|/band', 'largest change for the worse']];
-  for (const k of kinds) rows.push([k.kind, String(k.figures), String(k.flagged), num(k.worstRatio), `${num(k.worstRelative * 100)}%`]);
-  const lines = [`A/A: ${noisyPairs} of ${pairs} pair${pairs === 1 ? '' : 's'} flagged a regression`, columns(rows, ['l', 'r', 'r', 'r', 'r'])];
+  for (const k of kinds)
+    rows.push([k.kind, String(k.figures), String(k.flagged), num(k.worstRatio), `${num(k.worstRelative * 100)}%`]);
+  const lines = [
+    `A/A: ${noisyPairs} of ${pairs} pair${pairs === 1 ? '' : 's'} flagged a regression`,
+    columns(rows, ['l', 'r', 'r', 'r', 'r']),
+  ];
   const loud = kinds.filter((k) => k.flagged > 0 && k.kind !== 'errorRate' && k.kind !== 'memorySlope');
   if (loud.length > 0) {
     const noise = loud.map((k) => `${k.kind}: { relative: ${Number((k.worstRelative * 1.1).toFixed(3))} }`).join(', ');

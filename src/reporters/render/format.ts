@@ -1,7 +1,13 @@
 // Number and label formatting shared by the renderers (pure, locale-independent).
 
 import { formatPercent, rateUnit } from '../../load/index.js';
-import type { HeapSourceInfo, HistogramRecord, MemoryReport, TrendVerdict, TrendVerdictKind } from '../../load/index.js';
+import type {
+  HeapSourceInfo,
+  HistogramRecord,
+  MemoryReport,
+  TrendVerdict,
+  TrendVerdictKind,
+} from '../../load/index.js';
 import { formatSlope, trendLabel } from '../../load/index.js';
 
 const MiB = 1024 * 1024;
@@ -52,12 +58,16 @@ export function histogramLabel(name: string, all: readonly string[]): string {
 
 /** Thousands separators without locale: 1234567 → "1,234,567". */
 export function count(value: number): string {
-  return Math.round(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(value)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** "TIMEOUT ×3, ECONNRESET ×1" (largest first), or "none". */
 export function breakdown(record: Record<string, number>): string {
-  const entries = Object.entries(record).filter(([, v]) => v > 0).sort(([ak, a], [bk, b]) => b - a || ak.localeCompare(bk));
+  const entries = Object.entries(record)
+    .filter(([, v]) => v > 0)
+    .sort(([ak, a], [bk, b]) => b - a || ak.localeCompare(bk));
   return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ×${count(v)}`).join(', ');
 }
 
@@ -84,7 +94,8 @@ export function trendLine(trend: TrendVerdict): string {
   if (trend.verdict === 'growing') {
     return `${label}: growing ${slope} (projected ${signed(trend.projectedMBPerHour, trend.projectedMBPerHour.toFixed(1))} MiB/h) — ${trend.reason}`;
   }
-  const bound = trend.minDetectableMBPerMin !== undefined ? `, no leak above ${formatSlope(trend.minDetectableMBPerMin)}` : '';
+  const bound =
+    trend.minDetectableMBPerMin !== undefined ? `, no leak above ${formatSlope(trend.minDetectableMBPerMin)}` : '';
   return `${label}: stable${bound} (${slope}) — ${trend.reason}`;
 }
 
@@ -93,10 +104,14 @@ export function heapSourceText(heap: HeapSourceInfo | undefined): string | undef
   if (!heap) return undefined;
   const note = heap.note ? ` — ${heap.note}` : '';
   if (heap.source === 'inspector') {
-    const pause = heap.gcMsMedian !== undefined ? `, pause median ${num(heap.gcMsMedian)} ms, max ${num(heap.gcMsMax ?? heap.gcMsMedian)} ms` : '';
+    const pause =
+      heap.gcMsMedian !== undefined
+        ? `, pause median ${num(heap.gcMsMedian)} ms, max ${num(heap.gcMsMax ?? heap.gcMsMedian)} ms`
+        : '';
     return `post-GC heap readings: a forced full GC every ${num(heap.everyS ?? 0)} s through the target's inspector (${count(heap.readings)} readings${pause})${note}`;
   }
-  if (heap.source === 'memwatch') return `post-GC heap readings: the target's own full GCs, from its metrics URL (${count(heap.readings)} readings)${note}`;
+  if (heap.source === 'memwatch')
+    return `post-GC heap readings: the target's own full GCs, from its metrics URL (${count(heap.readings)} readings)${note}`;
   return `post-GC heap readings: none${note}`;
 }
 
@@ -121,16 +136,28 @@ export function downsample<T>(items: readonly T[], max: number): T[] {
 }
 
 /** Text columns padded to align (terminal tables). Numbers right-aligned by `align`. */
-export function columns(rows: ReadonlyArray<readonly string[]>, align: ReadonlyArray<'l' | 'r'>, indent = '  '): string {
+export function columns(
+  rows: ReadonlyArray<readonly string[]>,
+  align: ReadonlyArray<'l' | 'r'>,
+  indent = '  ',
+): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => {
+  for (const row of rows)
+    row.forEach((cell, i) => {
       widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
     });
   return rows
-    .map((row) => indent + row.map((cell, i) => {
-      const pad = ' '.repeat(widths[i]! - [...cell].length);
-      return align[i] === 'r' ? pad + cell : cell + pad;
-    }).join('  ').trimEnd())
+    .map(
+      (row) =>
+        indent +
+        row
+          .map((cell, i) => {
+            const pad = ' '.repeat(widths[i]! - [...cell].length);
+            return align[i] === 'r' ? pad + cell : cell + pad;
+          })
+          .join('  ')
+          .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -143,7 +170,10 @@ export function growthLines(memory: Pick<MemoryReport, 'verdict' | 'growth'>): s
   const g = memory.growth;
   if (memory.verdict !== 'growing' || !g) return [];
   if (g.note) return [`what grows: ${g.note}`];
-  if (g.sites.length === 0) return [`what grows: no allocation site retained more between ${num(g.fromS)} s and ${num(g.toS)} s (the growth is outside the JS heap: buffers, native memory)`];
+  if (g.sites.length === 0)
+    return [
+      `what grows: no allocation site retained more between ${num(g.fromS)} s and ${num(g.toS)} s (the growth is outside the JS heap: buffers, native memory)`,
+    ];
   return [
     `what grows — allocation sites retaining more at ${num(g.toS)} s than at ${num(g.fromS)} s (V8 sampling heap profile, after a full GC; ${signed(g.sampledGrowthBytes, bytes(g.sampledGrowthBytes))} sampled in all):`,
     ...g.sites.map((s) => `${signed(s.growthBytes, bytes(s.growthBytes))} ${s.site}${s.via ? ` via ${s.via}` : ''}`),

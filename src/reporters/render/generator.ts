@@ -49,8 +49,13 @@ export function generatorMemoryWarnings(scenario: Pick<MergedScenario, 'sources'
     const memory = source.generator.memory;
     if (memory?.verdict !== 'growing') return [];
     const who = multi ? ` [${source.label}]` : '';
-    const growing = memory.trends.filter((t) => t.verdict === 'growing').map(slopeText).join(', ');
+    const growing = memory.trends
+      .filter((t) => t.verdict === 'growing')
+      .map(slopeText)
+      .join(', ');
     const made = memory.composition ? ` · ${compositionText(memory.composition)}` : '';
-    return [`generator memory growing${who}: ${growing} · RSS ${bytes(memory.rss.minBytes)}–${bytes(memory.rss.maxBytes)}${made} — the load generator itself leaks; its figures are suspect`];
+    return [
+      `generator memory growing${who}: ${growing} · RSS ${bytes(memory.rss.minBytes)}–${bytes(memory.rss.maxBytes)}${made} — the load generator itself leaks; its figures are suspect`,
+    ];
   });
 }

@@ -8,7 +8,18 @@ import { growthLines, heapSourceText, num, rssRange, signed, trendLine } from '.
 import { generatorMemoryWarnings } from './generator.js';
 import { renderMemoryXyChart } from './mermaid.js';
 import { recommendations } from './recommendations.js';
-import { BASELINE_ALIGN, BASELINE_RULE, baselineNotes, baselineRows, checkRows, deliveryLatencyNote, figureRows, overviewRows, PERCENTILE_ALIGN, percentileRows } from './rows.js';
+import {
+  BASELINE_ALIGN,
+  BASELINE_RULE,
+  baselineNotes,
+  baselineRows,
+  checkRows,
+  deliveryLatencyNote,
+  figureRows,
+  overviewRows,
+  PERCENTILE_ALIGN,
+  percentileRows,
+} from './rows.js';
 
 /** Pipes and newlines would break a table cell. */
 function cell(text: string): string {
@@ -16,7 +27,10 @@ function cell(text: string): string {
 }
 
 function table(rows: string[][], align: string[]): string {
-  return markdownTable(rows.map((r) => r.map(cell)), { align });
+  return markdownTable(
+    rows.map((r) => r.map(cell)),
+    { align },
+  );
 }
 
 export function renderMarkdownPercentiles(scenario: MergedScenario): string {
@@ -44,7 +58,17 @@ function memory(scenario: MergedScenario): string {
     const chart = renderMemoryXyChart(`${scenario.scenario} memory (MiB)`, m);
     if (chart) {
       const readings = memorySeries(m, 'postGcHeap').length;
-      const names = ['RSS', ...(readings > 0 ? [`post-GC heap (the latest reading at each sample; ${readings} reading${readings === 1 ? '' : 's'})`] : []), ...(lead?.line ? [`the fitted ${trendLabel(lead.metric)} trend (${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min${lead.warmupS > 0 ? `, after the ${num(lead.warmupS)} s warm-up` : ''})`] : [])];
+      const names = [
+        'RSS',
+        ...(readings > 0
+          ? [`post-GC heap (the latest reading at each sample; ${readings} reading${readings === 1 ? '' : 's'})`]
+          : []),
+        ...(lead?.line
+          ? [
+              `the fitted ${trendLabel(lead.metric)} trend (${signed(lead.slopeMBPerMin, lead.slopeMBPerMin.toFixed(2))} MiB/min${lead.warmupS > 0 ? `, after the ${num(lead.warmupS)} s warm-up` : ''})`,
+            ]
+          : []),
+      ];
       out.push('', chart, '', `<sub>Lines, in order: ${names.join(', ')} — MiB over seconds since the start.</sub>`);
     }
     out.push('');
@@ -53,13 +77,23 @@ function memory(scenario: MergedScenario): string {
 }
 
 export function renderScenarioMarkdown(scenario: MergedScenario): string {
-  const info = `${num(scenario.durationS)} s against \`${scenario.target.url}\`` +
+  const info =
+    `${num(scenario.durationS)} s against \`${scenario.target.url}\`` +
     (scenario.sources.length > 1 ? ` · merged from ${scenario.sources.length} sources` : '');
   const delivery = deliveryLatencyNote(scenario);
-  const parts = [`## ${scenario.scenario}`, '', `<sub>${info}</sub>`, '', '### Latency and sizes', '', renderMarkdownPercentiles(scenario)];
+  const parts = [
+    `## ${scenario.scenario}`,
+    '',
+    `<sub>${info}</sub>`,
+    '',
+    '### Latency and sizes',
+    '',
+    renderMarkdownPercentiles(scenario),
+  ];
   if (delivery) parts.push('', `<sub>${delivery.replace(/^d/, 'D')}.</sub>`);
   parts.push('', '### Throughput, errors, concurrency', '', table(figureRows(scenario), ['l', 'l']));
-  if (scenario.thresholds.length > 0) parts.push('', '### Checks', '', table(checkRows(scenario), ['c', 'l', 'r', 'r', 'l', 'l']));
+  if (scenario.thresholds.length > 0)
+    parts.push('', '### Checks', '', table(checkRows(scenario), ['c', 'l', 'r', 'r', 'l', 'l']));
   parts.push('', '### Memory', '', memory(scenario));
   for (const warning of generatorMemoryWarnings(scenario)) parts.push('', `⚠️ **${warning.replace(/:/, '**:')}`);
   return parts.join('\n');

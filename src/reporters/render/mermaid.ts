@@ -20,17 +20,23 @@ export function renderMemoryXyChart(title: string, memory: MemoryReport): string
   // the run there is none; the line starts flat at that first reading.
   const first = samples.find((s) => typeof s.postGcHeapBytes === 'number')?.postGcHeapBytes;
   let last = first;
-  const heap = first === undefined ? [] : samples.map((s) => {
-    last = s.postGcHeapBytes ?? last;
-    return round1(mib(last!));
-  });
+  const heap =
+    first === undefined
+      ? []
+      : samples.map((s) => {
+          last = s.postGcHeapBytes ?? last;
+          return round1(mib(last!));
+        });
   const hasHeap = heap.length > 0;
   // The fitted line the verdict recorded, extended over the chart's samples.
   const trend = fittedTrend(memory.trends);
   const line = trend?.line;
-  const fit = line && line.toS > line.fromS
-    ? samples.map((s) => round1(Math.max(0, line.fromMB + ((line.toMB - line.fromMB) * (s.t - line.fromS)) / (line.toS - line.fromS))))
-    : [];
+  const fit =
+    line && line.toS > line.fromS
+      ? samples.map((s) =>
+          round1(Math.max(0, line.fromMB + ((line.toMB - line.fromMB) * (s.t - line.fromS)) / (line.toS - line.fromS))),
+        )
+      : [];
   const top = Math.ceil(Math.max(...rss, ...heap, ...fit) * 1.1) || 1;
   const slope = trend
     ? ` — ${trend.metric === 'rss' ? 'RSS' : 'post-GC heap'} ${trend.slopeMBPerMin > 0 ? '+' : ''}${trend.slopeMBPerMin.toFixed(2)} MiB/min${trend.verdict === 'inconclusive' ? ' (not judged)' : `, ${trend.verdict}`}`

@@ -12,12 +12,26 @@ export const PERCENTILE_ALIGN = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r
 /** histogram | unit | count | p50 | p90 | p95 | p99 | p99.9 | max | mean — latency first. */
 export function percentileRows(scenario: Pick<MergedScenario, 'histograms'>): string[][] {
   const names = Object.keys(scenario.histograms);
-  const ordered = [...latencyHistogramNames(scenario), ...names.filter((n) => scenario.histograms[n]!.unit !== 'ms').sort()];
+  const ordered = [
+    ...latencyHistogramNames(scenario),
+    ...names.filter((n) => scenario.histograms[n]!.unit !== 'ms').sort(),
+  ];
   const rows = [['histogram', 'unit', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean']];
   for (const name of ordered) {
     const { unit, summary: s } = scenario.histograms[name]!;
     const v = (x: number) => histValue(x, unit);
-    rows.push([histogramLabel(name, names), unit, count(s.count), v(s.p50), v(s.p90), v(s.p95), v(s.p99), v(s.p999), v(s.max), v(s.mean)]);
+    rows.push([
+      histogramLabel(name, names),
+      unit,
+      count(s.count),
+      v(s.p50),
+      v(s.p90),
+      v(s.p95),
+      v(s.p99),
+      v(s.p999),
+      v(s.max),
+      v(s.mean),
+    ]);
   }
   return rows;
 }
@@ -33,8 +47,12 @@ export function deliveryLatencyNote(scenario: Pick<MergedScenario, 'histograms'>
   const fromStamp = scenario.histograms['ws.delivery.enqueuedAt']?.summary.count ?? 0;
   if (fromSend + fromStamp === 0) return undefined;
   const parts: string[] = [];
-  if (fromSend > 0) parts.push(`${count(fromSend)} timed from the generator's own send of the enqueue (ws.delivery, µs clock)`);
-  if (fromStamp > 0) parts.push(`${count(fromStamp)} from the gateway's enqueuedAt stamp (ws.delivery.enqueuedAt, 1 ms resolution: messages this generator did not send)`);
+  if (fromSend > 0)
+    parts.push(`${count(fromSend)} timed from the generator's own send of the enqueue (ws.delivery, µs clock)`);
+  if (fromStamp > 0)
+    parts.push(
+      `${count(fromStamp)} from the gateway's enqueuedAt stamp (ws.delivery.enqueuedAt, 1 ms resolution: messages this generator did not send)`,
+    );
   return `delivery latency: ${parts.join('; ')}`;
 }
 
@@ -62,7 +80,10 @@ export function overviewRows(report: Pick<RunReport, 'scenarios' | 'tests'>): st
     const failedTest = report.tests.some((t) => t.scenario === s.scenario && t.state === 'failed');
     const main = mainLatency(s);
     const h = main ? s.histograms[main]!.summary : undefined;
-    const memory = [...new Set(s.sources.filter((x) => x.memory.source !== 'none').map((x) => memoryVerdictText(x.memory)))].join(', ') || 'not measured';
+    const memory =
+      [...new Set(s.sources.filter((x) => x.memory.source !== 'none').map((x) => memoryVerdictText(x.memory)))].join(
+        ', ',
+      ) || 'not measured';
     rows.push([
       failedChecks > 0 || failedTest ? '❌' : '✅',
       s.scenario,
@@ -85,7 +106,8 @@ export function counterList(counters: Record<string, number>): string {
 /** figure | value: throughput, operations, error rate, statuses, errors, concurrency, ledger, generator. */
 export function figureRows(scenario: MergedScenario): string[][] {
   const rows = [['figure', 'value']];
-  for (const [k, v] of Object.entries(scenario.throughput).sort(([a], [b]) => a.localeCompare(b))) rows.push([k, `${num(v)} ${rateUnit(k)}`]);
+  for (const [k, v] of Object.entries(scenario.throughput).sort(([a], [b]) => a.localeCompare(b)))
+    rows.push([k, `${num(v)} ${rateUnit(k)}`]);
   rows.push(['operations', count(operations(scenario))]);
   rows.push(['counters', counterList(scenario.counters)]);
   rows.push(['error rate', percent(errorRate(scenario))]);
@@ -94,11 +116,17 @@ export function figureRows(scenario: MergedScenario): string[][] {
   rows.push(['concurrency max / mean', `${num(scenario.concurrency.max)} / ${num(scenario.concurrency.mean)}`]);
   if (scenario.ledger) {
     const l = scenario.ledger;
-    rows.push(['ledger', `${count(l.enqueued)} enqueued, ${count(l.deliveredUnique)} delivered, ${count(l.duplicates)} duplicates, ${count(l.lost)} lost`]);
+    rows.push([
+      'ledger',
+      `${count(l.enqueued)} enqueued, ${count(l.deliveredUnique)} delivered, ${count(l.duplicates)} duplicates, ${count(l.lost)} lost`,
+    ]);
     if (l.lostSample.length > 0) rows.push(['lost ids (sample)', l.lostSample.join(', ')]);
   }
   const g = scenario.generator;
-  rows.push(['generator', `${g.saturated ? '⚠️ saturated — ' : ''}CPU max ${num(g.cpuPercentMax)}%, RSS max ${bytes(g.rssBytesMax)}, event-loop lag p99 ${num(g.eventLoopLagP99Ms)} ms${g.memory ? `, memory ${generatorMemoryText(g.memory)}` : ''}${g.memory?.composition ? ` (${compositionText(g.memory.composition)})` : ''}${g.saturated && g.reason ? ` (${g.reason})` : ''}`]);
+  rows.push([
+    'generator',
+    `${g.saturated ? '⚠️ saturated — ' : ''}CPU max ${num(g.cpuPercentMax)}%, RSS max ${bytes(g.rssBytesMax)}, event-loop lag p99 ${num(g.eventLoopLagP99Ms)} ms${g.memory ? `, memory ${generatorMemoryText(g.memory)}` : ''}${g.memory?.composition ? ` (${compositionText(g.memory.composition)})` : ''}${g.saturated && g.reason ? ` (${g.reason})` : ''}`,
+  ]);
   return rows;
 }
 
@@ -109,7 +137,14 @@ export function checkRows(scenario: MergedScenario): string[][] {
   for (const t of scenario.thresholds) {
     // The message without the check's own name in front (the row already shows it).
     const details = t.message.startsWith(`${t.name}: `) ? t.message.slice(t.name.length + 2) : t.message;
-    rows.push([t.passed ? '✅' : '❌', t.name, thresholdValue(t.measured, t.unit), thresholdValue(t.allowed, t.unit, t.comparator), details, ...(multi ? [t.source] : [])]);
+    rows.push([
+      t.passed ? '✅' : '❌',
+      t.name,
+      thresholdValue(t.measured, t.unit),
+      thresholdValue(t.allowed, t.unit, t.comparator),
+      details,
+      ...(multi ? [t.source] : []),
+    ]);
   }
   return rows;
 }
@@ -123,7 +158,11 @@ export function baselineRows(baseline: BaselineComparison): string[][] {
     const ratio = d.unit === 'ratio';
     const value = (v: number) => thresholdValue(v, d.unit || undefined);
     rows.push([
-      mark, d.scenario, d.metric, value(d.baseline), value(d.current),
+      mark,
+      d.scenario,
+      d.metric,
+      value(d.baseline),
+      value(d.current),
       `${signed(d.delta, ratio ? `${num(d.delta * 100)} pp` : value(d.delta))} (${signed(d.relative * 100, num(d.relative * 100))}%)`,
       `± ${ratio ? `${num(d.allowed * 100)} pp` : value(d.allowed)}`,
     ]);
@@ -139,10 +178,12 @@ export function baselineRows(baseline: BaselineComparison): string[][] {
 export function baselineNotes(baseline: BaselineComparison): string[] {
   const notes: string[] = [];
   if (baseline.missing.length > 0) notes.push(`Not in the baseline: ${baseline.missing.join(', ')}.`);
-  for (const s of baseline.skipped ?? []) notes.push(`${s.scenario}${s.metric ? ` ${s.metric}` : ''} not compared: ${s.why}.`);
+  for (const s of baseline.skipped ?? [])
+    notes.push(`${s.scenario}${s.metric ? ` ${s.metric}` : ''} not compared: ${s.why}.`);
   for (const c of baseline.cautions ?? []) notes.push(`${c.scenario}: ${c.why}.`);
   return notes;
 }
 
 /** How the band of a compared figure is set, for the table's caption. */
-export const BASELINE_RULE = 'A change is flagged only beyond its band: max(z × both runs\' noise — the histogram counts and the run\'s per-slice wobble —, a minimum effect).';
+export const BASELINE_RULE =
+  "A change is flagged only beyond its band: max(z × both runs' noise — the histogram counts and the run's per-slice wobble —, a minimum effect).";

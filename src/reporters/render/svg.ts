@@ -19,7 +19,12 @@ export interface LineChartOptions {
 }
 
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** 1, 2 or 5 × 10^k at or above `value` (axis maximum). */
@@ -60,20 +65,28 @@ export function renderLineChart(options: LineChartOptions): string {
   const parts: string[] = [title];
   for (let i = 0; i <= 4; i++) {
     const v = (yMax * i) / 4;
-    parts.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${y(v)}" y2="${y(v)}" class="g"/><text x="${m.left - 6}" y="${y(v) + 4}" class="a" text-anchor="end">${label(v)}</text>`);
+    parts.push(
+      `<line x1="${m.left}" x2="${m.left + plotW}" y1="${y(v)}" y2="${y(v)}" class="g"/><text x="${m.left - 6}" y="${y(v) + 4}" class="a" text-anchor="end">${label(v)}</text>`,
+    );
   }
   for (let i = 0; i <= 4; i++) {
     const v = xMin + ((xMax - xMin) * i) / 4;
     parts.push(`<text x="${x(v)}" y="${m.top + plotH + 16}" class="a" text-anchor="middle">${label(v)}</text>`);
   }
-  parts.push(`<text x="${m.left + plotW / 2}" y="${height - 4}" class="a" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
-  parts.push(`<text x="12" y="${m.top + plotH / 2}" class="a" text-anchor="middle" transform="rotate(-90 12 ${m.top + plotH / 2})">${escapeXml(options.yLabel)}</text>`);
+  parts.push(
+    `<text x="${m.left + plotW / 2}" y="${height - 4}" class="a" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="12" y="${m.top + plotH / 2}" class="a" text-anchor="middle" transform="rotate(-90 12 ${m.top + plotH / 2})">${escapeXml(options.yLabel)}</text>`,
+  );
   let legendX = m.left + 8;
   for (const s of options.series) {
     const pts = s.points.map(([px, py]) => `${x(px)},${y(py)}`).join(' ');
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     parts.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="1.6"${dash}/>`);
-    parts.push(`<line x1="${legendX}" x2="${legendX + 16}" y1="26" y2="26" stroke="${s.color}" stroke-width="2"${dash}/><text x="${legendX + 20}" y="30" class="a">${escapeXml(s.name)}</text>`);
+    parts.push(
+      `<line x1="${legendX}" x2="${legendX + 16}" y1="26" y2="26" stroke="${s.color}" stroke-width="2"${dash}/><text x="${legendX + 20}" y="30" class="a">${escapeXml(s.name)}</text>`,
+    );
     legendX += 28 + s.name.length * 6.5;
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(options.title)}">${parts.join('')}</svg>`;

@@ -3,9 +3,27 @@
 import type { MergedScenario, RunReport } from '../model.js';
 import { errorRate, memoryVerdictText, operations } from '../metrics.js';
 import {
-  breakdown, columns, count, num, percent, growthLines, heapSourceText, rssRange, signed, thresholdValue, trendLine, verdictMark,
+  breakdown,
+  columns,
+  count,
+  num,
+  percent,
+  growthLines,
+  heapSourceText,
+  rssRange,
+  signed,
+  thresholdValue,
+  trendLine,
+  verdictMark,
 } from './format.js';
-import { baselineNotes, counterList, deliveryLatencyNote, PERCENTILE_ALIGN, percentileRows, throughputText } from './rows.js';
+import {
+  baselineNotes,
+  counterList,
+  deliveryLatencyNote,
+  PERCENTILE_ALIGN,
+  percentileRows,
+  throughputText,
+} from './rows.js';
 import { generatorMemoryWarnings } from './generator.js';
 
 export function renderPercentileTable(scenario: Pick<MergedScenario, 'histograms'>): string {
@@ -36,7 +54,8 @@ function memoryLines(scenario: MergedScenario): string[] {
 }
 
 export function renderScenario(scenario: MergedScenario): string {
-  const head = `▶ ${scenario.scenario} — ${num(scenario.durationS)} s against ${scenario.target.url}` +
+  const head =
+    `▶ ${scenario.scenario} — ${num(scenario.durationS)} s against ${scenario.target.url}` +
     (scenario.sources.length > 1 ? ` (merged from ${scenario.sources.length} sources)` : '');
   const ops = operations(scenario);
   const lines = [
@@ -52,18 +71,24 @@ export function renderScenario(scenario: MergedScenario): string {
   ];
   if (scenario.ledger) {
     const l = scenario.ledger;
-    lines.push(`  ledger: ${count(l.enqueued)} enqueued · ${count(l.deliveredUnique)} delivered · ${count(l.duplicates)} duplicates · ${count(l.lost)} lost`);
+    lines.push(
+      `  ledger: ${count(l.enqueued)} enqueued · ${count(l.deliveredUnique)} delivered · ${count(l.duplicates)} duplicates · ${count(l.lost)} lost`,
+    );
   }
   lines.push(...memoryLines(scenario));
   lines.push(...generatorMemoryWarnings(scenario).map((w) => `  ⚠ ${w}`));
   if (scenario.generator.saturated) {
-    lines.push(`  ⚠ load generator saturated (figures are suspect): ${scenario.generator.reason ?? `CPU max ${num(scenario.generator.cpuPercentMax)}%, event-loop lag p99 ${num(scenario.generator.eventLoopLagP99Ms)} ms`}`);
+    lines.push(
+      `  ⚠ load generator saturated (figures are suspect): ${scenario.generator.reason ?? `CPU max ${num(scenario.generator.cpuPercentMax)}%, event-loop lag p99 ${num(scenario.generator.eventLoopLagP99Ms)} ms`}`,
+    );
   }
   if (scenario.thresholds.length > 0) {
     lines.push('  checks:');
     for (const t of scenario.thresholds) {
       const where = scenario.sources.length > 1 ? ` [${t.source}]` : '';
-      lines.push(`    ${t.passed ? '✓' : '✗'} ${t.name}: ${thresholdValue(t.measured, t.unit)} (allowed ${thresholdValue(t.allowed, t.unit, t.comparator)})${where}${t.passed ? '' : ` — ${t.message}`}`);
+      lines.push(
+        `    ${t.passed ? '✓' : '✗'} ${t.name}: ${thresholdValue(t.measured, t.unit)} (allowed ${thresholdValue(t.allowed, t.unit, t.comparator)})${where}${t.passed ? '' : ` — ${t.message}`}`,
+      );
     }
   }
   return lines.join('\n');
@@ -75,7 +100,9 @@ export function renderTerminalReport(report: RunReport): string {
     const flagged = report.baseline.deltas.filter((d) => d.change !== 'same');
     const lines = [`▶ baseline ${report.baseline.source}: ${report.verdict.regressions} regression(s) beyond noise`];
     for (const d of flagged) {
-      lines.push(`    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${thresholdValue(d.baseline, d.unit || undefined)} → ${thresholdValue(d.current, d.unit || undefined)} (${signed(d.relative * 100, num(d.relative * 100))}%, band ± ${d.unit === 'ratio' ? `${num(d.allowed * 100)} pp` : thresholdValue(d.allowed, d.unit || undefined)})`);
+      lines.push(
+        `    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${thresholdValue(d.baseline, d.unit || undefined)} → ${thresholdValue(d.current, d.unit || undefined)} (${signed(d.relative * 100, num(d.relative * 100))}%, band ± ${d.unit === 'ratio' ? `${num(d.allowed * 100)} pp` : thresholdValue(d.allowed, d.unit || undefined)})`,
+      );
     }
     for (const note of baselineNotes(report.baseline)) lines.push(`    ⚠ ${note}`);
     blocks.push(lines.join('\n'));

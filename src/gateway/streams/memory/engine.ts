@@ -212,7 +212,15 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     );
     // Same id and envelope; a fresh attempt count on the dead-letter stream. Dead
     // lettering ignores the DLQ's maxDepth: refusing would lose the message.
-    dlq.add({ id: record.id, envelope: record.envelope, enqueuedAt: record.enqueuedAt, attempt: 0, holder: undefined, timer: undefined, deadLetterReason: reason });
+    dlq.add({
+      id: record.id,
+      envelope: record.envelope,
+      enqueuedAt: record.enqueuedAt,
+      attempt: 0,
+      holder: undefined,
+      timer: undefined,
+      deadLetterReason: reason,
+    });
   }
 
   schedulePump(stream: MemoryStream): void {

@@ -49,7 +49,16 @@ export class MemoryStream {
   }
 
   /** Sizes of the internal structures (tests check that nothing is left behind). */
-  internals(): { fresh: number; retry: number; slots: number; delayed: number; inflight: number; held: number; consumers: number; ready: number } {
+  internals(): {
+    fresh: number;
+    retry: number;
+    slots: number;
+    delayed: number;
+    inflight: number;
+    held: number;
+    consumers: number;
+    ready: number;
+  } {
     let held = 0;
     for (const c of this.consumers) held += c.held.size;
     return {
@@ -69,7 +78,13 @@ export class MemoryStream {
   }
 
   stats(): StreamStats {
-    return { stream: this.name, depth: this.depth, inflight: this.inflight, ...this.countsView(), subscribers: this.consumers.size };
+    return {
+      stream: this.name,
+      depth: this.depth,
+      inflight: this.inflight,
+      ...this.countsView(),
+      subscribers: this.consumers.size,
+    };
   }
 
   private countsView() {
@@ -152,7 +167,10 @@ export class MemoryStream {
         return;
       }
       // A sink that throws is a dead transport: treat it like a disconnect.
-      this.host.logger.warn({ err, tenant: this.tenant, stream: this.name, consumer: consumer.id }, 'delivery sink failed; closing consumer');
+      this.host.logger.warn(
+        { err, tenant: this.tenant, stream: this.name, consumer: consumer.id },
+        'delivery sink failed; closing consumer',
+      );
       consumer.close();
     }
   }
@@ -171,7 +189,10 @@ export class MemoryStream {
       c.redelivered--;
     }
     if (this.isDlq) {
-      this.host.logger.warn({ tenant: this.tenant, stream: this.name, id: record.id, reason }, 'undeliverable message held back on a dead-letter stream');
+      this.host.logger.warn(
+        { tenant: this.tenant, stream: this.name, id: record.id, reason },
+        'undeliverable message held back on a dead-letter stream',
+      );
       this.release(record, 'timeout', this.host.nackMaxDelayMs);
       return;
     }

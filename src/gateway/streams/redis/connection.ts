@@ -39,12 +39,18 @@ export function openRedis(url: string, logger: Logger, commandTimeoutMs: number)
     connectionName: 'conduit-reader',
   });
   let closing = false;
-  for (const [name, conn] of [['command', command], ['reader', reader]] as const) {
+  for (const [name, conn] of [
+    ['command', command],
+    ['reader', reader],
+  ] as const) {
     let down = false;
     conn.on('error', (err: Error & { code?: string }) => {
       if (down || closing) return;
       down = true;
-      logger.error({ err, redis: where, connection: name }, `redis connection failed (${err.code ?? err.message}); retrying`);
+      logger.error(
+        { err, redis: where, connection: name },
+        `redis connection failed (${err.code ?? err.message}); retrying`,
+      );
     });
     conn.on('close', () => {
       if (down || closing) return;
@@ -63,7 +69,11 @@ export function openRedis(url: string, logger: Logger, commandTimeoutMs: number)
       if (conn.status === 'ready') return resolve();
       const timer = setTimeout(() => {
         conn.off('ready', onReady);
-        reject(new Error(`cannot reach Redis at ${where} within ${timeoutMs} ms (CONDUIT_REDIS_URL, CONDUIT_REDIS_CONNECT_TIMEOUT_MS)`));
+        reject(
+          new Error(
+            `cannot reach Redis at ${where} within ${timeoutMs} ms (CONDUIT_REDIS_URL, CONDUIT_REDIS_CONNECT_TIMEOUT_MS)`,
+          ),
+        );
       }, timeoutMs);
       const onReady = () => {
         clearTimeout(timer);

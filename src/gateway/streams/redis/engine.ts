@@ -114,7 +114,11 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
         policy: (tenant, stream) => this.opts.policy(tenant, stream),
         prepare: (s) => this.prepare(s),
       },
-      { intervalMs: this.o.sweepIntervalMs, reclaimGraceMs: this.o.reclaimGraceMs, consumerIdleMs: this.o.consumerIdleMs },
+      {
+        intervalMs: this.o.sweepIntervalMs,
+        reclaimGraceMs: this.o.reclaimGraceMs,
+        consumerIdleMs: this.o.consumerIdleMs,
+      },
     );
     this.sweeper.start();
   }
@@ -135,12 +139,20 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
     const id = this.nextId();
     let depth: number;
     try {
-      depth = await this.scripts.enqueue(streamKeys(tenant, stream), maxDepth, id, Date.now(), JSON.stringify(envelope) ?? 'null');
+      depth = await this.scripts.enqueue(
+        streamKeys(tenant, stream),
+        maxDepth,
+        id,
+        Date.now(),
+        JSON.stringify(envelope) ?? 'null',
+      );
     } catch (err) {
       throw this.unavailable(err);
     }
     if (depth < 0) {
-      throw new GatewayError('STREAM_FULL', `stream "${stream}" is at its maxDepth (${maxDepth})`, { retryAfterS: this.o.retryAfterS });
+      throw new GatewayError('STREAM_FULL', `stream "${stream}" is at its maxDepth (${maxDepth})`, {
+        retryAfterS: this.o.retryAfterS,
+      });
     }
     this.counters.enqueued++;
     return { id, stream };
@@ -236,7 +248,11 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
             );
           }
         },
-        (err) => this.logger.warn({ err, tenant: s.tenant, stream: s.name, id: held.message.id }, 'ack failed in redis; the message will be delivered again'),
+        (err) =>
+          this.logger.warn(
+            { err, tenant: s.tenant, stream: s.name, id: held.message.id },
+            'ack failed in redis; the message will be delivered again',
+          ),
       ),
     );
   }
@@ -245,7 +261,10 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
     const p = this.redis.command.multi().xack(s.keys.stream, GROUP, entryId).xdel(s.keys.stream, entryId).exec();
     this.track(
       p.catch((err) =>
-        this.logger.warn({ err, tenant: s.tenant, stream: s.name, entryId }, 'could not drop a duplicate entry in redis; it is reclaimed after its ack timeout'),
+        this.logger.warn(
+          { err, tenant: s.tenant, stream: s.name, entryId },
+          'could not drop a duplicate entry in redis; it is reclaimed after its ack timeout',
+        ),
       ),
     );
   }
@@ -257,7 +276,10 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
         (outcome) => {
           if (outcome === 'dead-lettered') {
             this.counters.deadLettered++;
-            this.logger.warn({ tenant: s.tenant, stream: s.name, id, attempts: attempt, reason: mode, dlq: s.dlqName }, 'message dead-lettered');
+            this.logger.warn(
+              { tenant: s.tenant, stream: s.name, id, attempts: attempt, reason: mode, dlq: s.dlqName },
+              'message dead-lettered',
+            );
           } else if (outcome === 'delayed' && !this.stopped) {
             // The sweeper would move it back within sweepIntervalMs; a timer is on time.
             this.timers.schedule(delayMs + 2, () => void this.sweeper.sweepOne(s));
@@ -275,7 +297,13 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
   countInRedis(s: LocalStream, delivered: number, redelivered: number): void {
     const p = this.redis.command.multi().hincrby(s.keys.counters, 'delivered', delivered);
     if (redelivered > 0) p.hincrby(s.keys.counters, 'redelivered', redelivered);
-    this.track(p.exec().catch((err) => this.logger.warn({ err, tenant: s.tenant, stream: s.name }, 'could not count deliveries in redis')));
+    this.track(
+      p
+        .exec()
+        .catch((err) =>
+          this.logger.warn({ err, tenant: s.tenant, stream: s.name }, 'could not count deliveries in redis'),
+        ),
+    );
   }
 
   wake(s: LocalStream): void {
@@ -304,7 +332,8 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
           s.changed();
           void this.sweeper.sweepOne(s);
         },
-        (err) => this.logger.warn({ err, tenant: s.tenant, stream: s.name }, 'could not prepare stream in redis; retrying'),
+        (err) =>
+          this.logger.warn({ err, tenant: s.tenant, stream: s.name }, 'could not prepare stream in redis; retrying'),
       );
     this.track(p);
   }
@@ -331,7 +360,9 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
 
   private assertConnected(): void {
     if (!this.connected()) {
-      throw new GatewayError('BACKEND_UNAVAILABLE', 'The streams backend (Redis) is unreachable; retry later', { retryAfterS: this.o.retryAfterS });
+      throw new GatewayError('BACKEND_UNAVAILABLE', 'The streams backend (Redis) is unreachable; retry later', {
+        retryAfterS: this.o.retryAfterS,
+      });
     }
   }
 

@@ -141,7 +141,13 @@ export class LocalStream {
       this.parked.shift();
       const held: HeldDelivery = {
         entryId: entry.entryId,
-        message: { id: entry.id, stream: this.name, envelope: entry.envelope, attempt: entry.n + 1, enqueuedAt: entry.enqueuedAt },
+        message: {
+          id: entry.id,
+          stream: this.name,
+          envelope: entry.envelope,
+          attempt: entry.n + 1,
+          enqueuedAt: entry.enqueuedAt,
+        },
         timer: undefined,
       };
       if (!consumer) {
@@ -224,7 +230,10 @@ export class LocalStream {
         return false;
       }
       // A sink that throws is a dead transport: treat it like a disconnect.
-      this.host.logger.warn({ err, tenant: this.tenant, stream: this.name, consumer: consumer.id }, 'delivery sink failed; closing consumer');
+      this.host.logger.warn(
+        { err, tenant: this.tenant, stream: this.name, consumer: consumer.id },
+        'delivery sink failed; closing consumer',
+      );
       consumer.close();
     }
     return true;

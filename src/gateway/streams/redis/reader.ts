@@ -117,7 +117,11 @@ export class StreamReader {
           if (capacity <= 0) continue;
           (s.dirty ? dirty : open).push([s, Math.min(capacity, MAX_READ_COUNT)]);
         }
-        if (dirty.length > 0) await this.readNow(this.rotate(dirty), open.map(([s]) => s));
+        if (dirty.length > 0)
+          await this.readNow(
+            this.rotate(dirty),
+            open.map(([s]) => s),
+          );
         else if (open.length > 0) await this.readBlocking(open.map(([s]) => s));
         else await this.idle(BLOCK_MS);
         if (this.failing) {

@@ -191,7 +191,13 @@ export class StreamScripts {
   }
 
   /** The depth after the enqueue, or -1 when the stream is at maxDepth. */
-  async enqueue(k: StreamKeys, maxDepth: number, id: string, enqueuedAt: number, envelopeJson: string): Promise<number> {
+  async enqueue(
+    k: StreamKeys,
+    maxDepth: number,
+    id: string,
+    enqueuedAt: number,
+    envelopeJson: string,
+  ): Promise<number> {
     return Number(await this.fn('conduitEnqueue')(k.stream, k.delayed, GROUP, maxDepth, id, enqueuedAt, envelopeJson));
   }
 
@@ -200,19 +206,60 @@ export class StreamScripts {
     return Number(await this.fn('conduitAck')(k.stream, k.counters, GROUP, entryId)) === 1;
   }
 
-  async release(k: StreamKeys, entryId: string, mode: ReleaseMode, maxAttempts: number, delayMs: number): Promise<ReleaseOutcome> {
-    const r = Number(await this.fn('conduitRelease')(k.stream, k.delayed, k.counters, k.dlq, GROUP, entryId, mode, maxAttempts, delayMs));
+  async release(
+    k: StreamKeys,
+    entryId: string,
+    mode: ReleaseMode,
+    maxAttempts: number,
+    delayMs: number,
+  ): Promise<ReleaseOutcome> {
+    const r = Number(
+      await this.fn('conduitRelease')(
+        k.stream,
+        k.delayed,
+        k.counters,
+        k.dlq,
+        GROUP,
+        entryId,
+        mode,
+        maxAttempts,
+        delayMs,
+      ),
+    );
     return r === 0 ? 'waiting' : r === 1 ? 'delayed' : r === 2 ? 'dead-lettered' : 'gone';
   }
 
   async sweep(
     k: StreamKeys,
-    o: { reclaimer: string; minIdleMs: number; maxAttempts: number; batch: number; consumerIdleMs: number; cursor: string },
+    o: {
+      reclaimer: string;
+      minIdleMs: number;
+      maxAttempts: number;
+      batch: number;
+      consumerIdleMs: number;
+      cursor: string;
+    },
   ): Promise<SweepResult> {
     const r = (await this.fn('conduitSweep')(
-      k.stream, k.delayed, k.counters, k.dlq, GROUP, o.reclaimer, o.minIdleMs, o.maxAttempts, o.batch, o.consumerIdleMs, o.cursor,
+      k.stream,
+      k.delayed,
+      k.counters,
+      k.dlq,
+      GROUP,
+      o.reclaimer,
+      o.minIdleMs,
+      o.maxAttempts,
+      o.batch,
+      o.consumerIdleMs,
+      o.cursor,
     )) as [number, number, string[], number, string];
-    return { promoted: Number(r[0]), reclaimed: Number(r[1]), deadLettered: r[2] ?? [], depth: Number(r[3]), cursor: String(r[4] ?? '0-0') };
+    return {
+      promoted: Number(r[0]),
+      reclaimed: Number(r[1]),
+      deadLettered: r[2] ?? [],
+      depth: Number(r[3]),
+      cursor: String(r[4] ?? '0-0'),
+    };
   }
 
   async stats(k: StreamKeys): Promise<RawStats> {

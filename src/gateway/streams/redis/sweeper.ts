@@ -93,7 +93,10 @@ export class StreamSweeper {
       }
       for (const id of r.deadLettered) {
         counters.deadLettered++;
-        logger.warn({ tenant: s.tenant, stream: s.name, id, reason: 'timeout', dlq: s.dlqName }, 'message dead-lettered');
+        logger.warn(
+          { tenant: s.tenant, stream: s.name, id, reason: 'timeout', dlq: s.dlqName },
+          'message dead-lettered',
+        );
       }
     } catch (err) {
       logger.warn({ err, tenant: s.tenant, stream: s.name }, 'redis sweep failed');

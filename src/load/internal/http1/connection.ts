@@ -61,7 +61,12 @@ export class Connection {
     this.owner = owner;
     this.keepAliveMs = keepAliveMs;
     if (endpoint.tls) {
-      this.socket = tls.connect({ ...endpoint.tls, host: endpoint.host, port: endpoint.port, servername: endpoint.tls.servername ?? serverName(endpoint.host) });
+      this.socket = tls.connect({
+        ...endpoint.tls,
+        host: endpoint.host,
+        port: endpoint.port,
+        servername: endpoint.tls.servername ?? serverName(endpoint.host),
+      });
       this.socket.setNoDelay(true);
       this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     } else {

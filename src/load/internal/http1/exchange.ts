@@ -7,7 +7,12 @@
 export type BodyChunks = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
 /** Called exactly once per exchange: an error, or the status, the kept body and the body's byte count. */
-export type ExchangeDone = (error: Error | undefined, status: number, body: Buffer | undefined, bodyBytes: number) => void;
+export type ExchangeDone = (
+  error: Error | undefined,
+  status: number,
+  body: Buffer | undefined,
+  bodyBytes: number,
+) => void;
 
 export interface Exchange {
   /** The head (and, for small bodies, the body appended to it). */
@@ -50,8 +55,10 @@ function coded(message: string, code: string, name = 'Error'): Error {
 }
 
 export const socketClosedError = () => coded('the connection closed before the response was complete', 'SOCKET_CLOSED');
-export const headersTimeoutError = (ms: number) => coded(`no response head within ${ms} ms`, 'HEADERS_TIMEOUT', 'TimeoutError');
-export const bodyTimeoutError = (ms: number) => coded(`no body progress within ${ms} ms`, 'BODY_TIMEOUT', 'TimeoutError');
+export const headersTimeoutError = (ms: number) =>
+  coded(`no response head within ${ms} ms`, 'HEADERS_TIMEOUT', 'TimeoutError');
+export const bodyTimeoutError = (ms: number) =>
+  coded(`no body progress within ${ms} ms`, 'BODY_TIMEOUT', 'TimeoutError');
 export const closedClientError = () => coded('the HTTP client is closed', 'CLIENT_CLOSED');
 export const destroyedClientError = () => coded('the HTTP client was destroyed', 'CLIENT_DESTROYED');
 export const lengthMismatchError = (declared: number, sent: number) =>

@@ -9,7 +9,14 @@ import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
 import { Connection } from './connection.js';
 import type { ConnectionOwner, Endpoint } from './connection.js';
-import { abortError, bodyTimeoutError, closedClientError, destroyedClientError, headersTimeoutError, settle } from './exchange.js';
+import {
+  abortError,
+  bodyTimeoutError,
+  closedClientError,
+  destroyedClientError,
+  headersTimeoutError,
+  settle,
+} from './exchange.js';
 import type { Exchange } from './exchange.js';
 
 export interface PoolOptions {
@@ -59,7 +66,8 @@ export class ConnectionPool implements ConnectionOwner {
       throw new RangeError(`connections must be an integer >= 1, got ${options.connections}`);
     }
     const { origin } = options;
-    if (origin.protocol !== 'http:' && origin.protocol !== 'https:') throw new TypeError(`unsupported protocol ${origin.protocol} (http: or https:)`);
+    if (origin.protocol !== 'http:' && origin.protocol !== 'https:')
+      throw new TypeError(`unsupported protocol ${origin.protocol} (http: or https:)`);
     this.options = options;
     this.endpoint = {
       host: origin.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -216,7 +224,12 @@ export class ConnectionPool implements ConnectionOwner {
   private async closeSockets(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
-    const closed = [...this.all].map((c) => new Promise<void>((resolve) => (c.socket.destroyed && c.socket.closed ? resolve() : c.socket.once('close', () => resolve()))));
+    const closed = [...this.all].map(
+      (c) =>
+        new Promise<void>((resolve) =>
+          c.socket.destroyed && c.socket.closed ? resolve() : c.socket.once('close', () => resolve()),
+        ),
+    );
     for (const connection of [...this.all]) connection.drop();
     await Promise.all(closed);
   }

@@ -68,7 +68,9 @@ function noBodyLength(method: string): string {
 function checkTarget(method: string, path: string): void {
   if (!TOKEN.test(method)) throw new TypeError(`invalid HTTP method ${JSON.stringify(method)}`);
   if (path.length === 0 || BAD_TARGET.test(path) || (path[0] !== '/' && path !== '*')) {
-    throw new TypeError(`invalid request path ${JSON.stringify(path)} (it must start with / and contain no spaces or control characters)`);
+    throw new TypeError(
+      `invalid request path ${JSON.stringify(path)} (it must start with / and contain no spaces or control characters)`,
+    );
   }
 }
 

@@ -255,8 +255,14 @@ export class ResponseParser {
     // "HTTP/1.x SSS reason"
     if (
       end - start < 14 ||
-      buf[start] !== 72 || buf[start + 1] !== 84 || buf[start + 2] !== 84 || buf[start + 3] !== 80 ||
-      buf[start + 4] !== 47 || buf[start + 5] !== 49 || buf[start + 6] !== 46 || buf[start + 8] !== SP
+      buf[start] !== 72 ||
+      buf[start + 1] !== 84 ||
+      buf[start + 2] !== 84 ||
+      buf[start + 3] !== 80 ||
+      buf[start + 4] !== 47 ||
+      buf[start + 5] !== 49 ||
+      buf[start + 6] !== 46 ||
+      buf[start + 8] !== SP
     ) {
       throw new HttpParseError('bad status line');
     }
@@ -275,7 +281,8 @@ export class ResponseParser {
     let line = buf.indexOf(LF, start + 12) + 1;
     while (line < end) {
       const lineEnd = buf.indexOf(CR, line);
-      if (lineEnd < 0 || lineEnd >= end || buf[lineEnd + 1] !== LF) throw new HttpParseError('header line without CRLF');
+      if (lineEnd < 0 || lineEnd >= end || buf[lineEnd + 1] !== LF)
+        throw new HttpParseError('header line without CRLF');
       if (buf[line] === SP || buf[line] === HTAB) throw new HttpParseError('obsolete header line folding');
       const colon = buf.indexOf(COLON, line);
       if (colon < 0 || colon > lineEnd || colon === line) throw new HttpParseError('header line without a name');
@@ -294,7 +301,10 @@ export class ResponseParser {
         case 17:
           if (equalsLower(buf, line, NAME_TRANSFER_ENCODING)) {
             // chunked only when it is the last coding.
-            chunked = vEnd - v >= 7 && equalsLower(buf, vEnd - 7, WORD_CHUNKED) && (vEnd - v === 7 || buf[vEnd - 8] === SP || buf[vEnd - 8] === 44);
+            chunked =
+              vEnd - v >= 7 &&
+              equalsLower(buf, vEnd - 7, WORD_CHUNKED) &&
+              (vEnd - v === 7 || buf[vEnd - 8] === SP || buf[vEnd - 8] === 44);
             otherCoding = !chunked; // another coding last: the body runs to the close
           }
           break;
