@@ -28,6 +28,13 @@ describe('tokenFrom', () => {
     expect(tokenFrom({}, { token: ['q'] })).toBeUndefined();
     expect(tokenFrom({})).toBeUndefined();
   });
+
+  it('strips only HTTP optional whitespace (SP, HTAB): a non-breaking space is part of the token', () => {
+    expect(tokenFrom({ authorization: 'Bearer abc\t' })).toBe('abc');
+    expect(tokenFrom({ authorization: 'Bearer abc\u00a0' })).toBe('abc\u00a0');
+    expect(tokenFrom({ 'x-token': ' xyz\t' })).toBe('xyz');
+    expect(tokenFrom({ 'x-token': 'xyz\u00a0' })).toBe('xyz\u00a0');
+  });
 });
 
 describe('authenticate', () => {
@@ -35,7 +42,8 @@ describe('authenticate', () => {
     const c = config(twoTenants);
     const ok = authenticate({ authorization: 'Bearer globex-token-1' }, undefined, c);
     expect(ok).toMatchObject({ ok: true, tenant: { name: 'globex' } });
-    for (const headers of [{}, { authorization: 'Bearer nope' }]) {
+    const nbsp = [{ authorization: 'Bearer globex-token-1\u00a0' }, { 'x-token': '\u00a0globex-token-1' }];
+    for (const headers of [{}, { authorization: 'Bearer nope' }, ...nbsp]) {
       const r = authenticate(headers, undefined, c);
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.code).toBe('UNAUTHORIZED');

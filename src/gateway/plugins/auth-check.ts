@@ -13,6 +13,11 @@ function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** Strip HTTP optional whitespace (SP / HTAB) only — not JavaScript's wider trim() set. */
+function stripOws(v: string): string {
+  return v.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
 /**
  * The token of a request: `Authorization: Bearer T`, else `x-token: T`, else (only when
  * `query` is given — the WebSocket route passes it for browsers) `?token=T`.
@@ -20,11 +25,13 @@ function first(v: string | string[] | undefined): string | undefined {
 export function tokenFrom(headers: Headers, query?: Query): string | undefined {
   const authz = first(headers.authorization);
   if (authz) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
+    // Only HTTP's optional whitespace (SP / HTAB) separates or surrounds the token: any
+    // other character, a non-breaking space included, is part of it and must match.
+    const m = /^Bearer[ \t]+([^ \t]+)[ \t]*$/i.exec(authz);
     if (m) return m[1];
   }
   const x = first(headers['x-token']);
-  if (x) return x.trim() || undefined;
+  if (x) return stripOws(x) || undefined;
   const q = query?.token;
   if (typeof q === 'string' && q !== '') return q;
   return undefined;
