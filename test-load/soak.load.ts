@@ -19,28 +19,13 @@ import {
   subscribersClosedCleanly,
 } from '../src/load/index.js';
 
-const k = defineKnobs(
-  'CONDUIT_SOAK',
-  {
-    durationMin: 15,
-    httpClients: 20,
-    httpThinkMs: 100,
-    wsSubscribers: 30,
-    streams: 5,
-    nackRate: 0.02,
-    uploadClients: 10,
-    uploadMinKB: 10,
-    uploadMaxKB: 100,
-    uploadThinkMs: 200,
-    progressS: 30,
-    settleMs: 15_000,
-    minRequests: 1000,
-    maxErrorRate: 0.01,
-    /** Require the trend verdict not to be `growing` (short runs are not judged, so they pass it). */
-    assertTrend: true,
-  },
-  { fractions: ['durationMin'] },
-);
+// The seed's knob table, grouped by workload, then the bars; assertTrend: require the trend
+// verdict not to be `growing` (short runs are not judged, so they pass it).
+// biome-ignore format: a table reads better grouped than one key per line.
+const k = defineKnobs('CONDUIT_SOAK', { durationMin: 15, httpClients: 20, httpThinkMs: 100,
+  wsSubscribers: 30, streams: 5, nackRate: 0.02,
+  uploadClients: 10, uploadMinKB: 10, uploadMaxKB: 100, uploadThinkMs: 200, progressS: 30, settleMs: 15_000,
+  minRequests: 1000, maxErrorRate: 0.01, assertTrend: true }, { fractions: ['durationMin'] });
 /** Fitted growth bound as a fraction of the level (seed: 10 % for ≥ 5 min, 100 % below). */
 const maxMemoryGrowth = envNumber('CONDUIT_SOAK_MAX_MEMORY_GROWTH', k.durationMin >= 5 ? 0.1 : 1);
 

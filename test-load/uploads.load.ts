@@ -7,14 +7,9 @@ import { closed, createRng, defineKnobs, envSizes, loadDurationS, loadTest, seed
 import type { ConduitLoad, OpContext } from '../src/load/index.js';
 
 // variants: distinct bodies per size (storage is content-addressed); p95Ms 0: not checked.
-const k = defineKnobs('CONDUIT_UPLOAD', {
-  clients: 100,
-  sizes: '1KB,10KB,100KB,1MB,5MB,10MB',
-  variants: 4,
-  maxErrorRate: 0.01,
-  maxMemoryGrowth: 0.1,
-  p95Ms: 0,
-});
+// biome-ignore format: the seed's knob table, grouped: workload, then bars.
+const k = defineKnobs('CONDUIT_UPLOAD', { clients: 100, sizes: '1KB,10KB,100KB,1MB,5MB,10MB', variants: 4,
+  maxErrorRate: 0.01, maxMemoryGrowth: 0.1, p95Ms: 0 });
 const sizes = envSizes('CONDUIT_UPLOAD_SIZES', k.sizes);
 
 loadTest('uploads', {

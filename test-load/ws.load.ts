@@ -5,19 +5,10 @@
 // judged on runs too short for one), no message lost.
 import { defineKnobs, loadDurationS, loadTest, open, subscribers } from '../src/load/index.js';
 
-const k = defineKnobs('CONDUIT_WS', {
-  subscribers: 100,
-  streams: 10,
-  enqueueRate: 200,
-  creditWindow: 10,
-  nackRate: 0.1,
-  nackDelayMs: 100,
-  settleMs: 15_000,
-  minConnectionSuccess: 0.95,
-  maxErrorRate: 0.05,
-  minMsgPerS: 5,
-  maxMemoryGrowthMB: 200,
-});
+// biome-ignore format: the seed's knob table, grouped: workload, then bars.
+const k = defineKnobs('CONDUIT_WS', { subscribers: 100, streams: 10, enqueueRate: 200, creditWindow: 10,
+  nackRate: 0.1, nackDelayMs: 100, settleMs: 15_000,
+  minConnectionSuccess: 0.95, maxErrorRate: 0.05, minMsgPerS: 5, maxMemoryGrowthMB: 200 });
 // The result's config keeps the names earlier results.json files (baselines) carry.
 const { enqueueRate: enqueueRatePerS, minMsgPerS: minMessagesPerS, ...same } = k;
 
