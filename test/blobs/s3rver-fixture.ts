@@ -5,11 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3ClientFromEnv } from '../../src/gateway/blobs/s3.js';
 import { envDefaults, type EnvSettings } from '../../src/gateway/config/env.js';
 
 export interface S3rverFixture {
   endpoint: string;
   dir: string;
+  bucket: string;
+  /** An S3 client for this server, to look at or change what the store left (destroy it after use). */
+  client(): S3Client;
   /** Gateway env for the s3 backend pointed at this server. */
   env(overrides?: Partial<EnvSettings>): EnvSettings;
   close(): Promise<void>;
@@ -26,9 +31,11 @@ export async function startS3rver(bucket = 'conduit-test'): Promise<S3rverFixtur
   });
   const addr = (await server.run()) as AddressInfo;
   const endpoint = `http://127.0.0.1:${addr.port}`;
-  return {
+  const fixture: S3rverFixture = {
     endpoint,
     dir,
+    bucket,
+    client: () => s3ClientFromEnv(fixture.env()),
     env: (overrides = {}) =>
       envDefaults({
         CONDUIT_BLOB_BACKEND: 's3',
@@ -45,4 +52,5 @@ export async function startS3rver(bucket = 'conduit-test'): Promise<S3rverFixtur
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return fixture;
 }

@@ -1,9 +1,16 @@
 // The BlobStore contract, run against both backends (local dir and a real s3rver).
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalBlobStore, createBlobStore, type BlobStore } from '../../src/gateway/blobs/index.js';
+import {
+  blobContentPath,
+  createBlobStore,
+  LocalBlobStore,
+  type BlobStore,
+  type StagedBlob,
+} from '../../src/gateway/blobs/index.js';
 import { isGatewayError } from '../../src/gateway/errors.js';
 import { dataSha256, dataStream, failingStream, streamSha256 } from './data.js';
 import { startS3rver, type S3rverFixture } from './s3rver-fixture.js';
@@ -11,12 +18,15 @@ import pino from 'pino';
 
 const logger = pino({ level: 'silent' });
 const MiB = 1024 * 1024;
+const PREFIX = 'blobs/';
 
 interface Backend {
   name: string;
   open(): Promise<BlobStore>;
   /** Everything the backend holds on disk (to prove failures leave nothing). */
   snapshot(): Promise<string[]>;
+  /** Make the commit of this staged blob fail the way the backend really fails (a real fault, no mock); resolves to its undo. */
+  breakCommit(blob: StagedBlob): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -37,6 +47,12 @@ function localBackend(): Backend {
       return LocalBlobStore.open({ dir, logger });
     },
     snapshot: () => listAll(dir),
+    // A directory where the blob's content must go: the last rename of its commit fails (EISDIR).
+    breakCommit: async ({ meta }) => {
+      const content = join(dir, blobContentPath(meta.tenant, meta.id));
+      await mkdir(content, { recursive: true });
+      return () => rm(content, { recursive: true });
+    },
     close: () => rm(dir, { recursive: true, force: true }),
   };
 }
@@ -47,7 +63,19 @@ function s3Backend(): Backend {
     name: 's3',
     async open() {
       s3 = await startS3rver();
-      return createBlobStore(s3.env({ CONDUIT_S3_PREFIX: 'blobs/' }), logger);
+      return createBlobStore(s3.env({ CONDUIT_S3_PREFIX: PREFIX }), logger);
+    },
+    // The staged object deleted behind the store's back: its copy-onto-itself fails (NoSuchKey).
+    breakCommit: async ({ meta }) => {
+      const client = s3.client();
+      try {
+        await client.send(
+          new DeleteObjectCommand({ Bucket: s3.bucket, Key: `${PREFIX}${encodeURIComponent(meta.tenant)}/${meta.id}` }),
+        );
+      } finally {
+        client.destroy();
+      }
+      return async () => undefined;
     },
     // s3rver keeps objects as files (+ metadata sidecars) under its directory. It does not
     // implement AbortMultipartUpload, so its pending-part area is left out: on AWS/MinIO the
@@ -135,6 +163,25 @@ for (const backend of [localBackend(), s3Backend()]) {
         sha256: z.meta.sha256,
         size: 3000,
       });
+    });
+
+    it('a commit that fails for one blob commits none of them and leaves nothing behind (rollback)', async () => {
+      const before = await backend.snapshot();
+      const input = (seed: number) => ({
+        tenant: 'acme',
+        filename: 'r',
+        mime: 'text/plain',
+        body: dataStream(4000, seed),
+        maxBytes: MiB,
+      });
+      const staged = await Promise.all([store.stage(input(11)), store.stage(input(12)), store.stage(input(13))]);
+      const undo = await backend.breakCommit(staged[2]!);
+      await expect(store.commit(staged)).rejects.toThrow();
+      await undo();
+      for (const b of staged) expect(await store.get('acme', b.meta.id)).toBeUndefined();
+      const after = await backend.snapshot();
+      expect(after.filter((f) => !before.includes(f))).toEqual([]);
+      expect(after).toEqual(before);
     });
 
     it('rejects a part over maxBytes with UPLOAD_TOO_LARGE and leaves nothing behind', async () => {

@@ -208,7 +208,10 @@ export class LocalBlobStore implements BlobStore {
     const staged = blobs.map(asLocal);
     for (const b of staged) if (b.state !== 'staged') throw new Error(`blob ${b.meta.id} is ${b.state}, not staged`);
     try {
-      await Promise.all(staged.map((b) => this.place(b)));
+      // Every placement settles before any discard: a discard racing a rename still in flight would leave that blob behind.
+      const placed = await Promise.allSettled(staged.map((b) => this.place(b)));
+      const failed = placed.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+      if (failed) throw failed.reason;
       await this.manifest.append(staged.map((b) => b.meta));
     } catch (err) {
       await this.discard(staged);

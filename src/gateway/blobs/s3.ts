@@ -153,7 +153,8 @@ export class S3BlobStore implements BlobStore {
   async commit(blobs: readonly StagedBlob[]): Promise<void> {
     const staged = blobs.map(asS3);
     try {
-      await Promise.all(
+      // Every copy settles before any delete: a delete racing a copy still in flight could leave that object behind.
+      const copied = await Promise.allSettled(
         staged.map(({ meta, key }) =>
           this.client.send(
             new CopyObjectCommand({
@@ -173,6 +174,8 @@ export class S3BlobStore implements BlobStore {
           ),
         ),
       );
+      const failed = copied.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (err) {
       await this.discard(staged);
       throw err;
