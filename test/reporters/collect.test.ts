@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { collectRun } from '../../src/reporters/collect.js';
 import type { TestCaseView } from '../../src/reporters/collect.js';
 import { buildRunReport } from '../../src/reporters/report.js';
-import { scenarioResult } from './fixtures/results.js';
+import { failureMessage, scenarioResult } from './fixtures/results.js';
 import { FIXED_META } from './fixtures/meta.js';
 
 function testCase(name: string, meta: object, state = 'passed', errors: Array<{ message: string }> = []): TestCaseView {
@@ -49,12 +49,9 @@ describe('collectRun', () => {
       'Load run passed: 1 scenario, 2/2 checks passed, memory stable (no leak above 3.0 MiB/min)',
     );
 
+    const failing = scenarioResult({ failing: true });
     const failedCheck = buildRunReport(
-      collectRun([
-        testCase('uploads', { conduit: scenarioResult({ failing: true }) }, 'failed', [
-          { message: 'error rate 1.20% > 1.00%' },
-        ]),
-      ]),
+      collectRun([testCase('uploads', { conduit: failing }, 'failed', [{ message: failureMessage(failing) }])]),
       FIXED_META,
     );
     expect(failedCheck.verdict.passed).toBe(false);

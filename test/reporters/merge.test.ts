@@ -55,8 +55,10 @@ describe('mergeScenario', () => {
 
     expect(merged.histograms['http.latency']!.summary.count).toBe(200);
     expect(merged.counters.requests).toBe(a.counters.requests! + b.counters.requests!);
-    expect(merged.statusCodes['503']).toBe(20);
-    expect(merged.errors.TIMEOUT).toBe(a.errors.TIMEOUT! + b.errors.TIMEOUT!);
+    expect(a.statusCodes['503']).toBeGreaterThan(0);
+    expect(merged.statusCodes['503']).toBe(a.statusCodes['503']! + b.statusCodes['503']!);
+    expect(b.errors.TIMEOUT).toBeGreaterThan(0);
+    expect(merged.errors.TIMEOUT).toBe((a.errors.TIMEOUT ?? 0) + b.errors.TIMEOUT!);
     // Same start, same duration (concurrent machines): rates add up.
     expect(merged.throughput.requestsPerS).toBeCloseTo(a.throughput.requestsPerS! + b.throughput.requestsPerS!, 9);
     expect(merged.durationS).toBe(60);

@@ -14,7 +14,7 @@ import {
 } from '../../src/reporters/render/terminal.js';
 import type { ScenarioResult } from '../../src/load/result.js';
 import { FIXED_META } from './fixtures/meta.js';
-import { histogramOf, range, scenarioResult } from './fixtures/results.js';
+import { failureMessage, histogramOf, range, scenarioResult } from './fixtures/results.js';
 
 function reportOf(
   entries: Array<{ result: ScenarioResult; state?: string; message?: string }>,
@@ -40,17 +40,10 @@ const passing = () =>
     { result: scenarioResult() },
     { result: scenarioResult({ scenario: 'ws', latenciesMs: range(2, 0.05, 400) }) },
   ]);
-const failing = () =>
-  reportOf(
-    [
-      {
-        result: scenarioResult({ failing: true, growing: true, saturated: true, latenciesMs: range(20, 0.2, 1000) }),
-        state: 'failed',
-        message: 'error rate 1.20% > 1.00%\n  at x',
-      },
-    ],
-    [scenarioResult()],
-  );
+const failing = () => {
+  const result = scenarioResult({ failing: true, growing: true, saturated: true, latenciesMs: range(20, 0.2, 1000) });
+  return reportOf([{ result, state: 'failed', message: `${failureMessage(result)}\n  at x` }], [scenarioResult()]);
+};
 
 describe('terminal renderer', () => {
   it('prints the percentile table with corrected and raw histograms', () => {
@@ -189,7 +182,7 @@ describe('markdown renderer', () => {
       /^\| +\| scenario +\| +checks \| +latency p50 \/ p99 \| throughput +\| error rate \| memory +\|$/,
     );
     expect(md).toMatch(
-      /\| +✅ +\| uploads +\| 2\/2 passed \| http\.latency 50\.4 \/ 99\.5 ms \| 0\.165 MiB\/s · 16\.9 req\/s +\| +0\.2% \| stable \(no leak above 3\.0 MiB\/min on post-GC heap\) \|/,
+      /\| +✅ +\| uploads +\| 2\/2 passed \| http\.latency 50\.4 \/ 99\.5 ms \| 0\.163 MiB\/s · 16\.7 req\/s +\| +0\.2% \| stable \(no leak above 3\.0 MiB\/min on post-GC heap\) \|/,
     );
     const other = scenarioResult({ scenario: 'soak' });
     const base = parseResultsDocument(renderResultsJson(reportOf([{ result: other }])));

@@ -4,7 +4,7 @@
 // `npm run load:aa` and `scripts/compare-results.ts` print it.
 
 import type { BaselineComparison, MetricDelta } from '../model.js';
-import { columns, num, signed, thresholdValue } from './format.js';
+import { columns, deltaText, num, thresholdValue } from './format.js';
 
 export type DeltaKind = 'latency' | 'throughput' | 'errorRate' | 'memorySlope';
 
@@ -61,7 +61,7 @@ export function renderComparison(comparison: BaselineComparison, title: string):
       d.metric,
       value(d.baseline),
       value(d.current),
-      `${signed(d.delta, ratio ? `${num(d.delta * 100)} pp` : value(d.delta))} (${signed(d.relative * 100, num(d.relative * 100))}%)`,
+      deltaText(d),
       `± ${ratio ? `${num(d.allowed * 100)} pp` : value(d.allowed)}`,
       num(bandRatio(d)),
     ]);

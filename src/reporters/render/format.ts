@@ -179,3 +179,14 @@ export function growthLines(memory: Pick<MemoryReport, 'verdict' | 'growth'>): s
     ...g.sites.map((s) => `${signed(s.growthBytes, bytes(s.growthBytes))} ${s.site}${s.via ? ` via ${s.via}` : ''}`),
   ];
 }
+
+/** A baseline delta's relative change: "+138%", or "from 0" when the baseline was 0 (no ratio exists). */
+export function relativeChange(d: { baseline: number; relative: number }): string {
+  return d.baseline === 0 ? 'from 0' : `${signed(d.relative * 100, num(d.relative * 100))}%`;
+}
+
+/** "+69.4 ms (+138%)": a baseline delta in its unit (percentage points for a ratio) and its relative change. */
+export function deltaText(d: { baseline: number; delta: number; relative: number; unit: string }): string {
+  const abs = d.unit === 'ratio' ? `${num(d.delta * 100)} pp` : thresholdValue(d.delta, d.unit || undefined);
+  return `${signed(d.delta, abs)} (${relativeChange(d)})`;
+}

@@ -4,7 +4,17 @@
 import { rateUnit } from '../../load/index.js';
 import type { BaselineComparison, MergedScenario, RunReport } from '../model.js';
 import { errorRate, latencyHistogramNames, memoryVerdictText, operations } from '../metrics.js';
-import { breakdown, bytes, count, histogramLabel, histValue, num, percent, signed, thresholdValue } from './format.js';
+import {
+  breakdown,
+  bytes,
+  count,
+  deltaText,
+  histogramLabel,
+  histValue,
+  num,
+  percent,
+  thresholdValue,
+} from './format.js';
 import { compositionText, generatorMemoryText } from './generator.js';
 
 export const PERCENTILE_ALIGN = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] as const;
@@ -163,7 +173,7 @@ export function baselineRows(baseline: BaselineComparison): string[][] {
       d.metric,
       value(d.baseline),
       value(d.current),
-      `${signed(d.delta, ratio ? `${num(d.delta * 100)} pp` : value(d.delta))} (${signed(d.relative * 100, num(d.relative * 100))}%)`,
+      deltaText(d),
       `± ${ratio ? `${num(d.allowed * 100)} pp` : value(d.allowed)}`,
     ]);
   }

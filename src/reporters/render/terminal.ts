@@ -8,10 +8,10 @@ import {
   count,
   num,
   percent,
+  relativeChange,
   growthLines,
   heapSourceText,
   rssRange,
-  signed,
   thresholdValue,
   trendLine,
   verdictMark,
@@ -101,7 +101,7 @@ export function renderTerminalReport(report: RunReport): string {
     const lines = [`▶ baseline ${report.baseline.source}: ${report.verdict.regressions} regression(s) beyond noise`];
     for (const d of flagged) {
       lines.push(
-        `    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${thresholdValue(d.baseline, d.unit || undefined)} → ${thresholdValue(d.current, d.unit || undefined)} (${signed(d.relative * 100, num(d.relative * 100))}%, band ± ${d.unit === 'ratio' ? `${num(d.allowed * 100)} pp` : thresholdValue(d.allowed, d.unit || undefined)})`,
+        `    ${d.regression ? '✗' : '✓'} ${d.scenario} ${d.metric}: ${thresholdValue(d.baseline, d.unit || undefined)} → ${thresholdValue(d.current, d.unit || undefined)} (${relativeChange(d)}, band ± ${d.unit === 'ratio' ? `${num(d.allowed * 100)} pp` : thresholdValue(d.allowed, d.unit || undefined)})`,
       );
     }
     for (const note of baselineNotes(report.baseline)) lines.push(`    ⚠ ${note}`);
