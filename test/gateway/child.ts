@@ -12,8 +12,9 @@ export interface Started {
   stdout: () => string;
   stderr: () => string;
   messages: unknown[];
+  /** The exit code, once stdout and stderr have ended too: their text is complete when it resolves. */
   exited: Promise<number | null>;
-  /** After exit, once stdout and stderr have ended too. */
+  /** The same moment as `exited`, without the code. */
   closed: Promise<void>;
 }
 
@@ -52,8 +53,9 @@ export function childGateways(dir: () => string) {
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('message', (m) => messages.push(m));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    // 'close', not 'exit': 'exit' can come before the last of stdout/stderr has been read.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const closed = exited.then(() => undefined);
     return { child, stdout: () => out, stderr: () => err, messages, exited, closed };
   }
 

@@ -149,7 +149,7 @@ describe('open model against a target that stalls once', () => {
     expect(corrected.count).toBeGreaterThan(250);
     expect(raw.count).toBe(corrected.count);
     expect(raw.max).toBeGreaterThanOrEqual(490); // the stalled request itself
-    expect(raw.p99).toBeLessThan(100); // one slow request among ~300 hides below p99
+    expect(raw.p99).toBeLessThan(490); // one slow request among ~300 hides below p99 (raw)
     expect(corrected.p99).toBeGreaterThan(300); // ~50 arrivals queued behind it
     expect(corrected.p90).toBeGreaterThan(raw.p90);
     expect(snap.counters['http.latency.backlogMax']).toBeGreaterThanOrEqual(40);

@@ -3,10 +3,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, readJsonLines, startGateway, until, type TestGateway } from '../gateway/helpers.js';
 import { ClientPool, poll } from './client.js';
 
+// "slow*": a short ack timeout where nothing has to beat it; "patient*": one long enough
+// for a test step (an ack, a barrier) to beat it on a loaded machine.
 const YAML = `
 streams:
   "slow*":
     ackTimeoutMs: 150
+  "patient*":
+    ackTimeoutMs: 1500
   "poison*":
     maxAttempts: 2
 `;
@@ -55,12 +59,12 @@ describe('WebSocket ack, nack, redelivery and dead letters', () => {
     c.credit(5);
     const [first] = await c.waitDeliveries(1);
     const t0 = Date.now();
-    c.nack(id, 200);
+    c.nack(id, 1500); // long enough for the barrier and the stats call to come first
     await c.barrier();
     expect(c.deliveries).toHaveLength(1); // not before the delay
     expect((await stats(s)).depth).toBe(1); // delayed messages count in depth
-    const [, second] = await c.waitDeliveries(2);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    const [, second] = await c.waitDeliveries(2, 5000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
     expect(second).toEqual({ ...first, attempt: 2 });
     expect(await stats(s)).toMatchObject({ nacked: 1, redelivered: 1, inflight: 1 });
   });
@@ -82,15 +86,15 @@ describe('WebSocket ack, nack, redelivery and dead letters', () => {
   });
 
   it('redelivers on ack timeout, and an ack of the redelivered attempt settles it', async () => {
-    const s = fresh('slow');
+    const s = fresh('patient'); // the ack of attempt 2 must beat its own timeout
     const id = await put(s);
     const c = await sub(s);
     c.credit(2);
     await c.waitDeliveries(1);
     const t0 = c.at[c.frames.findIndex((f) => f.deliver)]!;
-    const [, again] = await c.waitDeliveries(2, 3000);
+    const [, again] = await c.waitDeliveries(2, 6000);
     expect(again).toMatchObject({ id, attempt: 2 });
-    expect(c.at[c.frames.length - 1]! - t0).toBeGreaterThanOrEqual(140);
+    expect(c.at[c.frames.length - 1]! - t0).toBeGreaterThanOrEqual(1490);
     c.ack(id); // settles attempt 2
     await c.barrier();
     expect(c.errors).toEqual([]);
