@@ -13,6 +13,7 @@ import {
 } from '../../src/load/index.js';
 import { knownDigest, seededChunks, seededDigest } from '../../src/load/drivers/generated-bytes.js';
 import { startInProcessGateway } from './fixtures/in-process-gateway.js';
+import { closedPort } from '../support/ports.js';
 
 let gateway: Awaited<ReturnType<typeof startInProcessGateway>>;
 beforeAll(async () => {
@@ -173,7 +174,12 @@ describe('drivers against a real gateway', () => {
 
   it('a refused connection is counted as a typed failure', async () => {
     const metrics = new Metrics();
-    const sub = new WsSubscriber({ url: 'ws://127.0.0.1:9', stream: 's', metrics, connectTimeoutMs: 2000 });
+    const sub = new WsSubscriber({
+      url: `ws://127.0.0.1:${await closedPort()}`,
+      stream: 's',
+      metrics,
+      connectTimeoutMs: 2000,
+    });
     await expect(sub.connect()).rejects.toThrow();
     expect(metrics.snapshot().errors).toEqual({ ECONNREFUSED: 1 });
     expect(metrics.counter('connections.failed')).toBe(1);

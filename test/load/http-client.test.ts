@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError, HttpClient, Metrics } from '../../src/load/index.js';
+import { closedPort } from '../support/ports.js';
 
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -295,7 +296,7 @@ describe('HttpClient', () => {
   });
 
   it('types transport failures: refused, malformed answers, closed mid-body', async () => {
-    const refused = client('http://127.0.0.1:9');
+    const refused = client(`http://127.0.0.1:${await closedPort()}`);
     expect(classifyError(await rejection(refused.request({ method: 'GET', path: '/' })))).toBe('ECONNREFUSED');
     const garbage = await rawServer((socket) => socket.write('HTTP/9 what\r\n\r\n'));
     expect((await rejection(client(garbage).request({ method: 'GET', path: '/' }))).code).toBe('HTTP_PARSE_ERROR');

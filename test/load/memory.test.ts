@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { GeneratorMonitor, judgeGenerator, MemorySampler, readProcRss } from '../../src/load/index.js';
+import { closedPort } from '../support/ports.js';
 
 describe('MemorySampler', () => {
   it('reads VmRSS from /proc for a pid (this test process)', async () => {
@@ -60,7 +61,10 @@ describe('MemorySampler', () => {
   });
 
   it('counts failures of an unreachable metrics URL without throwing', async () => {
-    const sampler = new MemorySampler({ metricsUrl: 'http://127.0.0.1:9/v1/metrics', timeoutMs: 500 });
+    const sampler = new MemorySampler({
+      metricsUrl: `http://127.0.0.1:${await closedPort()}/v1/metrics`,
+      timeoutMs: 500,
+    });
     await sampler.sampleNow();
     expect(sampler.collected).toHaveLength(0);
     expect(sampler.errors.count).toBeGreaterThanOrEqual(1);
