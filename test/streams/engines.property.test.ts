@@ -132,7 +132,7 @@ function redisBackend(server: () => RedisServer, admin: () => Redis): EngineBack
     name: 'redis',
     order: 'returns-at-tail',
     strictReturns: false,
-    settleTimeoutMs: 5000,
+    settleTimeoutMs: 2000, // a parked entry goes back after 50 ms; a read takes a millisecond
     nackMaxDelayMs: NACK_MAX_DELAY_MS,
     async open(spec) {
       const policy = policyOf(spec);

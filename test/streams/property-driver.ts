@@ -305,6 +305,7 @@ class Driver {
             for (const id of delayed) model.promote(id);
             continue;
           }
+          last = `${delayed.join(', ')} still nack-delayed in the engine`;
         } else {
           const s = await h.engine.stats(TENANT, h.stream);
           this.observe();
