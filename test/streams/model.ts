@@ -17,9 +17,10 @@
 // memory serves returned messages before fresh ones ('returns-first'), redis appends
 // them to the tail of the Redis stream ('returns-at-tail'). Either way first
 // deliveries stay FIFO, which is what DESIGN requires. DESIGN says nothing about the
-// order of *re*deliveries, and on redis it is not deterministic: a returned entry that
-// a blocked read picks up just as its consumer leaves is parked and goes back to the
-// tail again (local-stream.ts, flush). So `strictReturns: false` accepts any waiting
+// order of *re*deliveries, and on redis it is not fully deterministic: a returned entry
+// that a blocked read picks up as its consumer leaves (the reader's CLIENT UNBLOCK losing
+// the race with the start of the read) is parked and goes back to the tail again
+// (local-stream.ts: detach, flush). So `strictReturns: false` accepts any waiting
 // returned message where a redelivery is due, while first deliveries stay exact.
 
 export type ReturnOrder = 'returns-first' | 'returns-at-tail';

@@ -179,6 +179,33 @@ describe('redis streams engine: delivery rules', () => {
     expect(x.got.map((m) => m.id)).toEqual(ids.slice(0, 2));
   });
 
+  it('a consumer leaving returns its messages to another instance at once and in order (the local blocked read is cancelled first)', async () => {
+    // Found by engines.property.test.ts. The leaving consumer's instance is blocked in a read
+    // of the stream (its consumer had room); were the messages returned before that read is
+    // cancelled, it would take the first of them, hold it ~parkMaxMs (nobody local has room)
+    // and put it back behind the second.
+    const a = await engine();
+    const b = await engine();
+    const s = fresh();
+    const leaving = recordingSink();
+    const ca = a.subscribe(T, s, leaving, opts);
+    a.subscribe(T, s, recordingSink(), opts); // stays, without credit
+    ca.grant(5);
+    const ids = await fill(a, s, 2);
+    await leaving.waitFor(2);
+    const other = recordingSink();
+    b.subscribe(T, s, other, opts).grant(10);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // both readers blocked on the stream
+    const t0 = Date.now();
+    ca.close();
+    await other.waitFor(2, 2000);
+    expect(Date.now() - t0).toBeLessThan(250); // parkMaxMs is 500 ms here
+    expect(other.got.map((m) => [m.id, m.attempt])).toEqual([
+      [ids[0], 2],
+      [ids[1], 2],
+    ]);
+  });
+
   it('two engines, random acks and nacks: every message is acked once and Redis ends empty', async () => {
     const a = await engine({ maxAttempts: 100 });
     const b = await engine({ maxAttempts: 100 });

@@ -277,12 +277,16 @@ export class LocalStream {
       this.host.timers.cancel(h.timer);
       h.timer = undefined;
       this.host.counters.inflight--;
-      this.host.releaseInRedis(this, h, mode, 0);
     }
-    if (this.consumers.length === 0) {
-      this.flush(); // nobody left to take parked entries: they go back
-      this.host.unused(this);
-    } else this.changed();
+    // Tell the reader first (a CLIENT UNBLOCK goes out on the command connection ahead of
+    // the returns): a blocked read of this stream that no local consumer can serve any more
+    // would otherwise take a returned entry, park it for parkMaxMs and put it back behind
+    // the others, so other instances would get it late and out of order.
+    const last = this.consumers.length === 0;
+    if (last) this.host.unused(this);
+    else this.changed();
+    for (const h of held) this.host.releaseInRedis(this, h, mode, 0);
+    if (last) this.flush(); // nobody left to take parked entries: they go back
   }
 
   private ackTimedOut(consumer: RedisConsumer, held: HeldDelivery): void {
