@@ -1,6 +1,6 @@
 // Property suite: random sequences of subscribe / credit / enqueue / ack / nack(delay) /
-// stray settles / ack timeout / disconnect / drain, run against the memory and the redis
-// engine and, step by step, against the reference model (model.ts; the driver is
+// stray settles / ack timeout / disconnect / pause / a dying transport / drain, run
+// against the memory and the redis engine and, step by step, against the reference model (model.ts; the driver is
 // property-driver.ts). Checked on every step: never beyond credit, the in-flight cap,
 // FIFO of first deliveries, redelivery with the same id and attempt + 1, NAME.dlq after
 // maxAttempts, no id in flight twice, settle answers, maxDepth (STREAM_FULL with
@@ -61,6 +61,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('stray' as const), c: slot, k: slot, nack: fc.boolean() }) },
   { weight: 5, arbitrary: fc.record({ op: fc.constant('timeout' as const), c: slot, k: slot }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('disconnect' as const), c: slot }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('pause' as const), c: slot, paused: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('breakSink' as const), c: slot }) },
   { weight: 1, arbitrary: fc.constant({ op: 'drain' as const }) },
 );
 const run: fc.Arbitrary<RunSpec> = fc.record({
@@ -99,6 +101,7 @@ function memoryBackend(): EngineBackend {
     name: 'memory',
     order: 'returns-first',
     strictReturns: true,
+    batchedReads: false,
     settleTimeoutMs: 500, // synchronous but for nack delays: anything slower is a missing delivery
     nackMaxDelayMs: NACK_MAX_DELAY_MS,
     async open(spec) {
@@ -132,6 +135,7 @@ function redisBackend(server: () => RedisServer, admin: () => Redis): EngineBack
     name: 'redis',
     order: 'returns-at-tail',
     strictReturns: false,
+    batchedReads: true,
     settleTimeoutMs: 2000, // a parked entry goes back after 50 ms; a read takes a millisecond
     nackMaxDelayMs: NACK_MAX_DELAY_MS,
     async open(spec) {

@@ -52,6 +52,8 @@ export interface ModelConsumer {
   /** Unsettled deliveries, in delivery order. */
   readonly held: string[];
   closed: boolean;
+  /** Transport backpressure: no deliveries, credit kept. */
+  paused: boolean;
 }
 
 export type ReleaseReason = 'nack' | 'timeout' | 'disconnect';
@@ -108,7 +110,7 @@ export class DeliveryModel {
 
   subscribe(maxInflight: number): number {
     // A subscriber after delivery stopped waits to be closed (it receives nothing, holds nothing).
-    this.consumers.push({ maxInflight: Math.max(1, maxInflight), credit: 0, held: [], closed: false });
+    this.consumers.push({ maxInflight: Math.max(1, maxInflight), credit: 0, held: [], closed: false, paused: false });
     return this.consumers.length - 1;
   }
 
@@ -120,7 +122,7 @@ export class DeliveryModel {
   /** Deliveries consumer `c` may take now. */
   capacity(c: number): number {
     const consumer = this.consumer(c);
-    if (consumer.closed || this.stopped) return 0;
+    if (consumer.closed || consumer.paused || this.stopped) return 0;
     return Math.max(0, Math.min(consumer.credit, consumer.maxInflight - consumer.held.length));
   }
 
@@ -144,7 +146,7 @@ export class DeliveryModel {
     if (this.capacity(c) === 0) {
       const k = this.consumer(c);
       throw new ModelViolation(
-        `consumer ${c} got ${id} without capacity (credit ${k.credit}, held ${k.held.length}/${k.maxInflight}, closed ${k.closed}, stopped ${this.stopped})`,
+        `consumer ${c} got ${id} without capacity (credit ${k.credit}, held ${k.held.length}/${k.maxInflight}, closed ${k.closed}, paused ${k.paused}, stopped ${this.stopped})`,
       );
     }
     if (id !== expected && !this.mayJumpAhead(m)) {
@@ -188,7 +190,11 @@ export class DeliveryModel {
     this.release(id, 'timeout', false);
   }
 
-  /** Unsubscribe: its unsettled deliveries return, in delivery order. */
+  pause(c: number, paused: boolean): void {
+    this.consumer(c).paused = paused;
+  }
+
+  /** Unsubscribe (or its transport died): its unsettled deliveries return, in delivery order. */
   disconnect(c: number): void {
     const consumer = this.consumer(c);
     if (consumer.closed) return;

@@ -31,6 +31,10 @@ export type Op =
   | { op: 'stray'; c: number; k: number; nack: boolean }
   | { op: 'timeout'; c: number; k: number }
   | { op: 'disconnect'; c: number }
+  /** Transport backpressure on or off. */
+  | { op: 'pause'; c: number; paused: boolean }
+  /** The transport dies: consumer c's sink throws on its next delivery (the engine closes it). */
+  | { op: 'breakSink'; c: number }
   | { op: 'drain' };
 
 export interface RunSpec {
@@ -59,6 +63,14 @@ export interface EngineBackend {
   readonly order: ReturnOrder;
   /** Redeliveries in an exact order (see model.ts). */
   readonly strictReturns: boolean;
+  /**
+   * One read serves all local consumers (redis). A consumer whose transport dies in the
+   * middle of a read leaves the rest of it parked and then at the tail, behind messages
+   * enqueued after it — a documented limit (docs/streams-redis.md, "First-delivery order
+   * under long backpressure") — so the dying-transport op only breaks consumers that never
+   * take more than one message at a time (maxInflight 1) there.
+   */
+  readonly batchedReads: boolean;
   /** Longest the engine may take to do what the model expects after one operation. */
   readonly settleTimeoutMs: number;
   /** The engines' CONDUIT_NACK_MAX_DELAY_MS in these runs. */
@@ -79,6 +91,7 @@ export interface Tally {
   timeouts: number;
   delayedNacks: number;
   drains: number;
+  sinkFailures: number;
 }
 
 export const newTally = (): Tally => ({
@@ -90,6 +103,7 @@ export const newTally = (): Tally => ({
   timeouts: 0,
   delayedNacks: 0,
   drains: 0,
+  sinkFailures: 0,
 });
 
 export async function runSequence(backend: EngineBackend, spec: RunSpec, tally: Tally = newTally()): Promise<void> {
@@ -111,6 +125,8 @@ interface Observed {
   c: number;
   m: StreamMessage;
   at: number;
+  /** The sink threw on it (a dead transport). */
+  failed: boolean;
 }
 
 class Driver {
@@ -119,6 +135,7 @@ class Driver {
   private readonly granted: number[] = [];
   private readonly deliveries: number[] = [];
   private readonly maxInflight: number[] = [];
+  private readonly broken = new Set<number>();
   private readonly events: Observed[] = [];
   /** Consumer holding each id, from the deliveries observed and the settles made. */
   private readonly holders = new Map<string, number>();
@@ -147,7 +164,8 @@ class Driver {
       deliver: (m) => {
         // Never throw into the engine: it would take it for a dead transport.
         const at = Date.now();
-        this.events.push({ c, m, at });
+        const failed = this.broken.delete(c);
+        this.events.push({ c, m, at, failed });
         const consumer = this.consumers[c];
         this.deliveries[c]!++;
         const holder = this.holders.get(m.id);
@@ -156,6 +174,11 @@ class Driver {
         else if (holder !== undefined) this.fail(`${m.id} delivered to ${c} while in flight on consumer ${holder}`);
         else if (m.stream !== this.h.stream) this.fail(`delivery from ${m.stream}`);
         this.holders.set(m.id, c);
+        if (failed) {
+          // The engine closes the consumer: what it holds (this delivery too) goes back, maybe at once.
+          for (const [id, holder] of this.holders) if (holder === c) this.holders.delete(id);
+          throw new Error('socket gone');
+        }
       },
     };
   }
@@ -234,6 +257,14 @@ class Driver {
         model.disconnect(c!);
         this.consumers[c!]!.close();
         return;
+      case 'pause':
+        model.pause(c!, op.paused);
+        if (op.paused) this.consumers[c!]!.pause();
+        else this.consumers[c!]!.resume();
+        return;
+      case 'breakSink':
+        if (!this.backend.batchedReads || this.maxInflight[c!] === 1) this.broken.add(c!);
+        return;
       case 'drain':
         this.tally.drains++;
         model.drain();
@@ -275,7 +306,7 @@ class Driver {
 
   /** Feed the observed deliveries to the model (which checks each). */
   private observe(): void {
-    for (const { c, m, at } of this.events.splice(0)) {
+    for (const { c, m, at, failed } of this.events.splice(0)) {
       const earliest = this.notBefore.get(m.id);
       if (earliest !== undefined) {
         if (at < earliest) throw new ModelViolation(`${m.id} redelivered ${earliest - at} ms before its nack delay`);
@@ -287,6 +318,10 @@ class Driver {
       this.model.delivered(c, m.id, m.attempt);
       this.tally.deliveries++;
       if (m.attempt > 1) this.tally.redeliveries++;
+      if (failed) {
+        this.model.disconnect(c);
+        this.tally.sinkFailures++;
+      }
     }
     if (this.failure) throw this.failure;
   }
