@@ -26,7 +26,8 @@ import { RedisStreamsEngine, streamKeys } from '../../src/gateway/streams/redis/
 import type { TimerEntry } from '../../src/gateway/streams/timer-heap.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { Redis } from 'ioredis';
-import { type EngineBackend, newTally, type Op, runSequence, type RunSpec, TENANT } from './property-driver.js';
+import { runSequence } from './property-driver.js';
+import { type EngineBackend, newTally, type Op, type RunSpec, TENANT } from './property-ops.js';
 
 const seed = Number.parseInt(process.env.CONDUIT_PROPERTY_SEED ?? '', 10);
 const SEED = Number.isSafeInteger(seed) ? seed : (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) | 0;
