@@ -1,8 +1,10 @@
-// The redis streams engine against a real redis-server child: the delivery rules —
-// FIFO, strict credit and the in-flight cap (checked against what is pending in Redis),
-// sharing a stream between engines, nack delay, ack timeout, dead letter, maxDepth.
+// What only the redis streams engine does, against a real redis-server child: reads
+// against credit and the in-flight cap (checked against what is pending in Redis),
+// windows larger than one read, several engines sharing a stream, CLIENT UNBLOCK,
+// fairness between streams. The delivery rules both engines share (nack delay, ack
+// timeout, dead letter, maxDepth, ...) are in engines.contract.test.ts and
+// engines.property.test.ts.
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/gateway/errors.js';
 import { streamKeys, type RedisStreamsEngine } from '../../src/gateway/streams/redis/index.js';
 import { poll } from '../ws/client.js';
 import { recordingSink } from './helpers.js';
@@ -177,6 +179,33 @@ describe('redis streams engine: delivery rules', () => {
     expect(x.got.map((m) => m.id)).toEqual(ids.slice(0, 2));
   });
 
+  it('a consumer leaving returns its messages to another instance at once and in order (the local blocked read is cancelled first)', async () => {
+    // Found by engines.property.test.ts. The leaving consumer's instance is blocked in a read
+    // of the stream (its consumer had room); were the messages returned before that read is
+    // cancelled, it would take the first of them, hold it ~parkMaxMs (nobody local has room)
+    // and put it back behind the second.
+    const a = await engine();
+    const b = await engine();
+    const s = fresh();
+    const leaving = recordingSink();
+    const ca = a.subscribe(T, s, leaving, opts);
+    a.subscribe(T, s, recordingSink(), opts); // stays, without credit
+    ca.grant(5);
+    const ids = await fill(a, s, 2);
+    await leaving.waitFor(2);
+    const other = recordingSink();
+    b.subscribe(T, s, other, opts).grant(10);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // both readers blocked on the stream
+    const t0 = Date.now();
+    ca.close();
+    await other.waitFor(2, 2000);
+    expect(Date.now() - t0).toBeLessThan(250); // parkMaxMs is 500 ms here
+    expect(other.got.map((m) => [m.id, m.attempt])).toEqual([
+      [ids[0], 2],
+      [ids[1], 2],
+    ]);
+  });
+
   it('two engines, random acks and nacks: every message is acked once and Redis ends empty', async () => {
     const a = await engine({ maxAttempts: 100 });
     const b = await engine({ maxAttempts: 100 });
@@ -223,101 +252,5 @@ describe('redis streams engine: delivery rules', () => {
     expect(st.delivered).toBe(total + st.redelivered);
     expect(await f.admin.xlen(streamKeys(T, s).stream)).toBe(0);
     expect(consumers.every((c) => c.inflight === 0)).toBe(true);
-  });
-
-  it('a nack with a delay redelivers after the delay with attempt 2; delayed messages count in depth', async () => {
-    const e = await engine();
-    const s = fresh();
-    const [id] = await fill(e, s, 1);
-    const sink = recordingSink();
-    const c = e.subscribe(T, s, sink, opts);
-    c.grant(5);
-    const [first] = await sink.waitFor(1);
-    const t0 = Date.now();
-    expect(c.nack(id!, 600)).toBe('ok');
-    await poll(async () => ((await e.stats(T, s)).depth === 1 ? true : undefined), 500, 10);
-    expect(sink.got).toHaveLength(1);
-    const got = await sink.waitFor(2);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(595);
-    expect(got[1]).toEqual({ ...first, attempt: 2 });
-    expect(await e.stats(T, s)).toMatchObject({ depth: 0, inflight: 1, delivered: 2, nacked: 1, redelivered: 1 });
-  });
-
-  it('an ack timeout redelivers with attempt 2; the late ack is unknown', async () => {
-    const e = await engine({ ackTimeoutMs: 200 });
-    const s = fresh();
-    const [id] = await fill(e, s, 1);
-    const sink = recordingSink();
-    const c = e.subscribe(T, s, sink, opts);
-    c.grant(2);
-    await sink.waitFor(1);
-    const got = await sink.waitFor(2);
-    expect(got.map((m) => [m.id, m.attempt])).toEqual([
-      [id, 1],
-      [id, 2],
-    ]);
-    expect(e.totals().timedOut).toBe(1);
-    expect(c.ack(id!)).toBe('ok'); // the redelivery is in flight again on this consumer
-    expect(c.ack(id!)).toBe('unknown');
-  });
-
-  it('after maxAttempts the message moves to NAME.dlq with its id, envelope and enqueuedAt; NAME.dlq never dead-letters', async () => {
-    const e = await engine({ maxAttempts: 2 });
-    const s = fresh('orders');
-    const [id] = await fill(e, s, 1);
-    const sink = recordingSink();
-    const c = e.subscribe(T, s, sink, opts);
-    c.grant(5);
-    const [m1] = await sink.waitFor(1);
-    c.nack(id!);
-    await sink.waitFor(2);
-    c.nack(id!);
-    await poll(async () => ((await e.stats(T, s)).deadLettered === 1 ? true : undefined));
-    expect(await e.stats(T, s)).toMatchObject({ depth: 0, inflight: 0, deadLettered: 1, nacked: 2 });
-    expect(e.totals().deadLettered).toBe(1);
-    const dlqSink = recordingSink();
-    const d = e.subscribe(T, `${s}.dlq`, dlqSink, opts);
-    d.grant(5);
-    const [dead] = await dlqSink.waitFor(1);
-    expect(dead).toEqual({ id, stream: `${s}.dlq`, envelope: m1!.envelope, attempt: 1, enqueuedAt: m1!.enqueuedAt });
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      expect(dlqSink.got[attempt - 1]!.attempt).toBe(attempt);
-      d.nack(id!);
-      await dlqSink.waitFor(attempt + 1);
-    }
-    expect((await e.stats(T, `${s}.dlq`)).deadLettered).toBe(0);
-  });
-
-  it("dead-lettering ignores the DLQ's maxDepth (refusing would lose the message); producers still get STREAM_FULL there", async () => {
-    const e = await engine({ maxAttempts: 1, maxDepth: 2 });
-    const s = fresh('orders');
-    const sink = recordingSink();
-    const c = e.subscribe(T, s, sink, opts);
-    c.grant(10);
-    for (let round = 0; round < 2; round++) {
-      await fill(e, s, 2);
-      const got = await sink.waitFor(2 * (round + 1));
-      for (const m of got.slice(-2)) c.nack(m.id);
-      await poll(async () => ((await e.stats(T, s)).deadLettered === 2 * (round + 1) ? true : undefined));
-    }
-    expect((await e.stats(T, `${s}.dlq`)).depth).toBe(4); // twice its maxDepth
-    expect(await e.enqueue(T, `${s}.dlq`, {}).catch((x: unknown) => x)).toMatchObject({ code: 'STREAM_FULL' });
-  });
-
-  it('maxDepth: enqueue beyond it is STREAM_FULL (503, Retry-After); delayed messages count, in-flight ones do not', async () => {
-    const e = await engine({ maxDepth: 2 });
-    const s = fresh();
-    await fill(e, s, 2);
-    const full = await e.enqueue(T, s, {}).catch((err: unknown) => err);
-    expect(full).toBeInstanceOf(GatewayError);
-    expect(full).toMatchObject({ code: 'STREAM_FULL', status: 503, retryAfterS: 1 });
-    const sink = recordingSink();
-    const c = e.subscribe(T, s, sink, opts);
-    c.grant(1);
-    const [m] = await sink.waitFor(1);
-    await e.enqueue(T, s, {}); // one left the depth by being in flight
-    c.nack(m!.id, 5000);
-    await poll(async () => ((await e.stats(T, s)).depth === 3 ? true : undefined));
-    await expect(e.enqueue(T, s, {})).rejects.toMatchObject({ code: 'STREAM_FULL' });
   });
 });

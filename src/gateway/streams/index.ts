@@ -52,6 +52,16 @@ export {
 // The redis backend is loaded on demand (ioredis and the engine cost resident memory on
 // every gateway otherwise): import './redis/index.js' directly for RedisStreamsEngine or streamKeys.
 export type { RedisStreamsEngine, RedisEngineOptions, StreamKeys } from './redis/index.js';
+export {
+  clampNackDelay,
+  DEFAULT_RETRY_AFTER_S,
+  DLQ_SUFFIX,
+  dlqNameOf,
+  isDlqName,
+  sinkFailed,
+  streamFullError,
+  type SinkFailureContext,
+} from './rules.js';
 export { TimerHeap, type TimerEntry } from './timer-heap.js';
 export { Fifo } from './fifo.js';
 export { createIdGenerator, type IdGenerator } from './ids.js';

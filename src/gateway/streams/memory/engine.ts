@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { newCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import { GatewayError } from '../../errors.js';
+import { streamFullError } from '../rules.js';
 import { createIdGenerator, type IdGenerator } from '../ids.js';
 import { TimerHeap } from '../timer-heap.js';
 import type {
@@ -27,8 +28,8 @@ export interface MemoryEngineOptions {
   logger: Logger;
   /** Upper bound for a nack's delayMs (CONDUIT_NACK_MAX_DELAY_MS). */
   nackMaxDelayMs: number;
-  /** Retry-After seconds on STREAM_FULL. */
-  fullRetryAfterS?: number;
+  /** Retry-After seconds on STREAM_FULL (the redis engine's option of the same name). @default 1 */
+  retryAfterS?: number;
   /** An idle stream is forgotten (counters included) once idle this long. @default 600000 (10 min) */
   idleStreamTtlMs?: number;
   /** More idle streams than this: the longest idle are forgotten at once. @default 10000 */
@@ -108,9 +109,7 @@ export class MemoryStreamsEngine implements StreamsEngine, StreamHost {
     const existing = this.streams.get(key(tenant, stream));
     const { maxDepth } = this.opts.policy(tenant, stream);
     if (existing !== undefined && existing.depth >= maxDepth) {
-      throw new GatewayError('STREAM_FULL', `stream "${stream}" is at its maxDepth (${maxDepth})`, {
-        retryAfterS: this.opts.fullRetryAfterS ?? 1,
-      });
+      throw streamFullError(stream, maxDepth, this.opts.retryAfterS);
     }
     const record: MessageRecord = {
       id: this.nextId(),

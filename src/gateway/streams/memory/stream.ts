@@ -7,7 +7,8 @@
 //    re-adding it at the end is an O(1) round robin between competing consumers.
 //  - Credit is checked and decremented synchronously right before each delivery, so
 //    no interleaving of grants can over-deliver.
-import { type PoisonReason, poisonReason } from '../poison.js';
+import type { PoisonReason } from '../poison.js';
+import { clampNackDelay, dlqNameOf, isDlqName, sinkFailed } from '../rules.js';
 import type { StreamStats } from '../types.js';
 import type { MemoryConsumer } from './consumer.js';
 import { Fifo } from '../fifo.js';
@@ -15,7 +16,6 @@ import { toMessage, type MessageRecord, type ReleaseReason, type StreamHost } fr
 
 /** Deliveries per pump before yielding to the event loop. */
 const PUMP_BATCH = 256;
-const DLQ_SUFFIX = '.dlq';
 
 export class MemoryStream {
   readonly fresh = new Fifo<MessageRecord>();
@@ -35,7 +35,7 @@ export class MemoryStream {
     readonly key: string,
     private readonly host: StreamHost,
   ) {
-    this.isDlq = name.endsWith(DLQ_SUFFIX);
+    this.isDlq = isDlqName(name);
   }
 
   /** Waiting + delayed (not in flight): what maxDepth limits. */
@@ -74,7 +74,7 @@ export class MemoryStream {
   }
 
   get dlqName(): string {
-    return this.name + DLQ_SUFFIX;
+    return dlqNameOf(this.name);
   }
 
   stats(): StreamStats {
@@ -161,17 +161,8 @@ export class MemoryStream {
     try {
       consumer.sink.deliver(toMessage(this.name, record));
     } catch (err) {
-      const reason = poisonReason(err);
-      if (reason) {
-        this.poisoned(consumer, record, reason);
-        return;
-      }
-      // A sink that throws is a dead transport: treat it like a disconnect.
-      this.host.logger.warn(
-        { err, tenant: this.tenant, stream: this.name, consumer: consumer.id },
-        'delivery sink failed; closing consumer',
-      );
-      consumer.close();
+      const reason = sinkFailed(err, { logger: this.host.logger, tenant: this.tenant, stream: this.name, consumer });
+      if (reason) this.poisoned(consumer, record, reason);
     }
   }
 
@@ -219,8 +210,7 @@ export class MemoryStream {
     record.timer = undefined;
     this.counts.nacked++;
     this.host.counters.nacked++;
-    const delay = Number.isFinite(delayMs) ? Math.min(Math.max(0, Math.trunc(delayMs)), this.host.nackMaxDelayMs) : 0;
-    this.release(record, 'nack', delay);
+    this.release(record, 'nack', clampNackDelay(delayMs, this.host.nackMaxDelayMs));
     this.changed(consumer);
     this.pump();
     return 'ok';

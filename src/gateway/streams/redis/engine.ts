@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { newCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import { GatewayError } from '../../errors.js';
+import { DEFAULT_RETRY_AFTER_S, streamFullError } from '../rules.js';
 import { createIdGenerator, type IdGenerator } from '../ids.js';
 import { TimerHeap } from '../timer-heap.js';
 import type {
@@ -89,7 +90,7 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
       reclaimGraceMs: opts.reclaimGraceMs ?? 1000,
       consumerIdleMs: opts.consumerIdleMs ?? 3_600_000,
       commandTimeoutMs: opts.commandTimeoutMs ?? 5000,
-      retryAfterS: opts.retryAfterS ?? 1,
+      retryAfterS: opts.retryAfterS ?? DEFAULT_RETRY_AFTER_S,
     };
     // Half the reclaim grace: a parked entry is delivered (its ack timer starting then)
     // only while a sweeper measuring its idle time from the read could not reclaim it first.
@@ -150,9 +151,7 @@ export class RedisStreamsEngine implements StreamsEngine, RedisStreamHost {
       throw this.unavailable(err);
     }
     if (depth < 0) {
-      throw new GatewayError('STREAM_FULL', `stream "${stream}" is at its maxDepth (${maxDepth})`, {
-        retryAfterS: this.o.retryAfterS,
-      });
+      throw streamFullError(stream, maxDepth, this.o.retryAfterS);
     }
     this.counters.enqueued++;
     return { id, stream };

@@ -12,9 +12,10 @@
 // e (the envelope as JSON). A returned message is a new entry at the tail with n + 1;
 // the delivered entry is acked and deleted, so the stream only holds live messages.
 
+import { dlqNameOf, isDlqName } from '../rules.js';
+
 export const GROUP = 'conduit';
 export const KEY_PREFIX = 'conduit';
-export const DLQ_SUFFIX = '.dlq';
 
 export interface StreamKeys {
   /** The Redis stream. */
@@ -29,12 +30,12 @@ export interface StreamKeys {
 
 export function streamKeys(tenant: string, stream: string): StreamKeys {
   const tail = `${tenant}:${stream}`;
-  const isDlq = stream.endsWith(DLQ_SUFFIX);
+  const isDlq = isDlqName(stream);
   return {
     stream: `${KEY_PREFIX}:s:${tail}`,
     delayed: `${KEY_PREFIX}:d:${tail}`,
     counters: `${KEY_PREFIX}:c:${tail}`,
-    dlq: isDlq ? `${KEY_PREFIX}:s:${tail}` : `${KEY_PREFIX}:s:${tail}${DLQ_SUFFIX}`,
+    dlq: isDlq ? `${KEY_PREFIX}:s:${tail}` : `${KEY_PREFIX}:s:${dlqNameOf(tail)}`,
   };
 }
 

@@ -3,13 +3,14 @@
 // the in-flight cap, round robin between local consumers, ack timeouts. Messages are
 // read from Redis by the engine's reader (never more than `capacity`), handed to
 // `deliverEntries`, and settled or returned through the engine's scripts.
-import { type PoisonReason, poisonReason } from '../poison.js';
+import type { PoisonReason } from '../poison.js';
+import { clampNackDelay, dlqNameOf, isDlqName, sinkFailed } from '../rules.js';
 import type { Logger } from 'pino';
 import type { DeliveryCounters } from '../counters.js';
 import type { StreamPolicy } from '../../config/resolved.js';
 import type { TimerEntry, TimerHeap } from '../timer-heap.js';
 import type { HeldDelivery, RedisConsumer } from './consumer.js';
-import { DLQ_SUFFIX, streamKeys, type DecodedEntry, type StreamKeys } from './keys.js';
+import { streamKeys, type DecodedEntry, type StreamKeys } from './keys.js';
 import type { ReleaseMode } from './scripts.js';
 
 /** Engine-wide counters of this gateway instance. */
@@ -67,11 +68,11 @@ export class LocalStream {
     private readonly host: RedisStreamHost,
   ) {
     this.keys = streamKeys(tenant, name);
-    this.isDlq = name.endsWith(DLQ_SUFFIX);
+    this.isDlq = isDlqName(name);
   }
 
   get dlqName(): string {
-    return this.name + DLQ_SUFFIX;
+    return dlqNameOf(this.name);
   }
 
   /** Messages the local consumers can take now: what the reader may read, and no more. */
@@ -224,17 +225,11 @@ export class LocalStream {
     try {
       consumer.sink.deliver(held.message);
     } catch (err) {
-      const reason = poisonReason(err);
+      const reason = sinkFailed(err, { logger: this.host.logger, tenant: this.tenant, stream: this.name, consumer });
       if (reason) {
         this.poisoned(consumer, held, reason);
         return false;
       }
-      // A sink that throws is a dead transport: treat it like a disconnect.
-      this.host.logger.warn(
-        { err, tenant: this.tenant, stream: this.name, consumer: consumer.id },
-        'delivery sink failed; closing consumer',
-      );
-      consumer.close();
     }
     return true;
   }
@@ -262,8 +257,7 @@ export class LocalStream {
     const held = this.unhold(consumer, id);
     if (!held) return 'unknown';
     this.host.counters.nacked++;
-    const delay = Number.isFinite(delayMs) ? Math.min(Math.max(0, Math.trunc(delayMs)), this.host.nackMaxDelayMs) : 0;
-    this.host.releaseInRedis(this, held, 'nack', delay);
+    this.host.releaseInRedis(this, held, 'nack', clampNackDelay(delayMs, this.host.nackMaxDelayMs));
     this.changed();
     return 'ok';
   }
@@ -283,12 +277,16 @@ export class LocalStream {
       this.host.timers.cancel(h.timer);
       h.timer = undefined;
       this.host.counters.inflight--;
-      this.host.releaseInRedis(this, h, mode, 0);
     }
-    if (this.consumers.length === 0) {
-      this.flush(); // nobody left to take parked entries: they go back
-      this.host.unused(this);
-    } else this.changed();
+    // Tell the reader first (a CLIENT UNBLOCK goes out on the command connection ahead of
+    // the returns): a blocked read of this stream that no local consumer can serve any more
+    // would otherwise take a returned entry, park it for parkMaxMs and put it back behind
+    // the others, so other instances would get it late and out of order.
+    const last = this.consumers.length === 0;
+    if (last) this.host.unused(this);
+    else this.changed();
+    for (const h of held) this.host.releaseInRedis(this, h, mode, 0);
+    if (last) this.flush(); // nobody left to take parked entries: they go back
   }
 
   private ackTimedOut(consumer: RedisConsumer, held: HeldDelivery): void {
