@@ -39,7 +39,10 @@ export class Producer {
   readonly outcomes: Outcome[] = [];
   /** seq → id, for every enqueue answered 200 (the messages the gateway took). */
   readonly accepted = new Map<number, string>();
-  /** Seqs of which some request got no answer: the gateway may or may not have taken them. */
+  /**
+   * Seqs of which some request got no answer, or BACKEND_UNAVAILABLE (its Redis command
+   * may have run all the same): the gateway may or may not have taken them.
+   */
   readonly unknown = new Set<number>();
   readonly done: Promise<void>;
   private stopped = false;
@@ -66,7 +69,7 @@ export class Producer {
     const deadline = Date.now() + (this.o.retryUnavailable?.timeoutMs ?? 0);
     for (;;) {
       const o = await this.once(seq);
-      if (o.status === 0) this.unknown.add(seq);
+      if (o.status === 0 || o.code === 'BACKEND_UNAVAILABLE') this.unknown.add(seq);
       const retry = this.o.retryUnavailable && (o.status === 503 || o.status === 0) && Date.now() < deadline;
       if (retry) {
         await new Promise((r) => setTimeout(r, 20)); // the client's back-off, not a wait for the server
@@ -171,20 +174,21 @@ export class Acker {
 }
 
 /**
- * Deliveries whose attempt count is dishonest. `phases` lists what the subscribers saw,
- * phase after phase (several subscribers of one phase may be concatenated): for each
- * message id, the attempts seen must be 1, 2, … k, each once — a message comes with
- * attempt n > 1 only if it was delivered n - 1 times before.
+ * Messages whose attempt counts are dishonest, with the attempts seen. `phases` lists
+ * what the subscribers saw, phase after phase (several subscribers of one phase may be
+ * concatenated): for each message id, the attempts seen must be 1, 2, … k, each once —
+ * a message comes with attempt n > 1 only if it was delivered n - 1 times before.
  */
-export function honestAttempts(phases: Delivery[][]): number {
-  const attempts = new Map<string, number[]>();
-  for (const d of phases.flat()) attempts.set(d.id, [...(attempts.get(d.id) ?? []), d.attempt]);
-  let dishonest = 0;
-  for (const list of attempts.values()) {
-    const sorted = [...list].sort((a, b) => a - b);
-    dishonest += sorted.filter((a, i) => a !== i + 1).length;
+export function dishonestAttempts(phases: Delivery[][]): Array<{ id: string; seq: number; attempts: number[] }> {
+  const attempts = new Map<string, { seq: number; attempts: number[] }>();
+  for (const d of phases.flat()) {
+    const a = attempts.get(d.id) ?? { seq: (d.envelope as { seq: number }).seq, attempts: [] };
+    a.attempts.push(d.attempt);
+    attempts.set(d.id, a);
   }
-  return dishonest;
+  return [...attempts]
+    .filter(([, a]) => [...a.attempts].sort((x, y) => x - y).some((n, i) => n !== i + 1))
+    .map(([id, a]) => ({ id, ...a }));
 }
 
 /** Seqs of `accepted` missing from every set in `settled`. */
