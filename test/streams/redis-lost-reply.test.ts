@@ -53,4 +53,37 @@ describe('redis streams engine: a reply lost in flight', () => {
       [{ n: 2 }, 1],
     ]);
   });
+
+  it('entries of a read whose reply was lost are delivered at attempt 1, not reclaimed later as attempt 2', async () => {
+    proxy = await startSocketProxy(f.redis.url);
+    const e = f.track(
+      new RedisStreamsEngine({
+        url: proxy.path,
+        policy: () => ({ ...policy, ackTimeoutMs: 300 }),
+        logger: pino({ level: 'silent' }),
+        nackMaxDelayMs: 0,
+        sweepIntervalMs: 50,
+        reclaimGraceMs: 100,
+      }),
+    );
+    await e.ready();
+    const s = f.fresh('lost-read');
+    const key = streamKeys(T, s).stream;
+    const sink = recordingSink();
+    const c = e.subscribe(T, s, sink, opts);
+    c.grant(5);
+    // The reader blocks in XREADGROUP; the entry added now is read by it, its reply held back.
+    await poll(async () =>
+      String(await f.admin.call('CLIENT', 'LIST')).includes('cmd=xreadgroup') ? true : undefined,
+    );
+    proxy.holdReplies();
+    await f.admin.xadd(key, '*', 'id', 'lost-1', 'n', '0', 'at', String(Date.now()), 'e', '{"n":1}');
+    await poll(async () => ((await f.pendingInRedis(s)) === 1 ? true : undefined)); // read by the reader
+    proxy.cut();
+    const [m] = await sink.waitFor(1, 5000);
+    expect([m!.id, m!.envelope, m!.attempt]).toEqual(['lost-1', { n: 1 }, 1]);
+    expect(c.ack('lost-1')).toBe('ok');
+    await poll(async () => ((await f.pendingInRedis(s)) === 0 ? true : undefined));
+    expect(sink.got).toHaveLength(1);
+  });
 });
