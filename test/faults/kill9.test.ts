@@ -44,15 +44,10 @@ const seqOf = (d: Delivery) => (d.envelope as { seq: number }).seq;
 
 describe('fault: kill -9 of one of two gateway instances mid-delivery (redis backend)', () => {
   it('every message is delivered on the other instance, attempt counts honest', async () => {
-    const env = { CONDUIT_STREAMS_BACKEND: 'redis', CONDUIT_REDIS_URL: redis.url };
+    const env = { CONDUIT_STREAMS_BACKEND: 'redis' as const, CONDUIT_REDIS_URL: redis.url };
     const a = start({ ...env, CONDUIT_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS) });
     const b = await startGateway({
-      env: {
-        ...env,
-        CONDUIT_STREAMS_BACKEND: 'redis',
-        CONDUIT_ACK_TIMEOUT_MS: ACK_TIMEOUT_MS,
-        CONDUIT_LOG_LEVEL: 'warn',
-      },
+      env: { ...env, CONDUIT_ACK_TIMEOUT_MS: ACK_TIMEOUT_MS, CONDUIT_LOG_LEVEL: 'warn' },
     });
     open.push(b);
     const ga = await ready(a);
