@@ -1,5 +1,6 @@
 // A real redis-server child for tests: its own temp directory, a unix socket (no TCP
-// port, so nothing to race for), no persistence. Start it in beforeAll, stop it in
+// port, so nothing to race for), no persistence — or, with `persistent`, an append-only
+// file synced on every write, so that a restart after kill() keeps every acknowledged write. Start it in beforeAll, stop it in
 // afterAll — stop() kills it by pid and waits for the exit, whatever the tests did.
 // When redis-server is not installed this fails loudly (install: apt-get install -y redis-server).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,7 +14,7 @@ export interface RedisServer {
   readonly pid: number;
   /** Kill it (SIGKILL: an abrupt outage) and wait for the exit; the socket path stays for restart(). */
   kill(): Promise<void>;
-  /** Start it again on the same socket (after kill()); the data is gone (no persistence). */
+  /** Start it again on the same socket (after kill()); the data is gone unless started `persistent`. */
   restart(): Promise<void>;
   /** Stop it (SIGTERM, then SIGKILL after 3 s) and remove its directory. Safe to call twice. */
   stop(): Promise<void>;
@@ -26,7 +27,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function launch(dir: string, socket: string): Promise<ChildProcess> {
+export interface RedisServerOptions {
+  /** appendonly yes, appendfsync always: what Redis acknowledged survives kill() and restart(). */
+  persistent?: boolean;
+}
+
+async function launch(dir: string, socket: string, o: RedisServerOptions): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     [
@@ -39,7 +45,9 @@ async function launch(dir: string, socket: string): Promise<ChildProcess> {
       '--save',
       '',
       '--appendonly',
-      'no',
+      o.persistent ? 'yes' : 'no',
+      '--appendfsync',
+      'always',
       '--dir',
       dir,
     ],
@@ -82,12 +90,12 @@ async function launch(dir: string, socket: string): Promise<ChildProcess> {
   return child;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(o: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'conduit-redis-'));
   const socket = join(dir, 'redis.sock');
   let child: ChildProcess;
   try {
-    child = await launch(dir, socket);
+    child = await launch(dir, socket, o);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -103,7 +111,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       await exited(child);
     },
     async restart() {
-      child = await launch(dir, socket);
+      child = await launch(dir, socket, o);
     },
     async stop() {
       if (stopped) return;

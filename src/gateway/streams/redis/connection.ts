@@ -22,20 +22,25 @@ export function openRedis(url: string, logger: Logger, commandTimeoutMs: number)
   const where = safeRedisUrl(url);
   const base: RedisOptions = {
     retryStrategy,
-    // Commands issued while disconnected wait for the reconnect, but never longer than
-    // commandTimeoutMs; enqueue and stats refuse at once while disconnected (engine).
-    maxRetriesPerRequest: 2,
+    // A command whose answer was lost with its connection may have run: it fails at once
+    // when the connection drops (enqueue: BACKEND_UNAVAILABLE, the outcome unknown to the
+    // client) instead of being sent again after the reconnect. Our scripts are not
+    // idempotent — an enqueue resent is a second copy of the message under the same id,
+    // delivered again at attempt 1 once the first was settled — and whatever else fails
+    // is recovered: an unsettled delivery is reclaimed after its ack timeout, attempt + 1.
+    // Commands issued while disconnected (enqueue and stats refuse at once, engine) wait
+    // for the reconnect; a failed reconnect attempt fails them, as does commandTimeoutMs.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
     commandTimeout: commandTimeoutMs,
     connectionName: 'conduit-command',
   };
   const command = new Redis(url, base);
   const reader = command.duplicate({
-    // A blocking read must not time out client-side, and must fail (not be replayed)
-    // when its connection drops: the reader loop decides what to read next.
+    // A blocking read must not time out client-side, and must fail (not be replayed, as
+    // above) when its connection drops: the reader loop decides what to read next.
     commandTimeout: undefined,
-    maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
     connectionName: 'conduit-reader',
   });
   let closing = false;

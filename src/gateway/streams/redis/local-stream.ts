@@ -55,6 +55,10 @@ export class LocalStream {
   lastDepth = 0;
   /** Where the sweeper's next XAUTOCLAIM continues. */
   reclaimCursor = '0-0';
+  /** The last entry a read returned here: entries pending for this instance after it came from a read whose answer was lost. */
+  lastReadId = '0-0';
+  /** A read failed, perhaps after Redis ran it: look for its entries (recoverEntries) before reading on. */
+  recoverReads = false;
   private next = 0;
   /** Unsettled deliveries of every local consumer, by message id. */
   private readonly inFlight = new Map<string, HeldDelivery>();
@@ -110,9 +114,29 @@ export class LocalStream {
 
   /** Deliver entries the reader read for this stream, in order, round robin over consumers with capacity. */
   deliverEntries(entries: DecodedEntry[], more: boolean): void {
+    if (entries.length > 0) this.lastReadId = entries[entries.length - 1]!.entryId;
     const at = Date.now();
     for (const entry of entries) this.parked.push({ entry, at });
     this.flush(more);
+  }
+
+  /**
+   * Entries pending for this instance after lastReadId, found after a read failed: Redis
+   * ran the read and its answer was lost with the connection. Nobody has seen them, so
+   * they are handed over like a read's, attempt unchanged (or returned undelivered) —
+   * left to a sweeper they would come back as ack timeouts, with an attempt never made.
+   */
+  recoverEntries(entries: DecodedEntry[]): void {
+    const known = new Set<string>();
+    for (const h of this.inFlight.values()) known.add(h.entryId);
+    for (const p of this.parked) known.add(p.entry.entryId);
+    const lost = entries.filter((e) => !known.has(e.entryId));
+    if (lost.length === 0) return;
+    this.host.logger.warn(
+      { tenant: this.tenant, stream: this.name, entries: lost.length },
+      'entries of a read whose answer was lost are delivered now (attempt unchanged)',
+    );
+    this.deliverEntries(lost, true);
   }
 
   /**
@@ -176,7 +200,7 @@ export class LocalStream {
 
   /**
    * A second entry of a message that is in flight here: the enqueue script ran twice (a
-   * client resends an unanswered command after a reconnect), or a sweeper reclaimed the
+   * Redis client resent an unanswered command after a reconnect; ours does not), or a sweeper reclaimed the
    * delivery while it was still held (ackTimeoutMs shortened by a reload). Delivering it
    * again would put one id twice in flight (one ack could settle only one entry): the
    * delivery keeps its consumer and attempt, the new entry backs it, the old one is

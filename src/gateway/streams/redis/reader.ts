@@ -19,6 +19,12 @@
 // Entries that a stream's consumers could no longer take when the read returned are
 // parked on the stream (LocalStream.flush) and go out before it is read again.
 //
+// A read that fails (its connection dropped) may have run in Redis all the same: its
+// entries are pending for this instance and nobody has them. Before reading on, the
+// streams it may have read are read again from their history after the last entry a
+// read returned (XREADGROUP ... STREAMS key lastReadId), and what comes back is
+// delivered as read (LocalStream.recoverEntries).
+//
 // A blocking read cannot be cancelled from its own connection, so when a stream that
 // is not in the current blocking read gains capacity (or one in it loses all of it),
 // the engine's command connection sends CLIENT UNBLOCK for the reader's client id.
@@ -38,6 +44,8 @@ const STREAMS_PER_ROUND = 256;
  * reads on.
  */
 const MAX_READ_COUNT = 100;
+/** Most entries looked for per stream after a failed read (one read returns at most MAX_READ_COUNT). */
+const RECOVER_COUNT = 1000;
 /** Bounded retries of CLIENT UNBLOCK racing the start of a blocking read. */
 const UNBLOCK_TRIES = 50;
 const UNBLOCK_RETRY_MS = 5;
@@ -106,6 +114,8 @@ export class StreamReader {
           continue;
         }
         this.clientId ??= Number(await this.conn.call('CLIENT', 'ID'));
+        const recovering = [...this.host.streams()].filter((s) => s.prepared && s.recoverReads);
+        if (recovering.length > 0) await this.recover(recovering);
         const dirty: Array<[LocalStream, number]> = [];
         const open: Array<[LocalStream, number]> = [];
         for (const s of this.host.streams()) {
@@ -131,6 +141,7 @@ export class StreamReader {
       } catch (err) {
         if (!this.failing && !this.stopping) this.host.logger.error({ err }, 'redis reader failed; retrying');
         this.failing = true;
+        for (const s of this.host.streams()) s.recoverReads = true;
         await this.idle(200);
       }
     }
@@ -196,6 +207,28 @@ export class StreamReader {
       s.deliverEntries(entries.map(decodeEntry), full);
     });
     if (failed !== undefined) throw failed;
+  }
+
+  /** Entries pending here after each stream's lastReadId: reads that ran but whose answer was lost. */
+  private async recover(streams: LocalStream[]): Promise<void> {
+    const pipeline = this.conn.pipeline();
+    for (const s of streams) {
+      const args = ['GROUP', GROUP, this.consumerName, 'COUNT', RECOVER_COUNT, 'STREAMS', s.keys.stream, s.lastReadId];
+      pipeline.call('XREADGROUP', ...args);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    streams.forEach((s, i) => {
+      const [err, reply] = results[i] ?? [new Error('no reply'), null];
+      if (err) {
+        this.readError(s, err); // NOGROUP: the stream is gone, nothing to recover; else throws (retried)
+        s.recoverReads = false;
+        return;
+      }
+      s.recoverReads = false;
+      // An entry deleted while pending comes back as [entryId, null]: nothing to deliver.
+      const entries = ((reply as RawReply)?.[0]?.[1] ?? []).filter((e) => Array.isArray(e[1]));
+      s.recoverEntries(entries.map(decodeEntry));
+    });
   }
 
   private async readBlocking(streams: LocalStream[]): Promise<void> {
