@@ -103,7 +103,7 @@ export function parseResponses(bytes: Buffer): HttpAnswer[] {
     }
     let bodyStart = headEnd + 4;
     let body: Buffer;
-    if (status === 101 || status === 304 || status === 204) {
+    if ((status >= 100 && status < 200) || status === 304 || status === 204) {
       body = Buffer.alloc(0);
     } else if (headers['content-length'] !== undefined) {
       const n = Number(headers['content-length']);
