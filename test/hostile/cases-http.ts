@@ -159,6 +159,7 @@ export const HTTP_CASES: RawCase[] = [
   // Framing and headers the HTTP server refuses
   bad('not HTTP at all', 'GARBAGE\r\n\r\n', 400, 'BAD_REQUEST'),
   bad('HTTP/1.1 without Host', 'GET /health HTTP/1.1\r\n\r\n', 400, 'BAD_REQUEST'),
+  bad('two Host headers', 'GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400, 'BAD_REQUEST'),
   { name: 'HTTP/1.0 without Host', send: 'GET /health HTTP/1.0\r\n\r\n', answers: [{ status: 200 }], closes: true },
   bad(
     'Content-Length not a number',

@@ -56,6 +56,12 @@ export const HANDSHAKE_CASES: RawCase[] = [
     'INVALID_HANDSHAKE',
   ),
   refused('no token', upgradeRequest(SUB), 401, 'UNAUTHORIZED'),
+  refused(
+    'no Host',
+    Buffer.from(upgradeRequest(SUB, ACME).toString('latin1').replace('Host: 127.0.0.1\r\n', ''), 'latin1'),
+    400,
+    'BAD_REQUEST',
+  ),
   refused('an unknown token in the query', upgradeRequest(`${SUB}&token=hostile-query-token`), 401, 'UNAUTHORIZED'),
   refused('an invalid stream name', upgradeRequest('/v1/subscribe?stream=a%20b', ACME), 400, 'INVALID_STREAM_NAME'),
   refused('no stream', upgradeRequest('/v1/subscribe', ACME), 400, 'INVALID_STREAM_NAME'),
@@ -146,6 +152,26 @@ export const FRAME_CASES: FrameCase[] = [
     name: 'a valid fragmented message',
     frames: [frame({ opcode: 1, payload: '{"ack":', fin: false }), frame({ opcode: 0, payload: '"frag"}' })],
     error: 'UNKNOWN_DELIVERY',
+  },
+  {
+    name: 'a close frame with a reserved code 1005 (no error frame)',
+    frames: [frame({ opcode: 8, payload: Buffer.from([0x03, 0xed]) })],
+    close: 1002,
+  },
+  {
+    name: 'a close frame with a one-byte payload (no error frame)',
+    frames: [frame({ opcode: 8, payload: Buffer.from([0x03]) })],
+    close: 1002,
+  },
+  {
+    name: 'a close reason that is not UTF-8 (no error frame)',
+    frames: [frame({ opcode: 8, payload: Buffer.from([0x03, 0xe8, 0xff]) })],
+    close: 1007,
+  },
+  {
+    name: 'a normal close 1000 is answered 1000',
+    frames: [frame({ opcode: 8, payload: Buffer.from([0x03, 0xe8]) })],
+    close: 1000,
   },
   { name: 'a ping with a payload (answered, stays open)', frames: [frame({ opcode: 9, payload: 'hello' })] },
 ];

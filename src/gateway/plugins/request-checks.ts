@@ -1,7 +1,9 @@
 // Requests refused on their headers alone, in the one error shape (issue 12, cases 5 and 6):
-//   - an HTTP/1.1 request without `Host` (RFC 9112 §3.2): 400 BAD_REQUEST and the
-//     connection closes. Node's own check answers an empty 400 before any hook runs, so
-//     the server is built with `requireHostHeader: false` and the check is made here.
+//   - an HTTP/1.1 request without `Host`, or any request with more than one (RFC 9112
+//     §3.2): 400 BAD_REQUEST and the connection closes. Node's own check answers an
+//     empty 400 before any hook runs, so the server is built with
+//     `requireHostHeader: false` and the check is made here; Node keeps only the first
+//     of several Host lines in `headers`, so those are counted in `rawHeaders`.
 //   - a body in a Content-Encoding other than `identity`: 415 UNSUPPORTED_ENCODING. The
 //     gateway decodes no encoding; reading gzip bytes as JSON or multipart would answer a
 //     misleading INVALID_JSON / MALFORMED_MULTIPART. A request without a body may name
@@ -14,6 +16,16 @@ function hasBody(request: FastifyRequest): boolean {
   if (headers['transfer-encoding'] !== undefined) return true;
   const length = headers['content-length'];
   return length !== undefined && length !== '0';
+}
+
+/** How many Host header lines a request has (rawHeaders alternates names and values). */
+function hostLines(rawHeaders: string[]): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') n++;
+  }
+  return n;
 }
 
 /** The encoding a body was sent in, when it is one the gateway cannot read (undefined: identity). */
@@ -30,12 +42,15 @@ export function unsupportedEncoding(value: string | string[] | undefined): strin
 export function installRequestChecks(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     const raw = request.raw;
-    if (raw.headers.host === undefined && raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1) {
-      reply.header('connection', 'close');
-      done(new GatewayError('BAD_REQUEST', 'An HTTP/1.1 request needs a Host header'));
-      return;
+    let problem: string | undefined;
+    if (raw.headers.host === undefined) {
+      if (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1) problem = 'An HTTP/1.1 request needs a Host header';
+    } else if (hostLines(raw.rawHeaders) > 1) {
+      problem = 'A request may have only one Host header';
     }
-    done();
+    if (problem === undefined) return done();
+    reply.header('connection', 'close');
+    done(new GatewayError('BAD_REQUEST', problem));
   });
   app.addHook('preParsing', (request, _reply, payload, done) => {
     const coding = hasBody(request) ? unsupportedEncoding(request.headers['content-encoding']) : undefined;
