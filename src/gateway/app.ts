@@ -19,6 +19,7 @@ import { installErrorHandlers, makeClientErrorHandler, sendGatewayError, toGatew
 import { GatewayLifecycle, installDrainGuard, type DrainResult } from './plugins/lifecycle.js';
 import { registerLimits } from './plugins/limits.js';
 import { installRequestChecks } from './plugins/request-checks.js';
+import { installServerRefusals } from './plugins/server-refusals.js';
 import { installStallGuard } from './plugins/stall-guard.js';
 import { installRequestLog } from './plugins/request-log.js';
 import { installUpgradeGuard, type UpgradeGuard } from './plugins/upgrade-guard.js';
@@ -119,6 +120,7 @@ async function buildInstance(
   });
   installErrorHandlers(app, ctx);
   installStallGuard(app.server, ctx.env.CONDUIT_HTTP_IDLE_TIMEOUT_MS);
+  installServerRefusals(app.server, ctx.logs.app);
   // Upgrade requests answered over HTTP (not taken by the WebSocket route) close their socket.
   const upgrades = installUpgradeGuard(app);
   // JSON only (the uploads plugin adds multipart in its own scope): text/plain → 415.

@@ -43,6 +43,8 @@ export const ERRORS = {
       'The request stalled: its headers did not arrive in time, or no byte moved for CONDUIT_HTTP_IDLE_TIMEOUT_MS.',
   },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are too large.' },
+  // 417
+  EXPECTATION_FAILED: { status: 417, description: 'The Expect header names an expectation other than 100-continue.' },
   // 413 / 415
   PAYLOAD_TOO_LARGE: { status: 413, closeCode: 1009, description: 'The body or frame exceeds the size limit.' },
   UPLOAD_TOO_LARGE: { status: 413, description: 'An uploaded part exceeds the part size limit.' },
@@ -51,7 +53,8 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The content type is not accepted by this route.' },
   UNSUPPORTED_ENCODING: {
     status: 415,
-    description: 'The body has a Content-Encoding other than identity; the gateway decodes none: send it uncompressed.',
+    description:
+      'The body has a Content-Encoding other than identity, or a Transfer-Encoding other than chunked; the gateway decodes none: send it uncompressed.',
   },
   // 429
   RATE_LIMITED: { status: 429, closeCode: 1008, description: 'Too many requests; retry after the given delay.' },

@@ -90,6 +90,15 @@ describe('issue 12, case 6', () => {
     expect(line.bytesIn).toBeLessThan(1024);
   });
 
+  it('any early answer to a large declared body that is not coming is sent at once (401 here)', async () => {
+    const g = await gateway({ yaml: TWO_TENANTS });
+    const head =
+      'POST /v1/enqueue HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n';
+    const ex = await exchange(g.httpUrl, head, { until: (b) => b.includes('UNAUTHORIZED') });
+    expect(ex.ms).toBeLessThan(2000);
+    expectError(asRes(parseResponses(ex.bytes)[0]!), 401, 'UNAUTHORIZED');
+  });
+
   it('a client still sending its too-large body gets the 413 and no reset', async () => {
     const g = await gateway({ env: { CONDUIT_MAX_JSON_SIZE: 1024 } });
     const size = 4 * 1024 * 1024;

@@ -2,11 +2,13 @@
 // body (401 from auth, 429, 413 on Content-Length, 503 while draining), closing the
 // connection with bytes still arriving makes the kernel send a reset, and many clients
 // then lose the response they were sent. Two ways out, both bounded in bytes and time:
-//   - most early answers: the rest of the body is read and thrown away first, then the
-//     answer goes out and the connection stays usable; past a bound the answer is sent
-//     anyway with `Connection: close`.
-//   - 413 PAYLOAD_TOO_LARGE (the declared length is over the limit, issue 12 case 6): the
-//     client may never send that much (or wait for the answer first), so it is answered
+//   - a small body (declared up to DISCARD_FIRST_MAX_BYTES), or one already being read:
+//     the rest is read and thrown away first, then the answer goes out and the
+//     connection stays usable; past a bound the answer is sent anyway with
+//     `Connection: close`.
+//   - 413 PAYLOAD_TOO_LARGE, and any early answer to a larger or chunked body not read
+//     at all (issue 12 case 6: a declared 100 MB body waited out the 10 s bound): the
+//     client may never send that much, or wait for the answer first, so it is answered
 //     at once with `Connection: close`, then the connection closes the way nginx's
 //     lingering close does: our side ends, and what the client still sends is read and
 //     dropped until its body ends, it closes, or DISCARD_MAX_MS passed.
@@ -18,6 +20,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const DISCARD_MAX_BYTES = 128 * 1024 * 1024;
 export const DISCARD_MAX_MS = 10_000;
+/** Early answers wait for a body declared up to this size; larger ones are answered at once. */
+export const DISCARD_FIRST_MAX_BYTES = 64 * 1024;
 
 /** Body bytes the discard read from a request (set by discardBody). */
 const DISCARDED = Symbol('conduit.discarded');
@@ -79,6 +83,8 @@ export function bodyBytesRead(raw: IncomingMessage, declared: number | undefined
 function lingerOnClose(raw: IncomingMessage, socket: Socket, maxMs = DISCARD_MAX_MS): void {
   socket.destroySoon = () => {
     socket.end();
+    // Node drops an unread body itself; one a parser stopped reading is drained here.
+    if (raw.readableDidRead) raw.resume();
     const destroy = () => {
       clearTimeout(timer);
       socket.destroy();
@@ -92,11 +98,21 @@ function lingerOnClose(raw: IncomingMessage, socket: Socket, maxMs = DISCARD_MAX
   };
 }
 
+/** Answer now (and linger on close) instead of reading the rest of the body first? */
+function answersAtOnce(request: FastifyRequest): boolean {
+  if (request.errorCode === 'PAYLOAD_TOO_LARGE') return true;
+  if (request.raw.readableDidRead) return false;
+  const { headers } = request;
+  // Chunked: no length known, so no bound on what waiting would cost.
+  if (headers['transfer-encoding'] !== undefined) return true;
+  return Number(headers['content-length']) > DISCARD_FIRST_MAX_BYTES;
+}
+
 export function installBodyDiscard(app: FastifyInstance): void {
   app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload, done) => {
     const raw = request.raw;
     if (reply.statusCode < 400 || request.headers.upgrade !== undefined || raw.complete) return done(null, payload);
-    if (request.errorCode === 'PAYLOAD_TOO_LARGE') {
+    if (answersAtOnce(request)) {
       reply.header('connection', 'close');
       lingerOnClose(raw, raw.socket);
       return done(null, payload);

@@ -4,10 +4,11 @@
 //     empty 400 before any hook runs, so the server is built with
 //     `requireHostHeader: false` and the check is made here; Node keeps only the first
 //     of several Host lines in `headers`, so those are counted in `rawHeaders`.
-//   - a body in a Content-Encoding other than `identity`: 415 UNSUPPORTED_ENCODING. The
-//     gateway decodes no encoding; reading gzip bytes as JSON or multipart would answer a
-//     misleading INVALID_JSON / MALFORMED_MULTIPART. A request without a body may name
-//     any encoding (nothing to decode).
+//   - a body in a Content-Encoding other than `identity`, or a Transfer-Encoding other
+//     than `chunked` (gzip, deflate: Node passes such bytes through undecoded): 415
+//     UNSUPPORTED_ENCODING. The gateway decodes no encoding; reading gzip bytes as JSON
+//     or multipart would answer a misleading INVALID_JSON / MALFORMED_MULTIPART. A
+//     request without a body may name any content encoding (nothing to decode).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors.js';
 
@@ -28,14 +29,28 @@ function hostLines(rawHeaders: string[]): number {
   return n;
 }
 
-/** The encoding a body was sent in, when it is one the gateway cannot read (undefined: identity). */
-export function unsupportedEncoding(value: string | string[] | undefined): string | undefined {
+/** The codings in a coding list the gateway cannot read (undefined: none); `understood` are the ones it can. */
+export function unsupportedEncoding(
+  value: string | string[] | undefined,
+  understood: readonly string[] = ['identity'],
+): string | undefined {
   if (value === undefined) return undefined;
   const codings = (Array.isArray(value) ? value.join(',') : value)
     .split(',')
     .map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== '' && c !== 'identity');
+    .filter((c) => c !== '' && !understood.includes(c));
   return codings.length > 0 ? codings.join(', ') : undefined;
+}
+
+const CHUNKED = ['chunked'];
+
+/** Why a request's body cannot be read (undefined: it can). */
+function encodingProblem(request: FastifyRequest): string | undefined {
+  const transfer = unsupportedEncoding(request.headers['transfer-encoding'], CHUNKED);
+  if (transfer !== undefined) return `Transfer-Encoding ${transfer} is not supported: send the body uncompressed`;
+  const content = hasBody(request) ? unsupportedEncoding(request.headers['content-encoding']) : undefined;
+  if (content !== undefined) return `Content-Encoding ${content} is not supported: send the body uncompressed`;
+  return undefined;
 }
 
 /** Install on the root instance, after the request log's onRequest hook (so refusals are logged). */
@@ -53,16 +68,11 @@ export function installRequestChecks(app: FastifyInstance): void {
     done(new GatewayError('BAD_REQUEST', problem));
   });
   app.addHook('preParsing', (request, _reply, payload, done) => {
-    const coding = hasBody(request) ? unsupportedEncoding(request.headers['content-encoding']) : undefined;
-    if (coding === undefined) {
+    const problem = encodingProblem(request);
+    if (problem === undefined) {
       done(null, payload);
       return;
     }
-    done(
-      new GatewayError(
-        'UNSUPPORTED_ENCODING',
-        `Content-Encoding ${coding} is not supported: send the body uncompressed`,
-      ),
-    );
+    done(new GatewayError('UNSUPPORTED_ENCODING', problem));
   });
 }
