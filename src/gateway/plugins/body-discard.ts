@@ -85,12 +85,15 @@ function lingerOnClose(raw: IncomingMessage, socket: Socket, maxMs = DISCARD_MAX
     socket.end();
     // Node drops an unread body itself; one a parser stopped reading is drained here.
     if (raw.readableDidRead) raw.resume();
+    // Once the body ended or the client closed: destroy when our answer is flushed (as
+    // Node's destroySoon does); past the bound, destroy whatever is left.
+    const timer = setTimeout(() => socket.destroy(), maxMs);
+    timer.unref();
     const destroy = () => {
       clearTimeout(timer);
-      socket.destroy();
+      if (socket.writableFinished) socket.destroy();
+      else socket.once('finish', () => socket.destroy());
     };
-    const timer = setTimeout(destroy, maxMs);
-    timer.unref();
     if (raw.complete) return destroy();
     raw.once('end', destroy);
     socket.once('end', destroy);
