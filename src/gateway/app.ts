@@ -18,6 +18,8 @@ import { installBodyDiscard } from './plugins/body-discard.js';
 import { installErrorHandlers, makeClientErrorHandler, sendGatewayError, toGatewayError } from './plugins/errors.js';
 import { GatewayLifecycle, installDrainGuard, type DrainResult } from './plugins/lifecycle.js';
 import { registerLimits } from './plugins/limits.js';
+import { installRequestChecks } from './plugins/request-checks.js';
+import { installServerRefusals } from './plugins/server-refusals.js';
 import { installStallGuard } from './plugins/stall-guard.js';
 import { installRequestLog } from './plugins/request-log.js';
 import { installUpgradeGuard, type UpgradeGuard } from './plugins/upgrade-guard.js';
@@ -101,6 +103,14 @@ async function buildInstance(
     // A request in progress with no byte moving for this long ends (plugins/stall-guard.ts).
     connectionTimeout: ctx.env.CONDUIT_HTTP_IDLE_TIMEOUT_MS,
     return503OnClosing: false,
+    http: {
+      // A request without Host is refused in the error shape by plugins/request-checks.ts.
+      requireHostHeader: false,
+      // Headers not complete this long after the request began: 408 (the clientError handler).
+      headersTimeout: ctx.env.CONDUIT_HTTP_HEADERS_TIMEOUT_MS,
+      // Node checks the headers deadline on this period (its default, 30 s, for the default deadline).
+      connectionsCheckingInterval: Math.min(30_000, Math.ceil(ctx.env.CONDUIT_HTTP_HEADERS_TIMEOUT_MS / 2)),
+    },
     // Schemas validate, they do not repair: no silent dropping of unknown keys, no coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     // Malformed URLs, over-long path parameters: the one error shape too.
@@ -110,13 +120,15 @@ async function buildInstance(
   });
   installErrorHandlers(app, ctx);
   installStallGuard(app.server, ctx.env.CONDUIT_HTTP_IDLE_TIMEOUT_MS);
+  installServerRefusals(app.server, ctx.logs.app);
   // Upgrade requests answered over HTTP (not taken by the WebSocket route) close their socket.
   const upgrades = installUpgradeGuard(app);
   // JSON only (the uploads plugin adds multipart in its own scope): text/plain → 415.
   app.removeContentTypeParser('text/plain');
-  // onRequest order matters: log timing → drain guard → overload (instance hooks), then
+  // onRequest order matters: log timing → header checks → drain guard → overload (instance hooks), then
   // IP limit → auth → tenant limit (each route's own hooks, added by installAuth).
   const requestLog = installRequestLog(app, ctx, metrics);
+  installRequestChecks(app);
   installDrainGuard(app, lifecycle);
   const limits = await registerLimits(app, ctx);
   installAuth(app, ctx, limits);

@@ -23,6 +23,11 @@ export const ERRORS = {
     status: 400,
     description: 'Stream names are 1–200 characters of letters, digits and . _ - / :',
   },
+  INVALID_HANDSHAKE: {
+    status: 400,
+    description:
+      'The WebSocket upgrade is invalid: it needs Upgrade: websocket, a Sec-WebSocket-Key of 16 base64 bytes and Sec-WebSocket-Version 13.',
+  },
   MALFORMED_MULTIPART: { status: 400, description: 'The multipart body is malformed or truncated.' },
   CONFIG_INVALID: { status: 400, description: 'The configuration file is invalid; the old one stays in force.' },
   // 401 / 403
@@ -38,12 +43,19 @@ export const ERRORS = {
       'The request stalled: its headers did not arrive in time, or no byte moved for CONDUIT_HTTP_IDLE_TIMEOUT_MS.',
   },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are too large.' },
+  // 417
+  EXPECTATION_FAILED: { status: 417, description: 'The Expect header names an expectation other than 100-continue.' },
   // 413 / 415
   PAYLOAD_TOO_LARGE: { status: 413, closeCode: 1009, description: 'The body or frame exceeds the size limit.' },
   UPLOAD_TOO_LARGE: { status: 413, description: 'An uploaded part exceeds the part size limit.' },
   TOO_MANY_PARTS: { status: 413, description: 'The multipart body has too many parts.' },
   TOO_MANY_FIELDS: { status: 413, description: 'The multipart body has too many fields.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The content type is not accepted by this route.' },
+  UNSUPPORTED_ENCODING: {
+    status: 415,
+    description:
+      'The body has a Content-Encoding other than identity, or a Transfer-Encoding other than chunked; the gateway decodes none: send it uncompressed.',
+  },
   // 429
   RATE_LIMITED: { status: 429, closeCode: 1008, description: 'Too many requests; retry after the given delay.' },
   // 503

@@ -6,7 +6,7 @@
 // there is a request (`clientErrorHandler`: malformed HTTP, headers too large or too
 // slow), and a route that answers an error status with no body (the WebSocket route
 // answers a plain GET with a bare 404): the onSend hook fills in the shape.
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -96,27 +96,70 @@ export function clientErrorToGatewayError(err: NodeJS.ErrnoException): GatewayEr
   return new GatewayError('BAD_REQUEST', 'The request is not valid HTTP');
 }
 
+/** Set on a socket whose parse error is being answered (Node may report the same error again). */
+const REFUSING = Symbol('conduit.refusing');
+
+type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null; [REFUSING]?: true };
+
+/**
+ * Run `then` once every answer in progress on `socket` to a request that was read in full
+ * has been handed to it. Requests pipelined before the malformed one were parsed and are
+ * being answered: their answers go first, in order (Node queues them and attaches the
+ * next one to the socket when the current one finishes; `_httpMessage` is Node's field
+ * for the attached one, as in the stall guard). A request whose own body was cut short
+ * or malformed (it is not complete) waits for nothing: its handler may be waiting for
+ * the rest, so the refusal goes now and the socket closes under it. `then` does not run
+ * if the socket closes first.
+ */
+function afterAnswersInProgress(socket: HttpSocket, then: () => void): void {
+  const res = socket._httpMessage;
+  if (!res?.req.complete) {
+    then();
+    return;
+  }
+  let settled = false;
+  const next = () => {
+    if (settled) return;
+    settled = true;
+    if (!socket.destroyed) afterAnswersInProgress(socket, then);
+  };
+  // Node's own 'finish' listener (attached first) has detached `res` and attached the next answer by now.
+  res.once('finish', next);
+  res.once('close', next);
+}
+
+function writeRefusal(socket: HttpSocket, gerr: GatewayError): void {
+  if (socket.destroyed) return;
+  if (!socket.writable) {
+    // An answer before ours closed the connection (it said `Connection: close`): Node
+    // ends the socket once that answer is flushed; destroying it now could cut it.
+    if (!socket.writableEnded) socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(gerr.toBody());
+  socket.end(
+    `HTTP/1.1 ${gerr.status} ${STATUS_CODES[gerr.status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
 /**
  * Fastify's `clientErrorHandler`: answer in the error shape and close the connection
- * (the parser cannot go on). Nothing was routed, so there is no HTTP log line; the app
- * log gets one at debug level.
+ * (the parser cannot go on) — after the answers of requests pipelined before the bad
+ * bytes (issue 12, case 2: a valid enqueue followed by garbage in one write must get its
+ * 200 first, or the client retries a message that was enqueued). Nothing was routed, so
+ * there is no HTTP log line; the app log gets one at debug level.
  */
 export function makeClientErrorHandler(log: Logger): (err: NodeJS.ErrnoException, socket: Duplex) => void {
-  return (err, socket) => {
+  return (err, duplex) => {
+    const socket = duplex as HttpSocket;
     // A reset peer has nobody left to answer.
-    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (err.code === 'ECONNRESET' || socket.destroyed || socket[REFUSING]) return;
+    socket[REFUSING] = true;
     const gerr = clientErrorToGatewayError(err);
     log.debug({ event: 'http.client-error', code: gerr.code, cause: err.code }, 'refused a malformed request');
-    const body = JSON.stringify(gerr.toBody());
-    if (socket.writable) {
-      socket.end(
-        `HTTP/1.1 ${gerr.status} ${STATUS_CODES[gerr.status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-      setTimeout(() => socket.destroy(), 1000).unref();
-    } else {
-      socket.destroy();
-    }
+    afterAnswersInProgress(socket, () => writeRefusal(socket, gerr));
   };
 }
 

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetricsImpl } from '../observability/metrics.js';
 import { tenantOf } from './auth.js';
+import { bodyBytesRead } from './body-discard.js';
 import { timedOut } from './stall-guard.js';
 
 declare module 'fastify' {
@@ -77,7 +78,7 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
       route,
       status,
       durMs: Math.round(durMs * 1000) / 1000,
-      bytesIn: numberHeader(request.headers['content-length']) ?? 0,
+      bytesIn: bodyBytesRead(request.raw, numberHeader(request.headers['content-length'])),
       bytesOut: numberHeader(reply?.getHeader('content-length')) ?? 0,
     };
     if (request.errorCode) line.code = request.errorCode;

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context.js';
 import { scopeStreamName } from '../plugins/stream-name.js';
 import { GatewayError } from '../errors.js';
+import { handshakeProblem } from './handshake.js';
 import type { SubscribeHub } from './hub.js';
 
 export const SUBSCRIBE_PATH = '/v1/subscribe';
@@ -65,8 +66,13 @@ export function makeSubscribeRoutes(): FastifyPluginAsync<SubscribeRoutesOptions
       SUBSCRIBE_PATH,
       {
         websocket: true,
-        // Validate before the upgrade, so a bad name is a plain HTTP 400/403.
-        preHandler: async (request) => {
+        // Validate before the upgrade, so a bad handshake or name is a plain HTTP 400/403.
+        preHandler: async (request, reply) => {
+          const problem = request.ws ? handshakeProblem(request.headers) : undefined;
+          if (problem) {
+            if (problem.versions) reply.header('sec-websocket-version', problem.versions);
+            throw new GatewayError('INVALID_HANDSHAKE', problem.message);
+          }
           streamOf(request);
         },
       },
