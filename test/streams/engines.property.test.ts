@@ -1,7 +1,8 @@
 // Property suite: random sequences of subscribe / credit / enqueue / ack / nack(delay) /
 // stray settles / ack timeout / disconnect / pause / a dying transport / drain, run
-// against the memory and the redis engine and, step by step, against the reference model (model.ts; the driver is
-// property-driver.ts). Checked on every step: never beyond credit, the in-flight cap,
+// against the memory and the redis engine and, step by step, against the reference
+// model (model.ts; the driver is property-driver.ts, the operations property-ops.ts).
+// Checked on every step: never beyond credit, the in-flight cap,
 // FIFO of first deliveries, redelivery with the same id and attempt + 1, NAME.dlq after
 // maxAttempts, no id in flight twice, settle answers, maxDepth (STREAM_FULL with
 // retryAfterS); at the end (everything acked, or after a drain, read back): nothing lost.
