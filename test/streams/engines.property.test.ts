@@ -1,10 +1,12 @@
 // Property suite: random sequences of subscribe / credit / enqueue / ack / nack(delay) /
-// stray settles / ack timeout / disconnect / pause / a dying transport / drain, run
-// against the memory and the redis engine and, step by step, against the reference model (model.ts; the driver is
-// property-driver.ts). Checked on every step: never beyond credit, the in-flight cap,
-// FIFO of first deliveries, redelivery with the same id and attempt + 1, NAME.dlq after
-// maxAttempts, no id in flight twice, settle answers, maxDepth (STREAM_FULL with
-// retryAfterS); at the end (everything acked, or after a drain, read back): nothing lost.
+// stray settles / ack timeout / disconnect / pause / a dying transport / an unframeable
+// message / drain, run against the memory and the redis engine and, step by step,
+// against the reference model (model.ts; the driver is property-driver.ts, the
+// operations property-ops.ts). Checked on every step: never beyond credit, the
+// in-flight cap, FIFO of first deliveries, redelivery with the same id and attempt + 1,
+// NAME.dlq after maxAttempts (at once for an unframeable message), no id in flight
+// twice, settle answers, maxDepth (STREAM_FULL with retryAfterS); at the end
+// (everything acked, or after a drain, read back): nothing lost.
 //
 // Seeded. Every run prints its seed in the test name; a failure prints fast-check's
 // seed, path and the shrunk counterexample. Re-run one:
@@ -64,6 +66,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('disconnect' as const), c: slot }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('pause' as const), c: slot, paused: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('breakSink' as const), c: slot }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('poison' as const), c: slot }) },
   { weight: 1, arbitrary: fc.constant({ op: 'drain' as const }) },
 );
 const run: fc.Arbitrary<RunSpec> = fc.record({

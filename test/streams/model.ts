@@ -67,7 +67,7 @@ export class DeliveryModel {
   readonly messages = new Map<string, ModelMessage>();
   readonly consumers: ModelConsumer[] = [];
   /** Dead-lettered ids, in the order they reached NAME.dlq, with why. */
-  readonly dlq: Array<{ id: string; reason: ReleaseReason }> = [];
+  readonly dlq: Array<{ id: string; reason: ReleaseReason | 'unframeable' }> = [];
   /** Ids acked, in order (each at most once). */
   readonly acked: string[] = [];
   stopped = false;
@@ -138,6 +138,27 @@ export class DeliveryModel {
 
   /** An observed delivery: checked against the rules, then applied. */
   delivered(c: number, id: string, attempt: number): void {
+    const m = this.take(c, id, attempt);
+    const consumer = this.consumer(c);
+    consumer.credit--;
+    consumer.held.push(id);
+    m.attempt = attempt;
+    m.state = 'inflight';
+    m.holder = c;
+  }
+
+  /**
+   * An observed delivery the sink refused because of the message itself (poison.ts): it
+   * goes to NAME.dlq at once, without using an attempt; the consumer keeps its credit.
+   */
+  poisoned(c: number, id: string, attempt: number): void {
+    const m = this.take(c, id, attempt);
+    m.state = 'dead';
+    this.dlq.push({ id, reason: 'unframeable' });
+  }
+
+  /** Check that `id` may go to consumer `c` now as `attempt`, and take it off its queue. */
+  private take(c: number, id: string, attempt: number): ModelMessage {
     const expected = this.next();
     const m = this.messages.get(id);
     if (!m) throw new ModelViolation(`delivered an id never enqueued: ${id}`);
@@ -156,12 +177,7 @@ export class DeliveryModel {
       throw new ModelViolation(`${id} delivered as attempt ${attempt}, expected ${m.attempt + 1}`);
     const queue = this.returned.includes(id) ? this.returned : this.fresh;
     queue.splice(queue.indexOf(id), 1);
-    const consumer = this.consumer(c);
-    consumer.credit--;
-    consumer.held.push(id);
-    m.attempt = attempt;
-    m.state = 'inflight';
-    m.holder = c;
+    return m;
   }
 
   /** Without strictReturns a redelivery may go before other waiting messages; a first delivery never may. */

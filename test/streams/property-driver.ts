@@ -16,10 +16,13 @@
 // not redelivered earlier than its (clamped) delay.
 import type { Consumer, DeliverySink, StreamMessage } from '../../src/gateway/streams/index.js';
 import { isGatewayError } from '../../src/gateway/errors.js';
+import { UndeliverableError } from '../../src/gateway/streams/poison.js';
 import { DeliveryModel, ModelViolation } from './model.js';
 import {
   type EngineBackend,
   type EngineHandle,
+  expectedDelay,
+  expectIds,
   newTally,
   type Op,
   type RunSpec,
@@ -49,8 +52,8 @@ interface Observed {
   c: number;
   m: StreamMessage;
   at: number;
-  /** The sink threw on it (a dead transport). */
-  failed: boolean;
+  /** The sink threw on it: a dead transport, or a message it cannot frame. */
+  failed: 'transport' | 'poison' | undefined;
 }
 
 class Driver {
@@ -60,6 +63,7 @@ class Driver {
   private readonly deliveries: number[] = [];
   private readonly maxInflight: number[] = [];
   private readonly broken = new Set<number>();
+  private readonly poisonNext = new Set<number>();
   private readonly events: Observed[] = [];
   /** Consumer holding each id, from the deliveries observed and the settles made. */
   private readonly holders = new Map<string, number>();
@@ -88,7 +92,7 @@ class Driver {
       deliver: (m) => {
         // Never throw into the engine: it would take it for a dead transport.
         const at = Date.now();
-        const failed = this.broken.delete(c);
+        const failed = this.poisonNext.delete(c) ? 'poison' : this.broken.delete(c) ? 'transport' : undefined;
         this.events.push({ c, m, at, failed });
         const consumer = this.consumers[c];
         this.deliveries[c]!++;
@@ -97,6 +101,10 @@ class Driver {
         else if (consumer && consumer.inflight > this.maxInflight[c]!) this.fail(`consumer ${c} above maxInflight`);
         else if (holder !== undefined) this.fail(`${m.id} delivered to ${c} while in flight on consumer ${holder}`);
         else if (m.stream !== this.h.stream) this.fail(`delivery from ${m.stream}`);
+        if (failed === 'poison') {
+          this.deliveries[c]!--; // not a delivery: the engine gives the credit back
+          throw new UndeliverableError('unframeable', 'this envelope cannot be framed');
+        }
         this.holders.set(m.id, c);
         if (failed) {
           // The engine closes the consumer: what it holds (this delivery too) goes back, maybe at once.
@@ -186,6 +194,9 @@ class Driver {
         if (op.paused) this.consumers[c!]!.pause();
         else this.consumers[c!]!.resume();
         return;
+      case 'poison':
+        this.poisonNext.add(c!);
+        return;
       case 'breakSink':
         if (!this.backend.batchedReads || this.maxInflight[c!] === 1) this.broken.add(c!);
         return;
@@ -239,6 +250,11 @@ class Driver {
       // Its delay is over (checked above) and the engine put it back before the driver saw
       // the delayed set empty (redis: while still delivering others).
       if (this.model.messages.get(m.id)?.state === 'delayed') this.model.promote(m.id);
+      if (failed === 'poison') {
+        this.model.poisoned(c, m.id, m.attempt);
+        this.tally.poisoned++;
+        continue;
+      }
       this.model.delivered(c, m.id, m.attempt);
       this.tally.deliveries++;
       if (m.attempt > 1) this.tally.redeliveries++;
@@ -359,42 +375,6 @@ class Driver {
       for (const m of got) if (c.ack(m.id) !== 'ok') throw new ModelViolation(`dlq ack of ${m.id}`);
     } finally {
       c.close();
-    }
-  }
-}
-
-/** The delay a nack must wait (DESIGN: "bounded"): an integer in [0, max]; not a finite number is none. */
-export function expectedDelay(delayMs: number, maxMs: number): number {
-  if (!Number.isFinite(delayMs) || delayMs < 1) return 0;
-  return Math.min(Math.floor(delayMs), maxMs);
-}
-
-/**
- * `got` are exactly `ids` from `stream`, with these attempts (default: all first
- * deliveries), in order — or, unless `ordered`, with redeliveries in any order (first
- * deliveries still in order).
- */
-function expectIds(
-  what: string,
-  got: StreamMessage[],
-  ids: string[],
-  stream: string,
-  attempts?: number[],
-  ordered = true,
-): void {
-  const attemptOf = new Map(ids.map((id, i) => [id, attempts?.[i] ?? 1]));
-  const key = (list: string[]) => JSON.stringify(ordered ? list : [...list].sort());
-  const firsts = (list: string[]) => JSON.stringify(list.filter((id) => attemptOf.get(id) === 1));
-  const seen = got.map((m) => m.id);
-  if (key(seen) !== key(ids) || firsts(seen) !== firsts(ids)) {
-    throw new ModelViolation(`${what}: engine ${JSON.stringify(seen)}, model ${JSON.stringify(ids)}`);
-  }
-  for (const m of got) {
-    const attempt = attemptOf.get(m.id);
-    if (m.stream !== stream || m.attempt !== attempt) {
-      throw new ModelViolation(
-        `${what}: ${m.id} from ${m.stream} attempt ${m.attempt}, expected ${stream} attempt ${attempt}`,
-      );
     }
   }
 }

@@ -1,8 +1,8 @@
 // The vocabulary of the property suite (engines.property.test.ts): the random
-// operations, one run's spec, the engine a run drives, and the tally of what the runs
-// exercised. The driver that runs them is property-driver.ts.
+// operations, one run's spec, the engine a run drives, the tally of what the runs
+// exercised, and two expectations the driver (property-driver.ts) checks with.
 import type { Consumer, StreamMessage, StreamsEngine } from '../../src/gateway/streams/index.js';
-import type { ReturnOrder } from './model.js';
+import { ModelViolation, type ReturnOrder } from './model.js';
 
 export const TENANT = 'prop';
 
@@ -21,6 +21,8 @@ export type Op =
   | { op: 'pause'; c: number; paused: boolean }
   /** The transport dies: consumer c's sink throws on its next delivery (the engine closes it). */
   | { op: 'breakSink'; c: number }
+  /** Consumer c's next delivery cannot be framed: its sink throws UndeliverableError (poison.ts). */
+  | { op: 'poison'; c: number }
   | { op: 'drain' };
 
 export interface RunSpec {
@@ -75,6 +77,7 @@ export interface Tally {
   delayedNacks: number;
   drains: number;
   sinkFailures: number;
+  poisoned: number;
 }
 
 export const newTally = (): Tally => ({
@@ -87,4 +90,41 @@ export const newTally = (): Tally => ({
   delayedNacks: 0,
   drains: 0,
   sinkFailures: 0,
+  poisoned: 0,
 });
+
+/** The delay a nack must wait (DESIGN: "bounded"): an integer in [0, max]; not a finite number is none. */
+export function expectedDelay(delayMs: number, maxMs: number): number {
+  if (!Number.isFinite(delayMs) || delayMs < 1) return 0;
+  return Math.min(Math.floor(delayMs), maxMs);
+}
+
+/**
+ * `got` are exactly `ids` from `stream`, with these attempts (default: all first
+ * deliveries), in order — or, unless `ordered`, with redeliveries in any order (first
+ * deliveries still in order).
+ */
+export function expectIds(
+  what: string,
+  got: StreamMessage[],
+  ids: string[],
+  stream: string,
+  attempts?: number[],
+  ordered = true,
+): void {
+  const attemptOf = new Map(ids.map((id, i) => [id, attempts?.[i] ?? 1]));
+  const key = (list: string[]) => JSON.stringify(ordered ? list : [...list].sort());
+  const firsts = (list: string[]) => JSON.stringify(list.filter((id) => attemptOf.get(id) === 1));
+  const seen = got.map((m) => m.id);
+  if (key(seen) !== key(ids) || firsts(seen) !== firsts(ids)) {
+    throw new ModelViolation(`${what}: engine ${JSON.stringify(seen)}, model ${JSON.stringify(ids)}`);
+  }
+  for (const m of got) {
+    const attempt = attemptOf.get(m.id);
+    if (m.stream !== stream || m.attempt !== attempt) {
+      throw new ModelViolation(
+        `${what}: ${m.id} from ${m.stream} attempt ${m.attempt}, expected ${stream} attempt ${attempt}`,
+      );
+    }
+  }
+}
