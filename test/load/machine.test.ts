@@ -54,12 +54,15 @@ describe('judgeMachine', () => {
 
 describe('MachineMonitor', () => {
   it('reads the CPU of a target process by pid', async () => {
-    // A target that spins one core for a second and a half.
-    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 1500; while (Date.now() < end);']);
+    // A target that spins for a second and a half of CPU time (longer on a loaded machine).
+    const spin =
+      'const s = process.cpuUsage(); for (;;) { const d = process.cpuUsage(s); if (d.user + d.system > 1.5e6) break; }';
+    const child = spawn(process.execPath, ['-e', spin]);
     const monitor = new MachineMonitor({ pid: child.pid, intervalMs: 200 }).start();
     await once(child, 'exit');
     const view = await monitor.stop();
-    expect(view.targetCores).toBeGreaterThan(0.5);
+    // Its share of a core: all of one on a quiet machine, less beside other busy processes.
+    expect(view.targetCores).toBeGreaterThan(0.1);
     expect(view.targetCores!).toBeGreaterThan(view.generatorCores);
     // The limit agrees with the figures. In a parallel suite on 2 cores the spinning child
     // may get less than a full core, and then it is not the limit.

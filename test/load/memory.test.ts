@@ -88,14 +88,21 @@ describe('GeneratorMonitor', () => {
   it('measures this process: a blocked event loop shows as lag and CPU', async () => {
     const monitor = new GeneratorMonitor({ intervalMs: 50, lagLimitMs: 100 }).start();
     await new Promise((r) => setTimeout(r, 30));
-    const until = Date.now() + 250;
-    while (Date.now() < until) {
-      // busy: blocks the loop for 250 ms
+    // busy: blocks the loop for 250 ms of CPU time (more wall time on a loaded machine)
+    const start = process.cpuUsage();
+    const cpuMs = () => {
+      const d = process.cpuUsage(start);
+      return (d.user + d.system) / 1000;
+    };
+    while (cpuMs() < 250) {
+      // spin
     }
     await new Promise((r) => setTimeout(r, 60));
     const health = monitor.stop();
     expect(health.eventLoopLagP99Ms).toBeGreaterThan(150);
-    expect(health.cpuPercentMax).toBeGreaterThan(50);
+    // Measured at all: on a quiet machine near 100 %; on a loaded one this process gets
+    // only its share of a core, so no higher bound than "clearly not idle" holds.
+    expect(health.cpuPercentMax).toBeGreaterThan(10);
     expect(health.rssBytesMax).toBeGreaterThan(10e6);
     expect(health.saturated).toBe(true);
   });
