@@ -278,6 +278,22 @@ for (const [name, kind] of [
       expect(sink.got).toHaveLength(1);
     });
 
+    it('dead-letters when the consumer holding the last attempt disconnects', async () => {
+      const e = await k.open({ maxAttempts: 1 });
+      const s = k.stream();
+      const [id] = await fill(e, s, 1);
+      const sink = recordingSink();
+      const c = e.subscribe(T, s, sink, opts);
+      c.grant(5);
+      await sink.waitFor(1);
+      c.close();
+      const dlq = recordingSink();
+      e.subscribe(T, `${s}.dlq`, dlq, opts).grant(5);
+      const [m] = await dlq.waitFor(1);
+      expect(m).toMatchObject({ id, attempt: 1, stream: `${s}.dlq` });
+      expect(await statsUntil(e, s, (st) => st.deadLettered === 1)).toMatchObject({ depth: 0, inflight: 0 });
+    });
+
     it("dead-lettering ignores the DLQ's maxDepth (refusing would lose the message); producers still get STREAM_FULL there", async () => {
       const e = await k.open({ maxAttempts: 1, maxDepth: 2 });
       const s = k.stream('orders');

@@ -48,7 +48,10 @@ describe('redis streams engine: recovery', () => {
     expect(got.map((m) => [m.id, m.attempt])).toEqual(ids.map((id) => [id, 2]));
   });
 
-  it('deliveries of a crashed instance are reclaimed after the ack timeout and redelivered elsewhere', async () => {
+  // An instance that stops without returning its deliveries, in-process (connections
+  // dropped, timers gone), so the timing is measurable; the real crash, SIGKILL of a
+  // gateway process, is test/faults/kill9.test.ts.
+  it('deliveries of an instance gone without a word are reclaimed after the ack timeout and redelivered elsewhere', async () => {
     const fast = { sweepIntervalMs: 50, reclaimGraceMs: 100 };
     const a = await engine({ ackTimeoutMs: 300 }, fast);
     const b = await engine({ ackTimeoutMs: 300 }, fast);
@@ -69,6 +72,29 @@ describe('redis streams engine: recovery', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250); // not before ackTimeoutMs + grace (measured by Redis)
     expect([m!.id, m!.attempt]).toEqual([id, 2]);
     expect(await pendingInRedis(s)).toBe(1); // in flight on b now, nothing left on a
+  });
+
+  it("a reclaimed delivery that was the message's last attempt goes to NAME.dlq (the sweeper dead-letters it)", async () => {
+    const fast = { sweepIntervalMs: 50, reclaimGraceMs: 100 };
+    const a = await engine({ ackTimeoutMs: 300, maxAttempts: 1 }, fast);
+    const b = await engine({ ackTimeoutMs: 300, maxAttempts: 1 }, fast);
+    const s = fresh();
+    const [id] = await fill(a, s, 1);
+    const sa = recordingSink();
+    a.subscribe(T, s, sa, opts).grant(1);
+    await sa.waitFor(1);
+    a.timers.clear();
+    const conns = (a as unknown as { redis: { command: Redis; reader: Redis } }).redis;
+    conns.command.disconnect();
+    conns.reader.disconnect();
+    const sb = recordingSink();
+    b.subscribe(T, s, sb, opts).grant(5);
+    const dlq = recordingSink();
+    b.subscribe(T, `${s}.dlq`, dlq, opts).grant(5);
+    const [dead] = await dlq.waitFor(1, 5000);
+    expect(dead).toMatchObject({ id, attempt: 1, stream: `${s}.dlq` });
+    expect(sb.got).toHaveLength(0); // never delivered again on the stream itself
+    expect(await pendingInRedis(s)).toBe(0);
   });
 
   it("forgets a stopped instance's consumer name once it is idle with nothing pending", async () => {
