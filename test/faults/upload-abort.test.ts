@@ -13,8 +13,9 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataSha256, dataStream } from '../blobs/data.js';
 import { startUploadGateway, type UploadGateway } from '../uploads/fixture.js';
-import { upload, waitFor } from '../uploads/client.js';
+import { upload } from '../uploads/client.js';
 import { report } from './ledger.js';
+import { until } from '../support/until.js';
 
 /** Good uploads keep going until the aborts are done: at least MIN_GOOD, at most MAX_GOOD. */
 const MIN_GOOD = 12;
@@ -52,7 +53,7 @@ async function largestTemp(dir: string): Promise<number> {
 /** A two-file multipart request over a raw socket, cut CUT_AT bytes into part `cutPart`. */
 async function abortedUpload(url: string, cutPart: number, seed: number): Promise<void> {
   // The previous cut part's temp file is gone first, so the wait below sees this one's.
-  await waitFor(async () => (await largestTemp(g!.dir)) < 1_000_000, 5000, 'the previous cut part removed');
+  await until(async () => (await largestTemp(g!.dir)) < 1_000_000, 5000, 'the previous cut part removed');
   const boundary = `CuT${seed}`;
   const partHead = (n: number) =>
     `--${boundary}\r\nContent-Disposition: form-data; name="f${n}"; filename="cut${n}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
@@ -71,7 +72,7 @@ async function abortedUpload(url: string, cutPart: number, seed: number): Promis
   }
   for await (const chunk of dataStream(CUT_AT, seed + 1000)) await write(chunk);
   // The cut lands mid-part: the gateway is writing that part to its temp file.
-  await waitFor(async () => (await largestTemp(g!.dir)) >= 1_000_000, 5000, 'the cut part to reach the store');
+  await until(async () => (await largestTemp(g!.dir)) >= 1_000_000, 5000, 'the cut part to reach the store');
   sock.destroy();
 }
 
@@ -111,7 +112,7 @@ describe('fault: an upload aborted mid-part (local store)', () => {
     else failed.push(heldResult.status);
     abortsDone = true;
     await load;
-    await waitFor(async () => (await gw.uploads()).inFlight === 0, 5000, 'every aborted upload noticed');
+    await until(async () => (await gw.uploads()).inFlight === 0, 5000, 'every aborted upload noticed');
 
     const lines = (await readFile(join(gw.dir, 'manifest.jsonl'), 'utf8'))
       .split('\n')

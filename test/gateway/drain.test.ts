@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, until, type TestGateway } from './helpers.js';
+import { call, enqueue, expectError, startGateway, type TestGateway } from './helpers.js';
+import { until } from '../support/until.js';
 
 const open: TestGateway[] = [];
 afterEach(async () => {

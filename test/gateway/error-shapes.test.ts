@@ -9,7 +9,8 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../../src/gateway/errors.js';
 import { makeClientErrorHandler } from '../../src/gateway/plugins/errors.js';
-import { call, expectError, gatewaysClosedAfterEach, readJsonLines, TWO_TENANTS, until, type Res } from './helpers.js';
+import { call, expectError, gatewaysClosedAfterEach, readJsonLines, TWO_TENANTS, type Res } from './helpers.js';
+import { until } from '../support/until.js';
 
 const gateway = gatewaysClosedAfterEach();
 const ACME = { authorization: 'Bearer acme-token-1' };

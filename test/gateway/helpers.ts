@@ -124,17 +124,6 @@ export async function call(
 export const enqueue = (base: string, to: string, envelope: unknown, token?: string) =>
   call(`${base}/v1/enqueue`, { json: { to, envelope }, token });
 
-/** Poll `fn` until it returns a truthy value, bounded by `timeoutMs`. */
-export async function until<T>(fn: () => Promise<T> | T, timeoutMs = 5000, everyMs = 25): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 export async function readJsonLines(path: string): Promise<Array<Record<string, unknown>>> {
   let text = '';
   try {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childGateways } from './child.js';
-import { call, enqueue, readJsonLines, until } from './helpers.js';
+import { call, enqueue, readJsonLines } from './helpers.js';
+import { until } from '../support/until.js';
 
 let dir: string;
 const { start, ready } = childGateways(() => dir);

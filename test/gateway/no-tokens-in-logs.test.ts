@@ -3,7 +3,8 @@
 // `?token=`, were accepted or refused, or rode along with a request that failed.
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, TWO_TENANTS, until, type TestGateway } from './helpers.js';
+import { call, enqueue, readJsonLines, startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+import { until } from '../support/until.js';
 
 const open: TestGateway[] = [];
 const sockets: WebSocket[] = [];

@@ -1,7 +1,8 @@
 // /v1/metrics, /metrics and the HTTP log.
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, TWO_TENANTS, until, type TestGateway } from './helpers.js';
+import { call, enqueue, readJsonLines, startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+import { until } from '../support/until.js';
 
 const open: TestGateway[] = [];
 afterEach(async () => {

@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { call, readJsonLines, startGateway, until, type TestGateway } from './helpers.js';
+import { call, readJsonLines, startGateway, type TestGateway } from './helpers.js';
+import { until } from '../support/until.js';
 
 const IDLE_MS = 300;
 

@@ -4,7 +4,8 @@
 // waits for a socket nobody owns.
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGateway, TWO_TENANTS, until, type TestGateway } from './helpers.js';
+import { startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+import { until } from '../support/until.js';
 
 const open: TestGateway[] = [];
 afterEach(async () => {

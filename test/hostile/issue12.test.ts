@@ -2,9 +2,10 @@
 // code before its fix.
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { call, expectError, gatewaysClosedAfterEach, readJsonLines, TWO_TENANTS, until } from '../gateway/helpers.js';
+import { call, expectError, gatewaysClosedAfterEach, readJsonLines, TWO_TENANTS } from '../gateway/helpers.js';
 import { upload } from '../uploads/client.js';
 import { exchange, httpRequest, parseResponses, upgradeRequest, type HttpAnswer } from './raw.js';
+import { until } from '../support/until.js';
 
 const gateway = gatewaysClosedAfterEach();
 const ACME = { Authorization: 'Bearer acme-token-1' };

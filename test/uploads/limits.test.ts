@@ -5,10 +5,11 @@ import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataStream } from '../blobs/data.js';
-import { upload, waitFor } from './client.js';
+import { upload } from './client.js';
 import { startUploadGateway, type UploadGateway } from './fixture.js';
 import { storeState } from './store-state.js';
 import type { EnvSettings } from '../../src/gateway/config/env.js';
+import { until } from '../support/until.js';
 
 let gw: UploadGateway | undefined;
 afterEach(async () => {
@@ -123,7 +124,7 @@ describe('upload limits', () => {
     const g = await start();
     const held = heldUpload(g, 'small-token'); // tenant "small": maxConcurrentUploads 1
     held.body.write('x');
-    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
+    await until(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
     const r = await upload(g.url, 'small-token', [{ field: 'f', filename: 'x', size: 10, seed: 5 }]);
     expect(r.status).toBe(503);
     expect(r.headers['retry-after']).toBe('1');
@@ -138,7 +139,7 @@ describe('upload limits', () => {
     const g = await start({ CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: 1 });
     const held = heldUpload(g, 'acme-token');
     held.body.write('x');
-    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
+    await until(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
     const r = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 10_000_000, seed: 6 }]);
     expect(r.status).toBe(503);
     expect(r.body.error).toMatchObject({ code: 'UPLOAD_CAPACITY', details: { cap: 'ip' } });
@@ -149,7 +150,7 @@ describe('upload limits', () => {
     const g2 = await start({ CONDUIT_MAX_CONCURRENT_UPLOADS: 1 });
     const held2 = heldUpload(g2, 'acme-token');
     held2.body.write('x');
-    await waitFor(async () => (await inFlight(g2)) === 1, 5000, 'the held upload to start');
+    await until(async () => (await inFlight(g2)) === 1, 5000, 'the held upload to start');
     const r2 = await upload(g2.url, 'small-token', [{ field: 'f', filename: 'x', size: 10, seed: 7 }]);
     expect(r2.body.error).toMatchObject({ code: 'UPLOAD_CAPACITY', details: { cap: 'global', limit: 1 } });
     held2.body.end();
@@ -173,9 +174,9 @@ describe('upload limits', () => {
     );
     for await (const chunk of dataStream(3_000_000, 9))
       if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
-    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the upload to start');
+    await until(async () => (await inFlight(g)) === 1, 5000, 'the upload to start');
     sock.destroy();
-    await waitFor(async () => (await inFlight(g)) === 0, 5000, 'the server to notice the abort');
+    await until(async () => (await inFlight(g)) === 0, 5000, 'the server to notice the abort');
     expect(await storeState(g)).toEqual(before);
     expect((await g.uploads()).rejected.client_aborted).toBe(1);
   });

@@ -187,18 +187,3 @@ export class ClientPool {
     this.clients.clear();
   }
 }
-
-/** Poll `fn` until it returns a value other than false/undefined, bounded by `timeoutMs`. */
-export async function poll<T>(
-  fn: () => Promise<T | false | undefined> | T | false | undefined,
-  timeoutMs = 5000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== false && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -1,8 +1,9 @@
 // Refusals and close codes: every error frame before its close, auth before the upgrade.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { call, startGateway, until, type TestGateway } from '../gateway/helpers.js';
+import { call, startGateway, type TestGateway } from '../gateway/helpers.js';
 import { ClientPool, SubClient } from './client.js';
+import { until } from '../support/until.js';
 
 const YAML = `
 tenants:
