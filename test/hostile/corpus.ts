@@ -19,7 +19,7 @@ import {
   upgradeRequest,
   type HttpAnswer,
   type Step,
-} from './raw.js';
+} from '../support/raw-socket.js';
 
 /** The tokens of the corpus gateways' YAML, and tokens the cases send that must not be logged either. */
 export const TOKENS = ['acme-token-1', 'globex-token-1', 'wrong-token-1234', 'hostile-query-token'];

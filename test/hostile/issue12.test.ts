@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { call, expectError, gatewaysClosedAfterEach, readJsonLines, TWO_TENANTS } from '../gateway/helpers.js';
 import { upload } from '../uploads/client.js';
-import { exchange, httpRequest, parseResponses, upgradeRequest, type HttpAnswer } from './raw.js';
+import { exchange, httpRequest, parseResponses, upgradeRequest, type HttpAnswer } from '../support/raw-socket.js';
 import { until } from '../support/until.js';
 
 const gateway = gatewaysClosedAfterEach();

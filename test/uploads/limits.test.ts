@@ -1,6 +1,5 @@
 // Every upload limit answers its documented status and code, the client sees it (no
 // reset), and a failed request leaves the store and manifest unchanged.
-import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { upload } from './client.js';
 import { startUploadGateway, type UploadGateway } from './fixture.js';
 import { storeState } from './store-state.js';
 import type { EnvSettings } from '../../src/gateway/config/env.js';
+import { rawConnection } from '../support/raw-socket.js';
 import { until } from '../support/until.js';
 
 let gw: UploadGateway | undefined;
@@ -165,17 +165,14 @@ describe('upload limits', () => {
     // Send a head of a large file over a raw socket, then cut the connection.
     const boundary = 'AbOrT';
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="cut.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-    const port = Number(new URL(g.url).port);
-    const sock = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
-    sock.write(
+    const sock = await rawConnection(g.url);
+    await sock.write(
       `POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer acme-token\r\n` +
         `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n${head}`,
     );
-    for await (const chunk of dataStream(3_000_000, 9))
-      if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
+    for await (const chunk of dataStream(3_000_000, 9)) await sock.write(chunk);
     await until(async () => (await inFlight(g)) === 1, 5000, 'the upload to start');
-    sock.destroy();
+    sock.socket.destroy();
     await until(async () => (await inFlight(g)) === 0, 5000, 'the server to notice the abort');
     expect(await storeState(g)).toEqual(before);
     expect((await g.uploads()).rejected.client_aborted).toBe(1);
