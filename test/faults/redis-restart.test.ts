@@ -8,7 +8,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamKeys } from '../../src/gateway/streams/redis/index.js';
-import { call, startGateway } from '../gateway/helpers.js';
+import { call } from '../gateway/helpers.js';
+import { startGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import type { Delivery } from '../ws/client.js';
 import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';

@@ -1,13 +1,11 @@
 // Early answers (before the body is read) must reach the client: the gateway reads and
 // discards the rest of the body instead of resetting the connection under the client.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exchange, httpRequest } from '../support/raw-socket.js';
-import { startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+import { TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
 
-const open: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const gateway = gatewaysClosedAfterEach();
 
 /** POST a `size`-byte body over a raw socket; what the gateway sent until it closed. */
 async function rawPost(base: string, path: string, size: number, headers: Record<string, string>) {
@@ -19,8 +17,7 @@ async function rawPost(base: string, path: string, size: number, headers: Record
 
 describe('early answers with an unread body', () => {
   it('413 on Content-Length reaches a client still sending', async () => {
-    const g = await startGateway({ env: { CONDUIT_MAX_JSON_SIZE: 1024 } });
-    open.push(g);
+    const g = await gateway({ env: { CONDUIT_MAX_JSON_SIZE: 1024 } });
     const res = await rawPost(g.httpUrl, '/v1/enqueue', 16 * 1024 * 1024, { 'content-type': 'application/json' });
     expect(res.text).toMatch(/^HTTP\/1\.1 413/);
     expect(res.text).toContain('"PAYLOAD_TOO_LARGE"');
@@ -28,8 +25,7 @@ describe('early answers with an unread body', () => {
   });
 
   it('401 before the body reaches a client still sending', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS });
     const res = await rawPost(g.httpUrl, '/v1/enqueue', 16 * 1024 * 1024, { 'content-type': 'application/json' });
     expect(res.text).toMatch(/^HTTP\/1\.1 401/);
     expect(res.text).toContain('"UNAUTHORIZED"');

@@ -8,7 +8,8 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../../src/gateway/errors.js';
 import { makeClientErrorHandler } from '../../src/gateway/plugins/errors.js';
-import { call, expectError, gatewaysClosedAfterEach, readJsonLines, TWO_TENANTS } from './helpers.js';
+import { call, expectError, readJsonLines, TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
 import { exchange, type HttpAnswer, parseResponses } from '../support/raw-socket.js';
 import { until } from '../support/until.js';
 

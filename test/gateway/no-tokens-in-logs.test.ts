@@ -3,14 +3,14 @@
 // `?token=`, were accepted or refused, or rode along with a request that failed.
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+import { call, enqueue, readJsonLines, TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
 import { until } from '../support/until.js';
 
-const open: TestGateway[] = [];
+const gateway = gatewaysClosedAfterEach();
 const sockets: WebSocket[] = [];
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.terminate();
-  await Promise.all(open.splice(0).map((g) => g.close()));
 });
 
 const ADMIN = 'admin-secret-token-9';
@@ -35,11 +35,10 @@ function subscribe(url: string, headers: Record<string, string> = {}): Promise<n
 
 describe('tokens in logs', () => {
   it('never appear in the HTTP, WebSocket or app log', async () => {
-    const g = await startGateway({
+    const g = await gateway({
       yaml: TWO_TENANTS,
       env: { CONDUIT_ADMIN_TOKEN: ADMIN, CONDUIT_LOG_LEVEL: 'trace' },
     });
-    open.push(g);
     const ws = g.wsUrl;
 
     // HTTP: accepted and refused tokens in every place a client may put one.

@@ -5,7 +5,8 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { call, readJsonLines, startGateway, type TestGateway } from './helpers.js';
+import { call, readJsonLines } from './helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { rawConnection } from '../support/raw-socket.js';
 import { until } from '../support/until.js';
 

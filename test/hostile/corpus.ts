@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { call, expectError, type TestGateway } from '../gateway/helpers.js';
+import { call, expectError } from '../gateway/helpers.js';
+import type { TestGateway } from '../support/gateway.js';
 import {
   afterUpgrade,
   closeCodeOf,

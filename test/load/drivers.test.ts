@@ -12,16 +12,20 @@ import {
   WsSubscriber,
 } from '../../src/load/index.js';
 import { knownDigest, seededChunks, seededDigest } from '../../src/load/drivers/generated-bytes.js';
-import { startInProcessGateway } from './fixtures/in-process-gateway.js';
+import { droppedLog, startGateway, type TestGateway } from '../support/gateway.js';
 import { closedPort } from '../support/ports.js';
 import { until } from '../support/until.js';
 
-let gateway: Awaited<ReturnType<typeof startInProcessGateway>>;
+let gateway: TestGateway;
 beforeAll(async () => {
   // Many attempts: random nacks must never dead-letter a message in this test.
-  gateway = await startInProcessGateway({
-    CONDUIT_MULTIPART_MAX_PART_SIZE: 4 * 1024 * 1024,
-    CONDUIT_MAX_ATTEMPTS: 100,
+  gateway = await startGateway({
+    env: {
+      CONDUIT_LOG_LEVEL: 'warn',
+      CONDUIT_MULTIPART_MAX_PART_SIZE: 4 * 1024 * 1024,
+      CONDUIT_MAX_ATTEMPTS: 100,
+    },
+    appLog: droppedLog(),
   });
 });
 afterAll(async () => {

@@ -1,7 +1,8 @@
 // Refusals and close codes: every error frame before its close, auth before the upgrade.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { call, startGateway, type TestGateway } from '../gateway/helpers.js';
+import { call } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { ClientPool, SubClient } from './client.js';
 import { until } from '../support/until.js';
 

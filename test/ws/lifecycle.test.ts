@@ -1,7 +1,8 @@
 // Tenancy, drain, dead peers (ping) and backpressure (slow readers) over real sockets.
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, type TestGateway } from '../gateway/helpers.js';
+import { call, enqueue, readJsonLines } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { ClientPool, SubClient } from './client.js';
 import { until } from '../support/until.js';
 

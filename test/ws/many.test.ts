@@ -2,7 +2,7 @@
 // acked exactly once, none is lost or invented, attempts count up without gaps.
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { ClientPool, type SubClient } from './client.js';
 import { createRng } from '../../src/load/prng.js';
 

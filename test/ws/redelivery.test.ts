@@ -1,6 +1,7 @@
 // Ack/nack, redelivery (nack delay, disconnect, ack timeout) and dead letters over real sockets.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, type TestGateway } from '../gateway/helpers.js';
+import { call, enqueue, readJsonLines } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { ClientPool } from './client.js';
 import { until } from '../support/until.js';
 

@@ -3,7 +3,8 @@
 // gateways sharing one Redis (enqueue on one, deliver on the other; a disconnect on one
 // redelivers on the other), a restart, and an outage of Redis.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, gatewaysClosedAfterEach, type TestGateway } from '../gateway/helpers.js';
+import { call, enqueue, expectError } from '../gateway/helpers.js';
+import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { ClientPool } from './client.js';
 import { until } from '../support/until.js';

@@ -2,7 +2,8 @@
 // (redeliveries use credit, settles return none, the window is capped), the in-flight
 // cap, maxDepth over HTTP, and dead letters (the DLQ redelivers forever, long names).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, type TestGateway } from '../gateway/helpers.js';
+import { call, enqueue, expectError } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { ClientPool } from './client.js';
 import { until } from '../support/until.js';
 
