@@ -13,7 +13,7 @@ import { streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { childGateways } from '../gateway/child.js';
 import { startGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import type { Delivery } from '../ws/client.js';
+import type { Delivery } from '../support/ws-client.js';
 import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';
 import { until } from '../support/until.js';
 

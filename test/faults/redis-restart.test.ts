@@ -11,7 +11,7 @@ import { streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { call } from '../gateway/helpers.js';
 import { startGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import type { Delivery } from '../ws/client.js';
+import type { Delivery } from '../support/ws-client.js';
 import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';
 import { until } from '../support/until.js';
 

@@ -2,13 +2,12 @@
 // stalls is answered 408 REQUEST_TIMEOUT in the error shape and its connection closes; a
 // body that keeps moving slowly is never cut; an open WebSocket is not affected. Raw
 // sockets (no client library lets a body stall on purpose), a short configured timeout.
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { call, readJsonLines } from './helpers.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { rawConnection } from '../support/raw-socket.js';
 import { until } from '../support/until.js';
+import { SubClient } from '../support/ws-client.js';
 
 const IDLE_MS = 300;
 
@@ -67,19 +66,14 @@ describe('stalled requests', () => {
   });
 
   it('an open WebSocket idle for several timeouts stays open', async () => {
-    const ws = new WebSocket(`${g.wsUrl}/v1/subscribe?stream=idle`, {
-      headers: { authorization: 'Bearer acme-token-1' },
-    });
-    await once(ws, 'open');
-    const closed = once(ws, 'close');
+    const c = await SubClient.connect(`${g.wsUrl}/v1/subscribe?stream=idle`, { token: 'acme-token-1' });
     // No frame in either direction for 4 idle timeouts; the gateway's ping interval (30 s) is far off.
     const outcome = await Promise.race([
-      closed.then(() => 'closed'),
+      c.closed.then(() => 'closed'),
       new Promise((resolve) => setTimeout(() => resolve('open'), 4 * IDLE_MS)),
     ]);
     expect(outcome).toBe('open');
-    expect(ws.readyState).toBe(WebSocket.OPEN);
-    ws.close();
-    await closed;
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    await c.close();
   });
 });

@@ -1,27 +1,27 @@
 // The auth, rate-limit and drain hooks run before the WebSocket upgrade on both ports.
-import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TWO_TENANTS } from './helpers.js';
 import { gatewaysClosedAfterEach } from '../support/gateway.js';
+import { ClientPool } from '../support/ws-client.js';
 
 const gateway = gatewaysClosedAfterEach();
-const sockets: WebSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-});
+const pool = new ClientPool();
+afterEach(() => pool.closeAll());
 
 /** Open a socket; resolve with the first frame, or with the HTTP status that refused the upgrade. */
-function attempt(url: string, headers: Record<string, string> = {}): Promise<{ status?: number; first?: unknown }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    sockets.push(ws);
-    ws.once('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode });
-      res.resume();
-    });
-    ws.once('message', (data) => resolve({ first: JSON.parse(String(data)) }));
-    ws.once('error', (err) => reject(err));
-  });
+async function attempt(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status?: number; first?: unknown }> {
+  try {
+    const c = await pool.connect(url, { headers, waitSubscribed: false });
+    await c.until(() => c.frames.length > 0, 3000, 'a first frame');
+    return { first: c.frames[0] };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === undefined) throw err;
+    return { status };
+  }
 }
 
 describe('WebSocket upgrade hooks', () => {

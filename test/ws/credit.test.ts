@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue } from '../gateway/helpers.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { ClientPool } from './client.js';
+import { ClientPool } from '../support/ws-client.js';
 
 describe('WebSocket credit flow', () => {
   let g: TestGateway;

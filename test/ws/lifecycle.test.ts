@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, enqueue, readJsonLines } from '../gateway/helpers.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { ClientPool, SubClient } from './client.js';
+import { ClientPool, SubClient } from '../support/ws-client.js';
 import { until } from '../support/until.js';
 
 const TENANTS = `

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, expectError } from '../gateway/helpers.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { ClientPool } from './client.js';
+import { ClientPool } from '../support/ws-client.js';
 
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const rawEnqueue = (g: TestGateway, to: string, envelopeJson: string) =>

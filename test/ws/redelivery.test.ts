@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, readJsonLines } from '../gateway/helpers.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { ClientPool } from './client.js';
+import { ClientPool } from '../support/ws-client.js';
 import { until } from '../support/until.js';
 
 // "slow*": a short ack timeout where nothing has to beat it; "patient*": one long enough

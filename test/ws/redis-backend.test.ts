@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, expectError } from '../gateway/helpers.js';
 import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { ClientPool } from './client.js';
+import { ClientPool } from '../support/ws-client.js';
 import { until } from '../support/until.js';
 
 const YAML = `

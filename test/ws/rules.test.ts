@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, expectError } from '../gateway/helpers.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { ClientPool } from './client.js';
+import { ClientPool } from '../support/ws-client.js';
 import { until } from '../support/until.js';
 
 const YAML = `

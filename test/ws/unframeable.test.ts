@@ -10,7 +10,7 @@ import { GROUP, streamKeys } from '../../src/gateway/streams/redis/keys.js';
 import { call, enqueue } from '../gateway/helpers.js';
 import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { ClientPool } from './client.js';
+import { ClientPool } from '../support/ws-client.js';
 import { until } from '../support/until.js';
 
 const DEPTH = 10_000;
