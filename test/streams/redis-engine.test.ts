@@ -6,6 +6,7 @@
 // engines.property.test.ts.
 import { describe, expect, it } from 'vitest';
 import { streamKeys, type RedisStreamsEngine } from '../../src/gateway/streams/redis/index.js';
+import { createRng } from '../../src/load/index.js';
 import { recordingSink } from './helpers.js';
 import { opts, redisEngineFixture, T } from './redis-fixture.js';
 import { until } from '../support/until.js';
@@ -212,16 +213,12 @@ describe('redis streams engine: delivery rules', () => {
     const s = fresh();
     const total = 200;
     const acked = new Set<string>();
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const rng = createRng(7);
     const settle = (c: { ack(id: string): unknown; nack(id: string): unknown; grant(n: number): void }) => ({
       deliver(m: { id: string }) {
         // Settle on a later tick, as a client would; grant one more per settled message.
         setImmediate(() => {
-          if (random() < 0.3) c.nack(m.id);
+          if (rng.next() < 0.3) c.nack(m.id);
           else {
             expect(acked.has(m.id)).toBe(false);
             acked.add(m.id);
