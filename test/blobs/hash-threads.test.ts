@@ -9,8 +9,8 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalBlobStore, TMP_DIR } from '../../src/gateway/blobs/index.js';
 import { envDefaults } from '../../src/gateway/config/env.js';
-import { waitFor } from '../uploads/client.js';
 import { dataSha256, dataStream } from './data.js';
+import { until } from '../support/until.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -69,7 +69,7 @@ describe('LocalBlobStore hashing', () => {
       () => 'staged',
       (e: Error) => e.message,
     );
-    await waitFor(() => store.hashing.jobs === 1, 5000, 'the part to start hashing');
+    await until(() => store.hashing.jobs === 1, 5000, 'the part to start hashing');
     controller.abort(new Error('client aborted'));
     expect(await staged).toMatch(/aborted/);
     expect(store.hashing.jobs).toBe(0);

@@ -8,8 +8,7 @@
 import { appendFileSync } from 'node:fs';
 import { request } from 'undici';
 import { expect } from 'vitest';
-import WebSocket from 'ws';
-import { SubClient, type Delivery } from '../ws/client.js';
+import { SubClient, type Delivery } from '../support/ws-client.js';
 
 export interface Outcome {
   seq: number;
@@ -128,20 +127,15 @@ export class Acker {
     opts: { window?: number; hold?: boolean; token?: string } = {},
   ): Promise<Acker> {
     const url = `${wsUrl}/v1/subscribe?stream=${encodeURIComponent(stream)}`;
-    const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
-    const ws = new WebSocket(url, { headers });
-    // This listener runs before SubClient's, so a frame's ack is recorded before the
-    // conditions SubClient checks on that frame.
+    // The frame hook runs before SubClient checks its conditions on that frame, so a
+    // frame's ack is recorded first. No delivery comes before the credit below.
     const holder: { a?: Acker } = {};
-    ws.on('message', (data) => holder.a?.onFrame(JSON.parse(String(data)) as { deliver?: Delivery }));
-    const a = new Acker(new SubClient(ws), opts.hold ?? false);
-    holder.a = a;
-    const { client } = a;
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
+    const client = await SubClient.connect(url, {
+      ...(opts.token ? { token: opts.token } : {}),
+      onFrame: (f) => holder.a?.onFrame(f),
     });
-    await client.until(() => client.frames.some((f) => f.subscribed));
+    const a = new Acker(client, opts.hold ?? false);
+    holder.a = a;
     client.credit(opts.window ?? 10);
     return a;
   }
@@ -165,7 +159,7 @@ export class Acker {
   }
 
   private onFrame(f: { deliver?: Delivery }): void {
-    if (!f.deliver || this.hold || this.client.ws.readyState !== WebSocket.OPEN) return;
+    if (!f.deliver || this.hold || this.client.ws.readyState !== this.client.ws.OPEN) return;
     const { id, envelope } = f.deliver;
     this.acks.push({ id, seq: (envelope as { seq: number }).seq, at: Date.now() });
     this.client.ack(id);

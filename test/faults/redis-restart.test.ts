@@ -8,10 +8,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamKeys } from '../../src/gateway/streams/redis/index.js';
-import { call, startGateway, until } from '../gateway/helpers.js';
+import { call } from '../gateway/helpers.js';
+import { startGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import type { Delivery } from '../ws/client.js';
+import type { Delivery } from '../support/ws-client.js';
 import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';
+import { until } from '../support/until.js';
 
 const COUNT = 400;
 const ACK_TIMEOUT_MS = 1000;

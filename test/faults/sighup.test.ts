@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { childGateways } from '../gateway/child.js';
-import { call, until } from '../gateway/helpers.js';
+import { call } from '../gateway/helpers.js';
 import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';
+import { until } from '../support/until.js';
 
 const COUNT = 300;
 const TOKEN = 'acme-token-1';

@@ -5,7 +5,8 @@
 // attempt 2, the others with attempt 1. Both streams engines.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { call, startGateway, type TestGateway } from '../gateway/helpers.js';
+import { call } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { Acker, lost, Producer, report } from './ledger.js';
 
 const COUNT = 300;

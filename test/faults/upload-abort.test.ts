@@ -6,15 +6,16 @@
 // and no temp file is left.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { basename, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataSha256, dataStream } from '../blobs/data.js';
 import { startUploadGateway, type UploadGateway } from '../uploads/fixture.js';
-import { upload, waitFor } from '../uploads/client.js';
+import { upload } from '../uploads/client.js';
 import { report } from './ledger.js';
+import { rawConnection } from '../support/raw-socket.js';
+import { until } from '../support/until.js';
 
 /** Good uploads keep going until the aborts are done: at least MIN_GOOD, at most MAX_GOOD. */
 const MIN_GOOD = 12;
@@ -52,27 +53,23 @@ async function largestTemp(dir: string): Promise<number> {
 /** A two-file multipart request over a raw socket, cut CUT_AT bytes into part `cutPart`. */
 async function abortedUpload(url: string, cutPart: number, seed: number): Promise<void> {
   // The previous cut part's temp file is gone first, so the wait below sees this one's.
-  await waitFor(async () => (await largestTemp(g!.dir)) < 1_000_000, 5000, 'the previous cut part removed');
+  await until(async () => (await largestTemp(g!.dir)) < 1_000_000, 5000, 'the previous cut part removed');
   const boundary = `CuT${seed}`;
   const partHead = (n: number) =>
     `--${boundary}\r\nContent-Disposition: form-data; name="f${n}"; filename="cut${n}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-  const sock = connect(Number(new URL(url).port), '127.0.0.1');
-  sock.on('error', () => {});
-  await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
-  const write = (chunk: string | Buffer) =>
-    new Promise<void>((resolve, reject) => sock.write(chunk, (err) => (err ? reject(err) : resolve())));
-  await write(
+  const sock = await rawConnection(url);
+  await sock.write(
     `POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer acme-token\r\n` +
       `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 20000000\r\n\r\n${partHead(1)}`,
   );
   if (cutPart === 2) {
-    for await (const chunk of dataStream(200_000, seed)) await write(chunk);
-    await write(`\r\n${partHead(2)}`);
+    for await (const chunk of dataStream(200_000, seed)) await sock.write(chunk);
+    await sock.write(`\r\n${partHead(2)}`);
   }
-  for await (const chunk of dataStream(CUT_AT, seed + 1000)) await write(chunk);
+  for await (const chunk of dataStream(CUT_AT, seed + 1000)) await sock.write(chunk);
   // The cut lands mid-part: the gateway is writing that part to its temp file.
-  await waitFor(async () => (await largestTemp(g!.dir)) >= 1_000_000, 5000, 'the cut part to reach the store');
-  sock.destroy();
+  await until(async () => (await largestTemp(g!.dir)) >= 1_000_000, 5000, 'the cut part to reach the store');
+  sock.socket.destroy();
 }
 
 describe('fault: an upload aborted mid-part (local store)', () => {
@@ -111,7 +108,7 @@ describe('fault: an upload aborted mid-part (local store)', () => {
     else failed.push(heldResult.status);
     abortsDone = true;
     await load;
-    await waitFor(async () => (await gw.uploads()).inFlight === 0, 5000, 'every aborted upload noticed');
+    await until(async () => (await gw.uploads()).inFlight === 0, 5000, 'every aborted upload noticed');
 
     const lines = (await readFile(join(gw.dir, 'manifest.jsonl'), 'utf8'))
       .split('\n')

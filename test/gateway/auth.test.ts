@@ -1,7 +1,8 @@
 // Auth and tenant isolation over real sockets.
 import { describe, expect, it } from 'vitest';
 import { ConfigLoadError } from '../../src/gateway/config/holder.js';
-import { call, enqueue, expectError, startGateway, TWO_TENANTS, gatewaysClosedAfterEach } from './helpers.js';
+import { call, enqueue, expectError, TWO_TENANTS } from './helpers.js';
+import { startGateway, gatewaysClosedAfterEach } from '../support/gateway.js';
 
 const gateway = gatewaysClosedAfterEach();
 

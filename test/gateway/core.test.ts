@@ -1,6 +1,7 @@
 // Core routes over real sockets: health, 404, enqueue, stats, error shapes, two gateways.
 import { describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, gatewaysClosedAfterEach } from './helpers.js';
+import { call, enqueue, expectError } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
 
 const gateway = gatewaysClosedAfterEach();
 

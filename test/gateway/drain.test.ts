@@ -3,13 +3,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, until, type TestGateway } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { call, enqueue, expectError } from './helpers.js';
+import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
+import { until } from '../support/until.js';
 
-const open: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const gateway = gatewaysClosedAfterEach();
 
 /** HTTP requests in flight (the lifecycle object also counts them for the drain). */
 const inflight = (g: TestGateway) => (g.gw.ctx.lifecycle as unknown as { inflight: number }).inflight;
@@ -60,8 +59,7 @@ function slowUpload(base: string) {
 
 describe('drain', () => {
   it('lets an upload in flight finish while new uploads get 503 DRAINING', async () => {
-    const g = await startGateway();
-    open.push(g);
+    const g = await gateway();
     const slow = slowUpload(g.httpUrl);
     await until(() => inflight(g) >= 1);
     const draining = g.gw.drain(10_000);
@@ -81,8 +79,7 @@ describe('drain', () => {
   });
 
   it('finishes in-flight requests, refuses new ones, runs drain hooks, reports drained', async () => {
-    const g = await startGateway();
-    open.push(g);
+    const g = await gateway();
     const hookRan: string[] = [];
     g.gw.ctx.lifecycle.onDrain(async () => {
       hookRan.push('ws');
@@ -109,8 +106,7 @@ describe('drain', () => {
   });
 
   it('reports drained: false when the timeout passes first', async () => {
-    const g = await startGateway();
-    open.push(g);
+    const g = await gateway();
     const slow = slowEnqueue(g.httpUrl);
     const settled = slow.response.catch((err: unknown) => err);
     await until(() => inflight(g) >= 1);

@@ -2,46 +2,28 @@
 // schemas, URL and parameter checks) and the HTTP server's (malformed requests,
 // oversized headers) — leaves in the one shape {"error": {"code", "message"}} with a
 // catalogue code, and is logged with that code.
-import { connect } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import pino from 'pino';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../../src/gateway/errors.js';
 import { makeClientErrorHandler } from '../../src/gateway/plugins/errors.js';
-import { call, expectError, gatewaysClosedAfterEach, readJsonLines, TWO_TENANTS, until, type Res } from './helpers.js';
+import { call, expectError, readJsonLines, TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
+import { exchange, type HttpAnswer, parseResponses } from '../support/raw-socket.js';
+import { until } from '../support/until.js';
 
 const gateway = gatewaysClosedAfterEach();
 const ACME = { authorization: 'Bearer acme-token-1' };
 const JSON_ACME = { ...ACME, 'content-type': 'application/json' };
 
-/** Write raw bytes, read until the server closes (bounded); parse status and JSON body. */
-function raw(base: string, bytes: string): Promise<Res & { head: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let text = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no close within 3 s; got ${JSON.stringify(text)}`));
-    }, 3000);
-    socket.on('data', (d) => (text += d.toString('utf8')));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      const split = text.indexOf('\r\n\r\n');
-      const head = text.slice(0, split);
-      const bodyText = text.slice(split + 4);
-      let body: unknown = bodyText;
-      try {
-        body = JSON.parse(bodyText);
-      } catch {
-        /* not JSON */
-      }
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: {}, body, text: bodyText, head });
-    });
-    socket.write(bytes);
-  });
+/** Write raw bytes, read until the server closes (bounded); the one HTTP answer. */
+async function raw(base: string, bytes: string): Promise<HttpAnswer> {
+  const res = await exchange(base, bytes);
+  expect(res.closedByServer, `no close within 3 s; got ${JSON.stringify(res.bytes.toString())}`).toBe(true);
+  const answers = parseResponses(res.bytes);
+  expect(answers).toHaveLength(1);
+  return answers[0]!;
 }
 
 describe('the one error shape', () => {
@@ -126,7 +108,7 @@ describe('the one error shape', () => {
     ]) {
       const res = await raw(g.httpUrl, bytes);
       expectError(res, 400, 'BAD_REQUEST');
-      expect(res.head).toMatch(/\r\nconnection: close/i);
+      expect(res.headers.connection).toMatch(/^close$/i);
     }
     const big = await raw(g.httpUrl, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(32 * 1024)}\r\n\r\n`);
     expectError(big, 431, 'HEADERS_TOO_LARGE');

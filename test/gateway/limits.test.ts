@@ -1,6 +1,8 @@
 // Rate limits (per tenant, per IP; reload-aware) and overload shedding.
 import { describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, until, gatewaysClosedAfterEach } from './helpers.js';
+import { call, enqueue, expectError } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
+import { until } from '../support/until.js';
 
 const gateway = gatewaysClosedAfterEach();
 

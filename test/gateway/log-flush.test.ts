@@ -4,12 +4,13 @@
 // synchronously on exit. The interval is set to its maximum so that only the stop can
 // have written the lines.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childGateways } from './child.js';
-import { call, enqueue, readJsonLines, until } from './helpers.js';
+import { call, enqueue, readJsonLines } from './helpers.js';
+import { rawConnection } from '../support/raw-socket.js';
+import { until } from '../support/until.js';
 
 let dir: string;
 const { start, ready } = childGateways(() => dir);
@@ -56,10 +57,8 @@ describe('request log on stop', () => {
     const msg = await ready(s);
     const statuses = await someRequests(msg.httpUrl, 9);
     // A request whose body never completes keeps the drain from finishing.
-    const { port } = new URL(msg.httpUrl);
-    const slow = connect(Number(port), '127.0.0.1');
-    slow.on('error', () => {});
-    slow.write(
+    const slow = await rawConnection(msg.httpUrl);
+    await slow.write(
       'POST /v1/enqueue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"to":',
     );
     await until(async () => (await call(`${msg.httpUrl}/v1/metrics`)).body.http.inflight >= 2);
@@ -69,7 +68,7 @@ describe('request log on stop', () => {
     await new Promise((r) => setTimeout(r, 1100));
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(1);
-    slow.destroy();
+    slow.socket.destroy();
     const lines = await readJsonLines(httpLog);
     // The 9 requests, the metrics polls and the /health polls; not the unfinished one.
     expect(lines.slice(0, 9).map((l) => l.status)).toEqual(statuses);

@@ -1,44 +1,39 @@
 // Tokens never reach a log: not the HTTP log, not the WebSocket log, not the app log
 // (at its most verbose level) — whether they came in `Authorization`, `x-token` or
 // `?token=`, were accepted or refused, or rode along with a request that failed.
-import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, TWO_TENANTS, until, type TestGateway } from './helpers.js';
+import { call, enqueue, readJsonLines, TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
+import { ClientPool } from '../support/ws-client.js';
+import { until } from '../support/until.js';
 
-const open: TestGateway[] = [];
-const sockets: WebSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const gateway = gatewaysClosedAfterEach();
+const pool = new ClientPool();
+afterEach(() => pool.closeAll());
 
 const ADMIN = 'admin-secret-token-9';
 const TOKENS = ['acme-token-1', 'acme-token-2', 'globex-token-1', 'wrong-token-77', 'never-valid-88', ADMIN];
 
 /** Open a WebSocket; resolve 'open' once subscribed, or the refusing HTTP status. */
-function subscribe(url: string, headers: Record<string, string> = {}): Promise<number | 'open'> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    sockets.push(ws);
-    ws.once('unexpected-response', (_req, res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    ws.once('message', () => {
-      ws.close(1000);
-      resolve('open');
-    });
-    ws.once('error', reject);
-  });
+async function subscribe(url: string, headers: Record<string, string> = {}): Promise<number | 'open'> {
+  try {
+    const c = await pool.connect(url, { headers, waitSubscribed: false });
+    await c.until(() => c.frames.length > 0, 3000, 'a first frame');
+    c.ws.close(1000);
+    return 'open';
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === undefined) throw err;
+    return status;
+  }
 }
 
 describe('tokens in logs', () => {
   it('never appear in the HTTP, WebSocket or app log', async () => {
-    const g = await startGateway({
+    const g = await gateway({
       yaml: TWO_TENANTS,
       env: { CONDUIT_ADMIN_TOKEN: ADMIN, CONDUIT_LOG_LEVEL: 'trace' },
     });
-    open.push(g);
     const ws = g.wsUrl;
 
     // HTTP: accepted and refused tokens in every place a client may put one.

@@ -1,17 +1,15 @@
 // /v1/metrics, /metrics and the HTTP log.
 import { createRequire } from 'node:module';
-import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, TWO_TENANTS, until, type TestGateway } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { call, enqueue, readJsonLines, TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
+import { until } from '../support/until.js';
 
-const open: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const gateway = gatewaysClosedAfterEach();
 
 describe('/v1/metrics', () => {
   it('reports process, http (by route, by status, HDR latency), streams, tenants and helper sections', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS });
     g.gw.ctx.metrics.addJsonSection('extra', () => ({ answer: 42 }));
     await enqueue(g.httpUrl, 'orders', 1, 'acme-token-1');
     await enqueue(g.httpUrl, 'orders', 2, 'acme-token-1');
@@ -49,8 +47,7 @@ describe('/v1/metrics', () => {
   });
 
   it('reports postGcHeapBytes from memwatch when CONDUIT_MEMWATCH=true', async () => {
-    const g = await startGateway({ env: { CONDUIT_MEMWATCH: true } });
-    open.push(g);
+    const g = await gateway({ env: { CONDUIT_MEMWATCH: true } });
     const memwatch = createRequire(import.meta.url)('@airbnb/node-memwatch') as { gc(): void };
     const post = await until(async () => {
       memwatch.gc();
@@ -63,8 +60,7 @@ describe('/v1/metrics', () => {
 
 describe('/metrics', () => {
   it('serves Prometheus text with request, tenant and streams series', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS });
     await enqueue(g.httpUrl, 'orders', 1, 'acme-token-1');
     const res = await call(`${g.httpUrl}/metrics`);
     expect(res.status).toBe(200);
@@ -76,8 +72,7 @@ describe('/metrics', () => {
   });
 
   it('counts every request once, however often it is scraped (the counters are copied at scrape time)', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS });
     await enqueue(g.httpUrl, 'orders', 1, 'acme-token-1');
     await enqueue(g.httpUrl, 'orders', 2, 'acme-token-1');
     await enqueue(g.httpUrl, 'orders', 3, 'wrong-token-zz');
@@ -97,8 +92,7 @@ describe('/metrics', () => {
 
 describe('HTTP log', () => {
   it('writes one JSONL line per request with the documented fields and no tokens', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS });
     await enqueue(g.httpUrl, 'orders', { secret: false }, 'acme-token-1');
     await call(`${g.httpUrl}/v1/stats?stream=orders&token=acme-token-2`, { headers: { 'x-token': 'globex-token-1' } });
     await call(`${g.httpUrl}/v1/stats?stream=orders`, { token: 'wrong-token-zzz' });

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childGateways, type Started } from './child.js';
-import { call, enqueue, TWO_TENANTS, until } from './helpers.js';
+import { call, enqueue, TWO_TENANTS } from './helpers.js';
 import { GATEWAY_NODE_FLAGS } from '../../src/gateway/node-flags.js';
+import { until } from '../support/until.js';
 
 let dir: string;
 const { start, ready } = childGateways(() => dir);

@@ -1,18 +1,15 @@
 // Reload through POST /v1/admin/reload and through the ConfigHolder.
-import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { call, enqueue, expectError, TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
 
-const open: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const gateway = gatewaysClosedAfterEach();
 const ADMIN = 'admin-secret-1';
 const reload = (g: TestGateway) => call(`${g.httpUrl}/v1/admin/reload`, { method: 'POST', token: ADMIN });
 
 describe('reload', () => {
   it('a valid file takes effect without a restart', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS, env: { CONDUIT_ADMIN_TOKEN: ADMIN } });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS, env: { CONDUIT_ADMIN_TOKEN: ADMIN } });
     expectError(await enqueue(g.httpUrl, 'q', 1, 'initech-token-1'), 401, 'UNAUTHORIZED');
     await g.writeConfig(`${TWO_TENANTS}  initech:\n    tokens: [initech-token-1]\n`);
     const res = await reload(g);
@@ -23,8 +20,7 @@ describe('reload', () => {
   });
 
   it('an invalid file keeps the old config, answers 400 with every problem and shows them in /health', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS, env: { CONDUIT_ADMIN_TOKEN: ADMIN } });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS, env: { CONDUIT_ADMIN_TOKEN: ADMIN } });
     await g.writeConfig('tenants:\n  acme:\n    tokens: [short]\n    limits: { rateLimit: -1 }\nbogus: 1\n');
     const res = await reload(g);
     expectError(res, 400, 'CONFIG_INVALID');
@@ -46,8 +42,7 @@ describe('reload', () => {
   });
 
   it('ConfigHolder.reload swaps the resolved config atomically and reports status', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS, listen: false });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS, listen: false });
     const holder = g.gw.ctx.config;
     const before = holder.current();
     expect(before.tenantForToken('acme-token-1')?.name).toBe('acme');
@@ -66,8 +61,7 @@ describe('reload', () => {
   });
 
   it('a file that would leave a public bind open is refused on reload', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS, listen: false, env: { CONDUIT_BIND: '0.0.0.0' } });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS, listen: false, env: { CONDUIT_BIND: '0.0.0.0' } });
     await g.writeConfig('tenants: {}\n');
     const status = await g.gw.ctx.config.reload();
     expect(status.status).toBe('failed');

@@ -2,26 +2,21 @@
 // stalls is answered 408 REQUEST_TIMEOUT in the error shape and its connection closes; a
 // body that keeps moving slowly is never cut; an open WebSocket is not affected. Raw
 // sockets (no client library lets a body stall on purpose), a short configured timeout.
-import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { call, readJsonLines, startGateway, until, type TestGateway } from './helpers.js';
+import { call, readJsonLines } from './helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { rawConnection } from '../support/raw-socket.js';
+import { until } from '../support/until.js';
+import { SubClient } from '../support/ws-client.js';
 
 const IDLE_MS = 300;
 
 /** Connect, send `head`, and collect everything the gateway sends until it closes. */
 async function rawRequest(g: TestGateway, head: string) {
-  const { hostname, port } = new URL(g.httpUrl);
-  const socket: Socket = connect(Number(port), hostname);
-  socket.on('error', () => {});
-  await once(socket, 'connect');
-  let received = '';
-  socket.on('data', (d: Buffer) => (received += d.toString('utf8')));
-  const closed = once(socket, 'close').then(() => Date.now());
+  const conn = await rawConnection(g.httpUrl);
   const sentAt = Date.now();
-  socket.write(head);
-  return { socket, sentAt, closed, received: () => received };
+  await conn.write(head);
+  return { ...conn, sentAt, text: () => conn.received().toString('utf8') };
 }
 
 const POST = (length: number) =>
@@ -42,7 +37,7 @@ describe('stalled requests', () => {
     const closedAt = await r.closed;
     expect(closedAt - r.sentAt).toBeGreaterThanOrEqual(IDLE_MS - 50);
     expect(closedAt - r.sentAt).toBeLessThan(IDLE_MS + 5000);
-    const text = r.received();
+    const text = r.text();
     expect(text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     expect(text.toLowerCase()).toContain('connection: close');
     const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { error: { code: string; message: string } };
@@ -62,28 +57,23 @@ describe('stalled requests', () => {
     const pieces = body.match(/.{1,3}/g)!;
     const step = Math.ceil(pieces.length / 10);
     for (let i = 0; i < pieces.length; i += step) {
-      r.socket.write(pieces.slice(i, i + step).join(''));
+      await r.write(pieces.slice(i, i + step).join(''));
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 3));
     }
-    const answered = await until(() => (r.received().includes('\r\n\r\n{') ? r.received() : undefined), 5000);
+    const answered = await until(() => (r.text().includes('\r\n\r\n{') ? r.text() : undefined), 5000);
     expect(answered).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     r.socket.destroy();
   });
 
   it('an open WebSocket idle for several timeouts stays open', async () => {
-    const ws = new WebSocket(`${g.wsUrl}/v1/subscribe?stream=idle`, {
-      headers: { authorization: 'Bearer acme-token-1' },
-    });
-    await once(ws, 'open');
-    const closed = once(ws, 'close');
+    const c = await SubClient.connect(`${g.wsUrl}/v1/subscribe?stream=idle`, { token: 'acme-token-1' });
     // No frame in either direction for 4 idle timeouts; the gateway's ping interval (30 s) is far off.
     const outcome = await Promise.race([
-      closed.then(() => 'closed'),
+      c.closed.then(() => 'closed'),
       new Promise((resolve) => setTimeout(() => resolve('open'), 4 * IDLE_MS)),
     ]);
     expect(outcome).toBe('open');
-    expect(ws.readyState).toBe(WebSocket.OPEN);
-    ws.close();
-    await closed;
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    await c.close();
   });
 });

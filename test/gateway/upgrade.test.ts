@@ -2,14 +2,13 @@
 // to an unknown path, or refused by a hook (auth, drain) — get their HTTP answer and
 // then the socket is closed: the client sees the status and EOF, and close() never
 // waits for a socket nobody owns.
-import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startGateway, TWO_TENANTS, until, type TestGateway } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
+import { exchange, rawConnection, upgradeRequest } from '../support/raw-socket.js';
+import { until } from '../support/until.js';
 
-const open: TestGateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const gateway = gatewaysClosedAfterEach();
 
 interface Answer {
   /** Everything the server sent before it closed the socket. */
@@ -19,39 +18,20 @@ interface Answer {
 }
 
 /** Send a WebSocket upgrade request over a raw socket; collect the answer until the server closes (bounded). */
-function upgrade(base: string, path: string, headers: Record<string, string> = {}, boundMs = 3000): Promise<Answer> {
-  const { hostname, port } = new URL(base.replace(/^ws/, 'http'));
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
-    let text = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve({ text, closedByServer: false });
-    }, boundMs);
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve({ text, closedByServer: true });
-    });
-    const head = [
-      `GET ${path} HTTP/1.1`,
-      `Host: ${hostname}:${port}`,
-      'Connection: Upgrade',
-      'Upgrade: websocket',
-      'Sec-WebSocket-Version: 13',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-    ];
-    socket.write(`${head.join('\r\n')}\r\n\r\n`);
-  });
+async function upgrade(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  boundMs = 3000,
+): Promise<Answer> {
+  const res = await exchange(base, upgradeRequest(path, headers), { boundMs });
+  return { text: res.bytes.toString('latin1'), closedByServer: res.closedByServer };
 }
 
 const status = (a: Answer) => Number(/^HTTP\/1\.1 (\d{3})/.exec(a.text)?.[1]);
 
 /** close() must finish promptly: a dangling upgrade socket would keep server.close() waiting. */
 async function closesWithin(g: TestGateway, ms: number): Promise<void> {
-  open.splice(open.indexOf(g), 1);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
   const result = await Promise.race([g.close().then(() => 'closed' as const), timeout]);
@@ -61,8 +41,7 @@ async function closesWithin(g: TestGateway, ms: number): Promise<void> {
 
 describe('upgrade requests the gateway does not take', () => {
   it('answers them and closes the socket, on both listeners', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS });
     for (const base of [g.httpUrl, g.wsUrl]) {
       const health = await upgrade(base, '/health');
       expect(status(health)).toBe(200);
@@ -87,8 +66,7 @@ describe('upgrade requests the gateway does not take', () => {
   });
 
   it('refuses them with 503 DRAINING during a drain and closes the socket', async () => {
-    const g = await startGateway();
-    open.push(g);
+    const g = await gateway();
     const drained = g.gw.drain(5000);
     // Every route but the operational ones answers 503 while draining, unknown paths too.
     for (const base of [g.httpUrl, g.wsUrl]) {
@@ -106,8 +84,7 @@ describe('upgrade requests the gateway does not take', () => {
   });
 
   it('closes the socket of an upgrade Fastify refuses before routing (a bad URL)', async () => {
-    const g = await startGateway();
-    open.push(g);
+    const g = await gateway();
     // No route hook runs for a malformed URL: the framework-error path settles the socket.
     const bad = await upgrade(g.httpUrl, '/%E0%A4%A');
     expect(status(bad)).toBe(400);
@@ -118,22 +95,16 @@ describe('upgrade requests the gateway does not take', () => {
   });
 
   it('close() cuts an upgrade socket still open', async () => {
-    const g = await startGateway();
-    open.push(g);
-    const { hostname, port } = new URL(g.httpUrl);
-    const socket = connect(Number(port), hostname);
-    socket.on('error', () => {});
-    const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    let answer = '';
-    socket.on('data', (d) => (answer += d.toString('latin1')));
+    const g = await gateway();
+    const socket = await rawConnection(g.httpUrl);
     // An accepted upgrade: the socket now belongs to the WebSocket layer.
-    socket.write(
-      'GET /v1/subscribe?stream=s HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
-        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-    );
-    await until(() => answer.includes('\r\n\r\n'));
+    await socket.write(upgradeRequest('/v1/subscribe?stream=s'));
+    const answer = await until(() => {
+      const text = socket.received().toString('latin1');
+      return text.includes('\r\n\r\n') && text;
+    });
     expect(answer).toMatch(/^HTTP\/1\.1 101/);
     await closesWithin(g, 2000);
-    await closed;
+    await socket.closed;
   });
 });

@@ -1,33 +1,32 @@
 // The auth, rate-limit and drain hooks run before the WebSocket upgrade on both ports.
-import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGateway, TWO_TENANTS, type TestGateway } from './helpers.js';
+import { TWO_TENANTS } from './helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
+import { ClientPool } from '../support/ws-client.js';
 
-const open: TestGateway[] = [];
-const sockets: WebSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const gateway = gatewaysClosedAfterEach();
+const pool = new ClientPool();
+afterEach(() => pool.closeAll());
 
 /** Open a socket; resolve with the first frame, or with the HTTP status that refused the upgrade. */
-function attempt(url: string, headers: Record<string, string> = {}): Promise<{ status?: number; first?: unknown }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    sockets.push(ws);
-    ws.once('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode });
-      res.resume();
-    });
-    ws.once('message', (data) => resolve({ first: JSON.parse(String(data)) }));
-    ws.once('error', (err) => reject(err));
-  });
+async function attempt(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status?: number; first?: unknown }> {
+  try {
+    const c = await pool.connect(url, { headers, waitSubscribed: false });
+    await c.until(() => c.frames.length > 0, 3000, 'a first frame');
+    return { first: c.frames[0] };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === undefined) throw err;
+    return { status };
+  }
 }
 
 describe('WebSocket upgrade hooks', () => {
   it('401 without a token; Bearer or ?token= opens the subscription, on both ports', async () => {
-    const g = await startGateway({ yaml: TWO_TENANTS });
-    open.push(g);
+    const g = await gateway({ yaml: TWO_TENANTS });
     const httpWs = g.httpUrl.replace('http://', 'ws://');
     for (const base of [g.wsUrl, httpWs]) {
       expect(await attempt(`${base}/v1/subscribe?stream=orders`)).toEqual({ status: 401 });
@@ -40,18 +39,16 @@ describe('WebSocket upgrade hooks', () => {
   });
 
   it('refuses upgrades with 503 while draining', async () => {
-    const g = await startGateway();
-    open.push(g);
+    const g = await gateway();
     const drained = g.gw.drain(5000);
     expect(await attempt(`${g.wsUrl}/v1/subscribe?stream=orders`)).toEqual({ status: 503 });
     await drained;
   });
 
   it('counts an upgrade once against the rate limit', async () => {
-    const g = await startGateway({
+    const g = await gateway({
       yaml: 'tenants:\n  acme:\n    tokens: [acme-token-1]\n    limits: { rateLimit: 2 }\n',
     });
-    open.push(g);
     const url = `${g.wsUrl}/v1/subscribe?stream=orders&token=acme-token-1`;
     expect((await attempt(url)).first).toBeDefined();
     expect((await attempt(url)).first).toBeDefined();

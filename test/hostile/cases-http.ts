@@ -3,7 +3,7 @@
 // gateway runs with CONDUIT_MAX_JSON_SIZE = 64 KiB (http.test.ts).
 import type { RawCase } from './corpus.js';
 import { ACME } from './corpus.js';
-import { httpRequest } from './raw.js';
+import { httpRequest } from '../support/raw-socket.js';
 
 const JSON_ACME = { ...ACME, 'Content-Type': 'application/json' };
 

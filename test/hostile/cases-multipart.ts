@@ -3,7 +3,7 @@
 // in docs/protocol-http.md and docs/blobs.md.
 import type { RawCase } from './corpus.js';
 import { ACME } from './corpus.js';
-import { httpRequest } from './raw.js';
+import { httpRequest } from '../support/raw-socket.js';
 
 const B = 'HoStIlE-boundary';
 const MULTIPART = { ...ACME, 'Content-Type': `multipart/form-data; boundary=${B}` };

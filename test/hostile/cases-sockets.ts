@@ -5,7 +5,7 @@
 // else") and the runbook's slow-client rows.
 import type { RawCase } from './corpus.js';
 import { ACME } from './corpus.js';
-import { httpRequest, type Step, upgradeRequest } from './raw.js';
+import { httpRequest, type Step, upgradeRequest } from '../support/raw-socket.js';
 
 const JSON_ACME = { ...ACME, 'Content-Type': 'application/json' };
 const BODY = JSON.stringify({ to: 'slow', envelope: { n: 1 } });

@@ -4,7 +4,7 @@
 // gateway runs with CONDUIT_WS_MAX_MESSAGE_SIZE = 4096 (ws.test.ts).
 import type { FrameCase, RawCase } from './corpus.js';
 import { ACME } from './corpus.js';
-import { frame, httpRequest, text, upgradeRequest } from './raw.js';
+import { frame, httpRequest, text, upgradeRequest } from '../support/raw-socket.js';
 
 const SUB = '/v1/subscribe?stream=hs';
 

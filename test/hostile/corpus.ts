@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { call, expectError, type TestGateway } from '../gateway/helpers.js';
+import { call, expectError } from '../gateway/helpers.js';
+import type { TestGateway } from '../support/gateway.js';
 import {
   afterUpgrade,
   closeCodeOf,
@@ -19,7 +20,7 @@ import {
   upgradeRequest,
   type HttpAnswer,
   type Step,
-} from './raw.js';
+} from '../support/raw-socket.js';
 
 /** The tokens of the corpus gateways' YAML, and tokens the cases send that must not be logged either. */
 export const TOKENS = ['acme-token-1', 'globex-token-1', 'wrong-token-1234', 'hostile-query-token'];

@@ -2,7 +2,8 @@
 // (cases-multipart.ts), one gateway for the file, /health checked after every case,
 // no token in any log at the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, expectError, startGateway, type TestGateway } from '../gateway/helpers.js';
+import { call, expectError } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { upload } from '../uploads/client.js';
 import { HTTP_CASES } from './cases-http.js';
 import { MULTIPART_CASES } from './cases-multipart.js';

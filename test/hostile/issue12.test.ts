@@ -2,9 +2,11 @@
 // code before its fix.
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { call, expectError, gatewaysClosedAfterEach, readJsonLines, TWO_TENANTS, until } from '../gateway/helpers.js';
+import { call, expectError, readJsonLines, TWO_TENANTS } from '../gateway/helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
 import { upload } from '../uploads/client.js';
-import { exchange, httpRequest, parseResponses, upgradeRequest, type HttpAnswer } from './raw.js';
+import { exchange, httpRequest, parseResponses, upgradeRequest, type HttpAnswer } from '../support/raw-socket.js';
+import { until } from '../support/until.js';
 
 const gateway = gatewaysClosedAfterEach();
 const ACME = { Authorization: 'Bearer acme-token-1' };

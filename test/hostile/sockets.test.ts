@@ -1,7 +1,7 @@
 // The hostile corpus on slow, partial and odd sockets (cases-sockets.ts), against one
 // gateway with short timeouts; /health checked after every case, no token in any log.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startGateway, type TestGateway } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { SOCKET_CASES } from './cases-sockets.js';
 import { CORPUS_YAML, expectHealthy, expectNoTokenInLogs, runRawCase } from './corpus.js';
 

@@ -1,7 +1,7 @@
 // The hostile corpus over WebSocket: upgrade requests and frames (cases-ws.ts), one
 // gateway for the file, /health checked after every case, no token in any log at the end.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startGateway, type TestGateway } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 import { FRAME_CASES, HANDSHAKE_CASES } from './cases-ws.js';
 import { CORPUS_YAML, expectHealthy, expectNoTokenInLogs, runFrameCase, runRawCase } from './corpus.js';
 

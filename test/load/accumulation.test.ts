@@ -7,11 +7,11 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedModel, ConduitClient, LoadEngine, Metrics, openModel, WsSubscriber } from '../../src/load/index.js';
 import type { Workload, WorkloadContext } from '../../src/load/index.js';
-import { startInProcessGateway } from './fixtures/in-process-gateway.js';
+import { droppedLog, startGateway, type TestGateway } from '../support/gateway.js';
 
-let gateway: Awaited<ReturnType<typeof startInProcessGateway>>;
+let gateway: TestGateway;
 beforeAll(async () => {
-  gateway = await startInProcessGateway();
+  gateway = await startGateway({ env: { CONDUIT_LOG_LEVEL: 'warn' }, appLog: droppedLog() });
 });
 afterAll(async () => {
   await gateway?.close();

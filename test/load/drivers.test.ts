@@ -12,28 +12,25 @@ import {
   WsSubscriber,
 } from '../../src/load/index.js';
 import { knownDigest, seededChunks, seededDigest } from '../../src/load/drivers/generated-bytes.js';
-import { startInProcessGateway } from './fixtures/in-process-gateway.js';
+import { droppedLog, startGateway, type TestGateway } from '../support/gateway.js';
 import { closedPort } from '../support/ports.js';
+import { until } from '../support/until.js';
 
-let gateway: Awaited<ReturnType<typeof startInProcessGateway>>;
+let gateway: TestGateway;
 beforeAll(async () => {
   // Many attempts: random nacks must never dead-letter a message in this test.
-  gateway = await startInProcessGateway({
-    CONDUIT_MULTIPART_MAX_PART_SIZE: 4 * 1024 * 1024,
-    CONDUIT_MAX_ATTEMPTS: 100,
+  gateway = await startGateway({
+    env: {
+      CONDUIT_LOG_LEVEL: 'warn',
+      CONDUIT_MULTIPART_MAX_PART_SIZE: 4 * 1024 * 1024,
+      CONDUIT_MAX_ATTEMPTS: 100,
+    },
+    appLog: droppedLog(),
   });
 });
 afterAll(async () => {
   await gateway?.close();
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('CreditWindow', () => {
   it('tops the window up when outstanding credit falls to refillAt', () => {
@@ -146,7 +143,7 @@ describe('drivers against a real gateway', () => {
       }
       await expect(ledger.settle(5000)).resolves.toBe(true);
       // Redeliveries of nacked messages keep flowing for a moment; wait until acks cover every id.
-      await waitFor(() => metrics.counter('ws.acks') >= 60);
+      await until(() => metrics.counter('ws.acks') >= 60, 5000, '60 acks', 10);
     } finally {
       await Promise.all(subs.map((s) => s.close()));
       await client.close();

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedModel, LoadEngine, Metrics, watchInterrupts } from '../../src/load/index.js';
+import { until } from '../support/until.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const spawned: number[] = [];
@@ -19,15 +20,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function until(check: () => boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return check();
 }
 
 afterAll(() => {
@@ -60,7 +52,7 @@ describe('watchInterrupts', () => {
     proc.emit('disconnect');
     expect(watch.signal.aborted).toBe(true);
     expect(String((watch.signal.reason as Error).message)).toMatch(/main process went away/);
-    await until(() => exits.length > 0, 2000, 5);
+    await until(() => exits.length > 0, 2000, 'the orphan exit', 5);
     expect(exits).toEqual([130]);
     watch.dispose();
   });
@@ -122,7 +114,12 @@ describe('SIGINT to the Vitest main process during a 60 s scenario', () => {
         Number((what === 'fork' ? /interrupt-fixture fork pid (\d+)/ : targetPid).exec(out)?.[1] ?? 0);
 
       // The scenario is running once the fork printed its pid.
-      expect(await until(() => pid('fork') > 0 && pid('target') > 0, 30_000), out).toBe(true);
+      await until(
+        () => pid('fork') > 0 && pid('target') > 0,
+        30_000,
+        () => `the fork and target pids in the output:\n${out}`,
+        50,
+      );
       const fork = pid('fork');
       const target = pid('target');
       spawned.push(fork, target);
@@ -130,12 +127,14 @@ describe('SIGINT to the Vitest main process during a 60 s scenario', () => {
 
       const sentAt = Date.now();
       child.kill('SIGINT');
-      const gone = await until(() => !alive(child.pid!) && !alive(fork) && !alive(target), 8000);
+      await until(
+        () => !alive(child.pid!) && !alive(fork) && !alive(target),
+        8000,
+        () =>
+          `main, fork and target to exit (still alive after ${Date.now() - sentAt} ms: main ${alive(child.pid!)}, fork ${alive(fork)}, target ${alive(target)})\n${out}`,
+        50,
+      );
       const tookMs = Date.now() - sentAt;
-      expect(
-        gone,
-        `still alive after ${tookMs} ms: main ${alive(child.pid!)}, fork ${alive(fork)}, target ${alive(target)}\n${out}`,
-      ).toBe(true);
       // Well under the 60 s the scenario would otherwise run (a couple of seconds on an idle machine).
       expect(tookMs).toBeLessThan(8000);
       expect(await exited).not.toBe(0);

@@ -4,12 +4,12 @@
 // subscribers never saw — and 0 lost, 0 duplicates when nothing is dropped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConduitClient, DeliveryLedger, Metrics, WsSubscriber } from '../../src/load/index.js';
-import { startInProcessGateway } from './fixtures/in-process-gateway.js';
+import { droppedLog, startGateway, type TestGateway } from '../support/gateway.js';
 import { startDroppingProxy } from './fixtures/dropping-proxy.js';
 
-let gateway: Awaited<ReturnType<typeof startInProcessGateway>>;
+let gateway: TestGateway;
 beforeAll(async () => {
-  gateway = await startInProcessGateway();
+  gateway = await startGateway({ env: { CONDUIT_LOG_LEVEL: 'warn' }, appLog: droppedLog() });
 });
 afterAll(async () => {
   await gateway?.close();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { GeneratorMonitor, judgeGenerator, MemorySampler, readProcRss } from '../../src/load/index.js';
 import { closedPort } from '../support/ports.js';
+import { until } from '../support/until.js';
 
 describe('MemorySampler', () => {
   it('reads VmRSS from /proc for a pid (this test process)', async () => {
@@ -17,8 +18,7 @@ describe('MemorySampler', () => {
     const sampler = new MemorySampler({ pid: process.pid, intervalMs: 20 });
     expect(sampler.source).toBe('proc');
     sampler.start();
-    const deadline = Date.now() + 3000;
-    while (sampler.collected.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => sampler.collected.length >= 3, 3000, '3 interval samples', 10);
     const samples = await sampler.stop();
     expect(samples.length).toBeGreaterThanOrEqual(4);
     expect(samples.every((s) => s.rssBytes > 0)).toBe(true);

@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamPolicy } from '../../src/gateway/config/resolved.js';
 import { GatewayError } from '../../src/gateway/errors.js';
 import { MemoryStreamsEngine, type StreamsEngine } from '../../src/gateway/streams/index.js';
-import { poll } from '../ws/client.js';
 import { basePolicy, recordingSink } from './helpers.js';
 import { redisEngineFixture } from './redis-fixture.js';
+import { until } from '../support/until.js';
 
 const T = 'acme';
 const opts = { maxInflight: 1000 };
@@ -72,12 +72,13 @@ const statsUntil = (
   stream: string,
   match: (s: Awaited<ReturnType<StreamsEngine['stats']>>) => boolean,
 ) =>
-  poll(
+  until(
     async () => {
       const s = await e.stats(T, stream);
       return match(s) ? s : undefined;
     },
     5000,
+    'the stream stats to match',
     5,
   );
 

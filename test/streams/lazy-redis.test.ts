@@ -8,7 +8,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { envDefaults } from '../../src/gateway/config/env.js';
 import { createStreamsEngine } from '../../src/gateway/streams/index.js';
-import { gatewaysClosedAfterEach } from '../gateway/helpers.js';
+import { gatewaysClosedAfterEach } from '../support/gateway.js';
 
 const loadedIoredis = () =>
   Object.keys(createRequire(import.meta.url).cache).filter((p) => /[/\\]node_modules[/\\]ioredis[/\\]/.test(p));

@@ -6,9 +6,10 @@
 // engines.property.test.ts.
 import { describe, expect, it } from 'vitest';
 import { streamKeys, type RedisStreamsEngine } from '../../src/gateway/streams/redis/index.js';
-import { poll } from '../ws/client.js';
+import { createRng } from '../../src/load/index.js';
 import { recordingSink } from './helpers.js';
 import { opts, redisEngineFixture, T } from './redis-fixture.js';
+import { until } from '../support/until.js';
 
 describe('redis streams engine: delivery rules', () => {
   const f = redisEngineFixture();
@@ -31,7 +32,7 @@ describe('redis streams engine: delivery rules', () => {
     ]);
     for (const id of ids) expect(c.ack(id)).toBe('ok');
     expect(c.ack(ids[0]!)).toBe('unknown');
-    await poll(async () => (await f.admin.xlen(streamKeys(T, s).stream)) === 0 || undefined);
+    await until(async () => (await f.admin.xlen(streamKeys(T, s).stream)) === 0 || undefined);
     expect(await e.stats(T, s)).toEqual({
       stream: s,
       depth: 0,
@@ -104,7 +105,7 @@ describe('redis streams engine: delivery rules', () => {
     const s1 = fresh();
     const s2 = fresh();
     e.subscribe(T, s1, recordingSink(), opts).grant(5); // nothing there: the reader blocks on s1
-    await poll(
+    await until(
       async () =>
         ((await f.admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup') || undefined,
     );
@@ -128,7 +129,7 @@ describe('redis streams engine: delivery rules', () => {
     await p.exec();
     const q = recordingSink();
     e.subscribe(T, quiet, q, opts).grant(1);
-    await poll(
+    await until(
       async () =>
         ((await f.admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup') || undefined,
     );
@@ -152,11 +153,11 @@ describe('redis streams engine: delivery rules', () => {
       opts,
     );
     holder.c.grant(10);
-    await poll(() => busyGot >= 100 || undefined);
+    await until(() => busyGot >= 100 || undefined);
     await e.enqueue(T, quiet, 'hello');
     await q.waitFor(1, 5000);
     expect(busyGot).toBeLessThan(backlog);
-    await poll(() => busyGot === backlog + 1 || undefined, 20_000);
+    await until(() => busyGot === backlog + 1 || undefined, 20_000);
   });
 
   it('local competing consumers share a stream round robin; a paused one receives nothing until resumed', async () => {
@@ -212,16 +213,12 @@ describe('redis streams engine: delivery rules', () => {
     const s = fresh();
     const total = 200;
     const acked = new Set<string>();
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const rng = createRng(7);
     const settle = (c: { ack(id: string): unknown; nack(id: string): unknown; grant(n: number): void }) => ({
       deliver(m: { id: string }) {
         // Settle on a later tick, as a client would; grant one more per settled message.
         setImmediate(() => {
-          if (random() < 0.3) c.nack(m.id);
+          if (rng.next() < 0.3) c.nack(m.id);
           else {
             expect(acked.has(m.id)).toBe(false);
             acked.add(m.id);
@@ -244,9 +241,9 @@ describe('redis streams engine: delivery rules', () => {
     });
     const ids = new Set<string>();
     for (let i = 0; i < total; i++) ids.add((await (i % 2 ? a : b).enqueue(T, s, i)).id);
-    await poll(() => acked.size === total || undefined, 10_000);
+    await until(() => acked.size === total || undefined, 10_000);
     expect([...acked].sort()).toEqual([...ids].sort());
-    await poll(async () => ((await a.stats(T, s)).acked === total ? true : undefined));
+    await until(async () => ((await a.stats(T, s)).acked === total ? true : undefined));
     expect(await a.stats(T, s)).toMatchObject({ depth: 0, inflight: 0, acked: total, deadLettered: 0 });
     const st = await a.stats(T, s);
     expect(st.delivered).toBe(total + st.redelivered);

@@ -7,9 +7,9 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStreamsEngine, streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { startSocketProxy, type SocketProxy } from '../helpers/socket-proxy.js';
-import { poll } from '../ws/client.js';
 import { recordingSink } from './helpers.js';
 import { opts, policy, redisEngineFixture, T } from './redis-fixture.js';
+import { until } from '../support/until.js';
 
 describe('redis streams engine: a reply lost in flight', () => {
   const f = redisEngineFixture();
@@ -38,10 +38,10 @@ describe('redis streams engine: a reply lost in flight', () => {
       (r) => r,
       (err: unknown) => err,
     );
-    await poll(async () => ((await f.admin.xlen(key)) === 1 ? true : undefined)); // Redis ran it
+    await until(async () => ((await f.admin.xlen(key)) === 1 ? true : undefined)); // Redis ran it
     proxy.cut();
     expect(await first).toMatchObject({ code: 'BACKEND_UNAVAILABLE', status: 503 });
-    await poll(() => e.connected() || undefined, 5000);
+    await until(() => e.connected() || undefined, 5000);
     // A later enqueue on the same connection comes after anything resent.
     await e.enqueue(T, s, { n: 2 });
     expect(await f.admin.xlen(key)).toBe(2);
@@ -73,17 +73,17 @@ describe('redis streams engine: a reply lost in flight', () => {
     const c = e.subscribe(T, s, sink, opts);
     c.grant(5);
     // The reader blocks in XREADGROUP; the entry added now is read by it, its reply held back.
-    await poll(async () =>
+    await until(async () =>
       String(await f.admin.call('CLIENT', 'LIST')).includes('cmd=xreadgroup') ? true : undefined,
     );
     proxy.holdReplies();
     await f.admin.xadd(key, '*', 'id', 'lost-1', 'n', '0', 'at', String(Date.now()), 'e', '{"n":1}');
-    await poll(async () => ((await f.pendingInRedis(s)) === 1 ? true : undefined)); // read by the reader
+    await until(async () => ((await f.pendingInRedis(s)) === 1 ? true : undefined)); // read by the reader
     proxy.cut();
     const [m] = await sink.waitFor(1, 5000);
     expect([m!.id, m!.envelope, m!.attempt]).toEqual(['lost-1', { n: 1 }, 1]);
     expect(c.ack('lost-1')).toBe('ok');
-    await poll(async () => ((await f.pendingInRedis(s)) === 0 ? true : undefined));
+    await until(async () => ((await f.pendingInRedis(s)) === 0 ? true : undefined));
     expect(sink.got).toHaveLength(1);
   });
 });

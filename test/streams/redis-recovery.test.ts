@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamPolicy } from '../../src/gateway/config/resolved.js';
 import { RedisStreamsEngine, streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { poll } from '../ws/client.js';
 import { recordingSink } from './helpers.js';
 import { opts, policy, redisEngineFixture, T } from './redis-fixture.js';
+import { until } from '../support/until.js';
 
 describe('redis streams engine: recovery', () => {
   const f = redisEngineFixture();
@@ -107,13 +107,13 @@ describe('redis streams engine: recovery', () => {
     ca.ack((await sa.waitFor(1))[0]!.id);
     const names = async () =>
       ((await f.admin.xinfo('CONSUMERS', streamKeys(T, s).stream, 'conduit')) as string[][]).map((c) => c[1]);
-    await poll(async () => (await f.admin.xlen(streamKeys(T, s).stream)) === 0 || undefined);
+    await until(async () => (await f.admin.xlen(streamKeys(T, s).stream)) === 0 || undefined);
     expect(await names()).toContain(a.consumerName);
     await a.close();
     const b = await engine({}, { sweepIntervalMs: 50, consumerIdleMs: 100 });
     const sb = recordingSink();
     b.subscribe(T, s, sb, opts).grant(1);
-    await poll(async () => !(await names()).includes(a.consumerName) || undefined);
+    await until(async () => !(await names()).includes(a.consumerName) || undefined);
     await b.enqueue(T, s, 'after');
     expect((await sb.waitFor(1))[0]!.envelope).toBe('after');
   });
@@ -140,7 +140,7 @@ describe('redis streams engine: recovery', () => {
       opts,
     );
     holder.c.grant(10); // one read of all 5
-    await poll(() => got.length === 6 || undefined);
+    await until(() => got.length === 6 || undefined);
     expect(got).toEqual([0, 1, 2, 3, 4, 5].map((i) => ({ i })));
     expect(await pendingInRedis(s)).toBe(6);
   });
@@ -164,7 +164,7 @@ describe('redis streams engine: recovery', () => {
     );
     holder.c.grant(10);
     await sink.waitFor(2);
-    await poll(async () => ((await pendingInRedis(s)) === 2 ? true : undefined)); // 3 went back
+    await until(async () => ((await pendingInRedis(s)) === 2 ? true : undefined)); // 3 went back
     holder.c.resume();
     await sink.waitFor(5);
     expect(sink.got.map((m) => [m.id, m.attempt])).toEqual(ids.map((id) => [id, 1]));
@@ -218,7 +218,7 @@ describe('redis streams engine: recovery', () => {
     ]);
     expect(c.ack(id!)).toBe('ok');
     expect(c.ack(next!)).toBe('ok');
-    await poll(async () => (await f.admin.xlen(key)) === 0 || undefined);
+    await until(async () => (await f.admin.xlen(key)) === 0 || undefined);
     expect(await pendingInRedis(s)).toBe(0);
     expect(e.totals().inflight).toBe(0);
   });
@@ -263,7 +263,7 @@ describe('redis streams engine: recovery', () => {
     const [[entry1]] = (await f.admin.xrange(key, '-', '+')) as Array<[string, string[]]>;
     p = { ...p, ackTimeoutMs: 1000 }; // the delivery above has a 10 s timer
     // The sweeper returns the entry as a new one (n = 1), which this instance reads again.
-    await poll(async () => {
+    await until(async () => {
       const entries = (await f.admin.xrange(key, '-', '+')) as Array<[string, string[]]>;
       return entries.length === 1 && entries[0]![0] !== entry1 && (await pendingInRedis(s)) === 1 ? true : undefined;
     });
@@ -275,7 +275,7 @@ describe('redis streams engine: recovery', () => {
     ]);
     expect(c.ack(first!.id)).toBe('ok');
     expect(c.ack(next!)).toBe('ok');
-    await poll(async () => (await f.admin.xlen(key)) === 0 || undefined);
+    await until(async () => (await f.admin.xlen(key)) === 0 || undefined);
     expect(await pendingInRedis(s)).toBe(0);
     expect(e.totals().inflight).toBe(0);
   });
@@ -317,7 +317,7 @@ describe('redis streams engine when Redis goes away', () => {
     await e.enqueue(T, 'x', 1);
     await sink.waitFor(1);
     await redis.kill();
-    const down = await poll(async () => {
+    const down = await until(async () => {
       const err = await e!.enqueue(T, 'x', 2).then(
         () => undefined,
         (err: unknown) => err,
@@ -327,13 +327,14 @@ describe('redis streams engine when Redis goes away', () => {
     expect(down).toMatchObject({ code: 'BACKEND_UNAVAILABLE', status: 503, retryAfterS: 1 });
     await expect(e.stats(T, 'x')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     await redis.restart(); // empty: no persistence
-    await poll(
+    await until(
       () =>
         e!.enqueue(T, 'x', 3).then(
           () => true,
           () => undefined,
         ),
       8000,
+      'an enqueue accepted again',
       50,
     );
     const got = await sink.waitFor(2, 8000);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envDefaults } from '../../src/gateway/config/env.js';
 import { createLogs, LOG_BATCH_BYTES } from '../../src/gateway/observability/loggers.js';
-import { until } from '../gateway/helpers.js';
+import { until } from '../support/until.js';
 
 let dir: string | undefined;
 afterEach(async () => {

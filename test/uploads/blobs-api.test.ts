@@ -6,9 +6,10 @@ import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataSha256, dataStream } from '../blobs/data.js';
-import { upload, waitFor } from './client.js';
+import { upload } from './client.js';
 import { startUploadGateway, type BackendName, type UploadGateway } from './fixture.js';
 import { storeState } from './store-state.js';
+import { until } from '../support/until.js';
 
 const get = (g: UploadGateway, id: string, token: string, headers: Record<string, string> = {}) =>
   request(`${g.url}/v1/blobs/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
@@ -59,10 +60,10 @@ for (const backend of ['local', 's3'] as BackendName[]) {
         signal: ac.signal,
       });
       for await (const chunk of dataStream(6_000_000, 3)) if (!body.write(chunk)) await once(body, 'drain');
-      await waitFor(async () => (await g.uploads()).inFlight === 1, 5000, 'upload start');
+      await until(async () => (await g.uploads()).inFlight === 1, 5000, 'upload start');
       ac.abort();
       await expect(pending).rejects.toThrow();
-      await waitFor(async () => (await g.uploads()).inFlight === 0, 5000, 'abort noticed');
+      await until(async () => (await g.uploads()).inFlight === 0, 5000, 'abort noticed');
       expect(await storeState(g)).toEqual(before);
     });
   });
@@ -99,7 +100,7 @@ describe('filenames and logs (local)', () => {
   it('puts sha256, bytes and MB/s in the request log line, and counts in Prometheus', async () => {
     const r = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 2_000_000, seed: 30 }]);
     let line: Record<string, unknown> | undefined;
-    await waitFor(
+    await until(
       async () => {
         line = (await g.httpLog()).find((l) => l.sha256 === r.body.files[0].sha256);
         return line !== undefined;

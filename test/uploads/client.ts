@@ -1,5 +1,5 @@
 // Test clients: multipart uploads streamed from deterministic data (form-data → undici),
-// raw HTTP for malformed bodies, and a poll-with-deadline helper.
+// and raw HTTP for malformed bodies.
 import FormData from 'form-data';
 import { PassThrough, type Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
@@ -58,14 +58,4 @@ export async function upload(
     /* not JSON */
   }
   return { status: res.statusCode, headers: res.headers, body: parsed };
-}
-
-/** Poll `check` until it returns true, every 10 ms, failing after `ms`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

@@ -1,14 +1,15 @@
 // Every upload limit answers its documented status and code, the client sees it (no
 // reset), and a failed request leaves the store and manifest unchanged.
-import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataStream } from '../blobs/data.js';
-import { upload, waitFor } from './client.js';
+import { upload } from './client.js';
 import { startUploadGateway, type UploadGateway } from './fixture.js';
 import { storeState } from './store-state.js';
 import type { EnvSettings } from '../../src/gateway/config/env.js';
+import { rawConnection } from '../support/raw-socket.js';
+import { until } from '../support/until.js';
 
 let gw: UploadGateway | undefined;
 afterEach(async () => {
@@ -123,7 +124,7 @@ describe('upload limits', () => {
     const g = await start();
     const held = heldUpload(g, 'small-token'); // tenant "small": maxConcurrentUploads 1
     held.body.write('x');
-    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
+    await until(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
     const r = await upload(g.url, 'small-token', [{ field: 'f', filename: 'x', size: 10, seed: 5 }]);
     expect(r.status).toBe(503);
     expect(r.headers['retry-after']).toBe('1');
@@ -138,7 +139,7 @@ describe('upload limits', () => {
     const g = await start({ CONDUIT_MAX_CONCURRENT_UPLOADS_PER_IP: 1 });
     const held = heldUpload(g, 'acme-token');
     held.body.write('x');
-    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
+    await until(async () => (await inFlight(g)) === 1, 5000, 'the held upload to start');
     const r = await upload(g.url, 'acme-token', [{ field: 'f', filename: 'x', size: 10_000_000, seed: 6 }]);
     expect(r.status).toBe(503);
     expect(r.body.error).toMatchObject({ code: 'UPLOAD_CAPACITY', details: { cap: 'ip' } });
@@ -149,7 +150,7 @@ describe('upload limits', () => {
     const g2 = await start({ CONDUIT_MAX_CONCURRENT_UPLOADS: 1 });
     const held2 = heldUpload(g2, 'acme-token');
     held2.body.write('x');
-    await waitFor(async () => (await inFlight(g2)) === 1, 5000, 'the held upload to start');
+    await until(async () => (await inFlight(g2)) === 1, 5000, 'the held upload to start');
     const r2 = await upload(g2.url, 'small-token', [{ field: 'f', filename: 'x', size: 10, seed: 7 }]);
     expect(r2.body.error).toMatchObject({ code: 'UPLOAD_CAPACITY', details: { cap: 'global', limit: 1 } });
     held2.body.end();
@@ -164,18 +165,15 @@ describe('upload limits', () => {
     // Send a head of a large file over a raw socket, then cut the connection.
     const boundary = 'AbOrT';
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="cut.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-    const port = Number(new URL(g.url).port);
-    const sock = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
-    sock.write(
+    const sock = await rawConnection(g.url);
+    await sock.write(
       `POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer acme-token\r\n` +
         `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n${head}`,
     );
-    for await (const chunk of dataStream(3_000_000, 9))
-      if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
-    await waitFor(async () => (await inFlight(g)) === 1, 5000, 'the upload to start');
-    sock.destroy();
-    await waitFor(async () => (await inFlight(g)) === 0, 5000, 'the server to notice the abort');
+    for await (const chunk of dataStream(3_000_000, 9)) await sock.write(chunk);
+    await until(async () => (await inFlight(g)) === 1, 5000, 'the upload to start');
+    sock.socket.destroy();
+    await until(async () => (await inFlight(g)) === 0, 5000, 'the server to notice the abort');
     expect(await storeState(g)).toEqual(before);
     expect((await g.uploads()).rejected.client_aborted).toBe(1);
   });

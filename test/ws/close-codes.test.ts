@@ -1,8 +1,9 @@
 // Refusals and close codes: every error frame before its close, auth before the upgrade.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { call, startGateway, until, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool, SubClient } from './client.js';
+import { call } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { ClientPool, SubClient } from '../support/ws-client.js';
+import { until } from '../support/until.js';
 
 const YAML = `
 tenants:
@@ -124,14 +125,10 @@ describe('WebSocket refusals and close codes', () => {
     // tests' sockets may still be counted for a moment after they closed).
     let refused = false;
     for (let i = 0; i < 4 && !refused; i++) {
-      const next = new SubClient(new WebSocket(url(), { headers: { authorization: 'Bearer acme-token-1' } }));
-      pool.add(next);
-      const first = await next
-        .until(() => next.frames.length > 0, 3000, 'a first frame')
-        .then(
-          () => next.frames[0]!,
-          () => undefined,
-        );
+      const first = await pool
+        .connect(url(), { token: 'acme-token-1', waitSubscribed: false })
+        .then((next) => next.until(() => next.frames.length > 0, 3000, 'a first frame').then(() => next.frames[0]!))
+        .catch(() => undefined);
       refused = first?.error?.code === 'CONNECTION_LIMIT';
     }
     expect(refused).toBe(true);
@@ -150,11 +147,9 @@ describe('WebSocket refusals and close codes', () => {
   });
 
   it('serves /v1/subscribe on the HTTP port too', async () => {
-    const ws = new WebSocket(`${g.httpUrl.replace('http', 'ws')}/v1/subscribe?stream=codes`, {
-      headers: { authorization: 'Bearer globex-token-1' },
+    const c = await pool.connect(`${g.httpUrl.replace('http', 'ws')}/v1/subscribe?stream=codes`, {
+      token: 'globex-token-1',
     });
-    const c = pool.add(new SubClient(ws));
-    await c.until(() => c.frames.some((f) => f.subscribed));
     expect(c.frames[0]!.subscribed!.stream).toBe('codes');
   });
 });

@@ -1,7 +1,8 @@
 // Credit flow over real sockets: strict windows, concurrent grants, FIFO, bad credit.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, enqueue, startGateway, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool } from './client.js';
+import { call, enqueue } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { ClientPool } from '../support/ws-client.js';
 
 describe('WebSocket credit flow', () => {
   let g: TestGateway;

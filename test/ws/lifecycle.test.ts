@@ -1,8 +1,10 @@
 // Tenancy, drain, dead peers (ping) and backpressure (slow readers) over real sockets.
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool, poll, SubClient } from './client.js';
+import { call, enqueue, readJsonLines } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { ClientPool, SubClient } from '../support/ws-client.js';
+import { until } from '../support/until.js';
 
 const TENANTS = `
 tenants:
@@ -76,12 +78,12 @@ describe('WebSocket tenancy, drain, ping and backpressure', () => {
     // Stop reading: the client never sees the pings, so never answers them.
     (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const stats = async () => (await call(`${gw.httpUrl}/v1/stats?stream=pinged`)).body;
-    const after = await poll(async () => {
+    const after = await until(async () => {
       const s = await stats();
       return s.inflight === 0 && s.subscribers === 0 ? s : false;
     }, 3000);
     expect(after).toMatchObject({ depth: 2 });
-    const lines = await poll(async () => {
+    const lines = await until(async () => {
       const all = await readJsonLines(`${gw.dir}/logs/ws.jsonl`);
       return all.some((l) => l.event === 'ping-timeout') ? all : false;
     });
@@ -100,7 +102,7 @@ describe('WebSocket tenancy, drain, ping and backpressure', () => {
     c.credit(total);
     // Deliveries stop once the kernel buffers and our 64 KiB are full: wait for a plateau.
     let last = -1;
-    const plateau = await poll(
+    const plateau = await until(
       async () => {
         const s = await gw.gw.ctx.streams.stats('default', 'bulk');
         const stable = s.delivered === last && s.delivered > 0;
@@ -108,6 +110,7 @@ describe('WebSocket tenancy, drain, ping and backpressure', () => {
         return stable ? s : false;
       },
       5000,
+      'the deliveries to plateau',
       100,
     );
     expect(plateau.delivered).toBeLessThan(total / 2);

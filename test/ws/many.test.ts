@@ -2,8 +2,8 @@
 // acked exactly once, none is lost or invented, attempts count up without gaps.
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool, type SubClient } from './client.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { ClientPool, type SubClient } from '../support/ws-client.js';
 import { createRng } from '../../src/load/prng.js';
 
 const MESSAGES = 10_000;

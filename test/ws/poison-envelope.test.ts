@@ -3,8 +3,9 @@
 // every consumer. It is refused at enqueue (400 ENVELOPE_TOO_DEEP); an envelope at the
 // limit is delivered, and the stream goes on.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool } from './client.js';
+import { call, enqueue, expectError } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { ClientPool } from '../support/ws-client.js';
 
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const rawEnqueue = (g: TestGateway, to: string, envelopeJson: string) =>

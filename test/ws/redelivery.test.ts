@@ -1,7 +1,9 @@
 // Ack/nack, redelivery (nack delay, disconnect, ack timeout) and dead letters over real sockets.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, enqueue, readJsonLines, startGateway, until, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool, poll } from './client.js';
+import { call, enqueue, readJsonLines } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { ClientPool } from '../support/ws-client.js';
+import { until } from '../support/until.js';
 
 // "slow*": a short ack timeout where nothing has to beat it; "patient*": one long enough
 // for a test step (an ack, a barrier) to beat it on a loaded machine.
@@ -169,7 +171,7 @@ describe('WebSocket ack, nack, redelivery and dead letters', () => {
     const c = await sub(s);
     c.credit(4);
     await c.close();
-    const lines = await poll(async () => {
+    const lines = await until(async () => {
       const all = await readJsonLines(`${g.dir}/logs/ws.jsonl`);
       const mine = all.filter((l) => l.stream === s);
       return mine.some((l) => l.event === 'close') ? mine : false;

@@ -3,9 +3,11 @@
 // gateways sharing one Redis (enqueue on one, deliver on the other; a disconnect on one
 // redelivers on the other), a restart, and an outage of Redis.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, gatewaysClosedAfterEach, type TestGateway } from '../gateway/helpers.js';
+import { call, enqueue, expectError } from '../gateway/helpers.js';
+import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { ClientPool, poll } from './client.js';
+import { ClientPool } from '../support/ws-client.js';
+import { until } from '../support/until.js';
 
 const YAML = `
 streams:
@@ -53,7 +55,7 @@ describe('gateway with the redis streams backend', () => {
     expect(d).toMatchObject({ id, stream: s, envelope: { sku: 'A-1' }, attempt: 1 });
     expect(typeof d!.enqueuedAt).toBe('number');
     c.ack(id);
-    await poll(async () => ((await stats(g, s)).acked === 1 ? true : undefined));
+    await until(async () => ((await stats(g, s)).acked === 1 ? true : undefined));
     expect(await stats(g, s)).toEqual({
       stream: s,
       depth: 0,
@@ -100,7 +102,7 @@ describe('gateway with the redis streams backend', () => {
     const [, second] = await c.waitDeliveries(2);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(145);
     expect(second).toEqual({ ...first, attempt: 2 });
-    await poll(async () => ((await stats(g, s)).nacked === 1 ? true : undefined));
+    await until(async () => ((await stats(g, s)).nacked === 1 ? true : undefined));
     expect(await stats(g, s)).toMatchObject({ nacked: 1, redelivered: 1, inflight: 1, depth: 0 });
   });
 
@@ -118,7 +120,7 @@ describe('gateway with the redis streams backend', () => {
     const times = c.frames.flatMap((f, i) => (f.deliver ? [c.at[i]!] : []));
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1450);
     c.ack(id);
-    await poll(async () => ((await stats(g, s)).acked === 1 ? true : undefined));
+    await until(async () => ((await stats(g, s)).acked === 1 ? true : undefined));
     expect(await stats(g, s)).toMatchObject({ depth: 0, inflight: 0, delivered: 2, redelivered: 1 });
   });
 
@@ -132,7 +134,7 @@ describe('gateway with the redis streams backend', () => {
     c.nack(id);
     await c.waitDeliveries(2);
     c.nack(id);
-    await poll(async () => ((await stats(g, s)).deadLettered === 1 ? true : undefined));
+    await until(async () => ((await stats(g, s)).deadLettered === 1 ? true : undefined));
     const d = await sub(g, `${s}.dlq`);
     d.credit(1);
     const [dead] = await d.waitDeliveries(1);
@@ -166,7 +168,7 @@ describe('gateway with the redis streams backend', () => {
       [ids[2], 3, 1],
     ]);
     for (const id of ids) c.ack(id);
-    await poll(async () => ((await stats(a, s)).acked === 3 ? true : undefined));
+    await until(async () => ((await stats(a, s)).acked === 3 ? true : undefined));
     expect(await stats(a, s)).toMatchObject({ depth: 0, inflight: 0, delivered: 3, acked: 3, subscribers: 0 });
     expect((await stats(b, s)).subscribers).toBe(1);
   });
@@ -225,14 +227,14 @@ describe('gateway with the redis backend when Redis goes away', () => {
     expect(await health()).toMatchObject({ code: 200, body: { streams: { backend: 'redis', status: 'ok' } } });
     expect((await enqueue(g.httpUrl, 'q', 1)).status).toBe(200);
     await redis.kill();
-    const res = await poll(async () => {
+    const res = await until(async () => {
       const r = await enqueue(g.httpUrl, 'q', 2);
       return r.status === 503 ? r : undefined;
     });
     expectError(res, 503, 'BACKEND_UNAVAILABLE');
     expect(res.headers['retry-after']).toBe('1');
     // Still serving (drain is what makes /health 503); the backend is shown unreachable.
-    const down = await poll(async () => {
+    const down = await until(async () => {
       const h = await health();
       return h.body.streams.status === 'unavailable' ? h : undefined;
     });
@@ -241,9 +243,14 @@ describe('gateway with the redis backend when Redis goes away', () => {
     expect(outage.length).toBeGreaterThan(0);
     expect(outage.every((l) => l.level === 'error' && l.redis === redis.url)).toBe(true);
     await redis.restart();
-    await poll(async () => ((await enqueue(g.httpUrl, 'q', 3)).status === 200 ? true : undefined), 8000, 50);
-    await poll(() => (g.appLines.some((l) => l.msg === 'redis connection restored') ? true : undefined));
-    expect(await poll(async () => ((await health()).body.streams.status === 'ok' ? true : undefined))).toBe(true);
+    await until(
+      async () => ((await enqueue(g.httpUrl, 'q', 3)).status === 200 ? true : undefined),
+      8000,
+      'an enqueue accepted again',
+      50,
+    );
+    await until(() => (g.appLines.some((l) => l.msg === 'redis connection restored') ? true : undefined));
+    expect(await until(async () => ((await health()).body.streams.status === 'ok' ? true : undefined))).toBe(true);
   });
 
   it('refuses to start when Redis cannot be reached, naming where it tried', async () => {

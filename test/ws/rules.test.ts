@@ -2,8 +2,10 @@
 // (redeliveries use credit, settles return none, the window is capped), the in-flight
 // cap, maxDepth over HTTP, and dead letters (the DLQ redelivers forever, long names).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, enqueue, expectError, startGateway, type TestGateway } from '../gateway/helpers.js';
-import { ClientPool, poll } from './client.js';
+import { call, enqueue, expectError } from '../gateway/helpers.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { ClientPool } from '../support/ws-client.js';
+import { until } from '../support/until.js';
 
 const YAML = `
 streams:
@@ -211,7 +213,7 @@ describe('WebSocket counters in /v1/metrics and /metrics', () => {
     c.ack('no-such-id');
     await c.waitError('UNKNOWN_DELIVERY');
     await c.close();
-    const ws = await poll(async () => {
+    const ws = await until(async () => {
       const m = (await call(`${g!.httpUrl}/v1/metrics`)).body.ws;
       return m.connections.open === 0 ? m : false;
     });

@@ -7,9 +7,11 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT } from '../../src/gateway/config/resolved.js';
 import { GROUP, streamKeys } from '../../src/gateway/streams/redis/keys.js';
-import { call, enqueue, gatewaysClosedAfterEach, type TestGateway } from '../gateway/helpers.js';
+import { call, enqueue } from '../gateway/helpers.js';
+import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { ClientPool, poll } from './client.js';
+import { ClientPool } from '../support/ws-client.js';
+import { until } from '../support/until.js';
 
 const DEPTH = 10_000;
 const deepJson = `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`;
@@ -84,7 +86,7 @@ describe.each(backends)('an unframeable message on the $name engine', (b) => {
     expect(d).toMatchObject({ id: ok.body.id, envelope: { n: 1 }, attempt: 1 });
     expect(c.deliveries.map((x) => x.id)).not.toContain(poisonId);
     c.ack(d!.id);
-    await poll(async () => ((await stats(g, s)).acked === 1 ? true : undefined));
+    await until(async () => ((await stats(g, s)).acked === 1 ? true : undefined));
     expect(await stats(g, s)).toMatchObject({
       depth: 0,
       inflight: 0,
@@ -120,7 +122,7 @@ describe.each(backends)('an unframeable message on the $name engine', (b) => {
     expect(d).toMatchObject({ id: ok.body.id, envelope: { n: 1 } });
     expect(c.deliveries.map((x) => x.id)).not.toContain(poisonId);
     // Still there (held back, counted in depth), not dead-lettered further, not delivered.
-    await poll(async () => ((await stats(g, s)).inflight === 1 ? true : undefined));
+    await until(async () => ((await stats(g, s)).inflight === 1 ? true : undefined));
     expect(await stats(g, s)).toMatchObject({ depth: 1, inflight: 1, delivered: 1, deadLettered: 0, subscribers: 1 });
     expect(c.ws.readyState).toBe(c.ws.OPEN);
   });

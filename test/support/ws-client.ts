@@ -1,4 +1,4 @@
-// A small /v1/subscribe client for tests: records every frame, waits on conditions
+// The one /v1/subscribe client for tests: records every frame, waits on conditions
 // (event-driven, bounded), and offers a barrier: an ack of a never-delivered id is
 // answered with UNKNOWN_DELIVERY, and since the server handles frames in order and
 // sends deliveries synchronously, anything a frame before it caused has arrived by then.
@@ -34,10 +34,16 @@ export class SubClient {
   private barriers = 0;
   private isClosed = false;
 
-  constructor(readonly ws: WebSocket) {
+  /** `onFrame` sees each frame once it is recorded, before any condition is checked on it. */
+  constructor(
+    readonly ws: WebSocket,
+    private readonly onFrame?: (frame: Frame) => void,
+  ) {
     ws.on('message', (data) => {
-      this.frames.push(JSON.parse(String(data)) as Frame);
+      const frame = JSON.parse(String(data)) as Frame;
+      this.frames.push(frame);
       this.at.push(Date.now());
+      this.onFrame?.(frame);
       this.poke();
     });
     ws.on('error', () => {});
@@ -53,15 +59,23 @@ export class SubClient {
   /** Connect and wait for `subscribed`. `onOpen` runs as soon as the socket opens (before `subscribed` is awaited). */
   static async connect(
     url: string,
-    opts: { token?: string; tokenInQuery?: boolean; onOpen?: (c: SubClient) => void; waitSubscribed?: boolean } = {},
+    opts: {
+      token?: string;
+      tokenInQuery?: boolean;
+      /** Request headers (a token given as `token` is added as `authorization`). */
+      headers?: Record<string, string>;
+      onOpen?: (c: SubClient) => void;
+      onFrame?: (frame: Frame) => void;
+      waitSubscribed?: boolean;
+    } = {},
   ): Promise<SubClient> {
     let target = url;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.token && opts.tokenInQuery)
       target += `${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(opts.token)}`;
     else if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     const ws = new WebSocket(target, { headers });
-    const client = new SubClient(ws);
+    const client = new SubClient(ws, opts.onFrame);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => {
         opts.onOpen?.(client);
@@ -185,20 +199,5 @@ export class ClientPool {
   async closeAll(): Promise<void> {
     await Promise.all([...this.clients].map((c) => c.close().catch(() => {})));
     this.clients.clear();
-  }
-}
-
-/** Poll `fn` until it returns a value other than false/undefined, bounded by `timeoutMs`. */
-export async function poll<T>(
-  fn: () => Promise<T | false | undefined> | T | false | undefined,
-  timeoutMs = 5000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== false && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -1,9 +1,10 @@
-// Raw-socket tools for the hostile corpus: what ordinary clients cannot express (several
-// requests in one write, bytes a parser refuses, pauses mid-headers, unmasked WebSocket
-// frames). `exchange` writes steps and collects what the server sends until it closes
-// (or a bound); `parseResponses` splits that into HTTP answers; `frame`/`parseFrames`
-// build client frames and read server frames (RFC 6455 §5.2).
-import { connect } from 'node:net';
+// Raw-socket tools for what ordinary clients cannot express (several requests in one
+// write, bytes a parser refuses, a body that stalls or is cut, pauses mid-headers,
+// unmasked WebSocket frames). `exchange` writes steps and collects what the server sends
+// until it closes (or a bound); `rawConnection` is a connected socket the test drives
+// step by step; `parseResponses` splits what was received into HTTP answers;
+// `frame`/`parseFrames` build client frames and read server frames (RFC 6455 §5.2).
+import { connect, type Socket } from 'node:net';
 
 /** Bytes to write, a pause, a wait for what the server sent, or a half-close (FIN) of our side. */
 export type Step = string | Buffer | { pauseMs: number } | { until: (received: Buffer) => boolean } | { end: true };
@@ -14,6 +15,8 @@ export interface Exchange {
   closedByServer: boolean;
   /** The connection was reset. */
   reset: boolean;
+  /** The code (or message) of the first socket error, if any. */
+  error?: string;
   /** Milliseconds from connect to close (or to the bound). */
   ms: number;
 }
@@ -38,6 +41,7 @@ export function exchange(base: string, steps: Step[] | string | Buffer, opts: Ex
     const socket = connect(port, host);
     const chunks: Buffer[] = [];
     let reset = false;
+    let error: string | undefined;
     let done = false;
     let waiting: (() => void) | undefined;
     const finish = (closedByServer: boolean) => {
@@ -45,7 +49,7 @@ export function exchange(base: string, steps: Step[] | string | Buffer, opts: Ex
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ bytes: Buffer.concat(chunks), closedByServer, reset, ms: Date.now() - started });
+      resolve({ bytes: Buffer.concat(chunks), closedByServer, reset, error, ms: Date.now() - started });
       waiting?.();
     };
     const timer = setTimeout(() => finish(false), opts.boundMs ?? 3000);
@@ -56,6 +60,7 @@ export function exchange(base: string, steps: Step[] | string | Buffer, opts: Ex
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ECONNRESET' || e.code === 'EPIPE') reset = true;
+      error ??= e.code ?? e.message;
     });
     socket.on('close', () => finish(true));
     socket.once('connect', async () => {
@@ -77,6 +82,37 @@ export function exchange(base: string, steps: Step[] | string | Buffer, opts: Ex
       }
     });
   });
+}
+
+export interface RawConnection {
+  socket: Socket;
+  /** Everything the server sent so far. */
+  received(): Buffer;
+  /** Write `bytes`; resolves once the socket took them (waits out backpressure). */
+  write(bytes: string | Buffer): Promise<void>;
+  /** Resolves with `Date.now()` when the socket closed (either side, or a reset). */
+  closed: Promise<number>;
+}
+
+/**
+ * A connected socket driven step by step by the test (a body that stalls, an upload cut
+ * mid-part), for what `exchange` cannot script ahead. Errors after connecting are
+ * swallowed (a reset shows as `closed`); the test destroys the socket when done.
+ */
+export async function rawConnection(base: string): Promise<RawConnection> {
+  const { host, port } = hostPort(base);
+  const socket = connect(port, host);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.on('error', () => {});
+  const chunks: Buffer[] = [];
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+  return {
+    socket,
+    received: () => Buffer.concat(chunks),
+    write: (bytes) => new Promise((resolve, reject) => socket.write(bytes, (err) => (err ? reject(err) : resolve()))),
+    closed,
+  };
 }
 
 export interface HttpAnswer {
