@@ -2,12 +2,9 @@
 // schemas, URL and parameter checks) and the HTTP server's (malformed requests,
 // oversized headers) — leaves in the one shape {"error": {"code", "message"}} with a
 // catalogue code, and is logged with that code.
-import { PassThrough, Readable } from 'node:stream';
-import pino from 'pino';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { ERRORS } from '../../src/gateway/errors.js';
-import { makeClientErrorHandler } from '../../src/gateway/plugins/errors.js';
 import { call, expectError, readJsonLines, TWO_TENANTS } from './helpers.js';
 import { gatewaysClosedAfterEach } from '../support/gateway.js';
 import { exchange, type HttpAnswer, parseResponses } from '../support/raw-socket.js';
@@ -116,23 +113,8 @@ describe('the one error shape', () => {
     expect((await call(`${g.httpUrl}/health`)).status).toBe(200);
   });
 
-  it('headers that arrive too slowly: 408 REQUEST_TIMEOUT (the server clientError handler)', () => {
-    const socket = new PassThrough();
-    let written = '';
-    socket.on('data', (d: Buffer) => (written += d.toString()));
-    const handler = makeClientErrorHandler(pino({ level: 'silent' }));
-    handler(Object.assign(new Error('timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
-    expect(written).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
-    expect(JSON.parse(written.slice(written.indexOf('\r\n\r\n') + 4))).toEqual({
-      error: { code: 'REQUEST_TIMEOUT', message: ERRORS.REQUEST_TIMEOUT.description },
-    });
-    // A reset peer gets nothing.
-    const reset = new PassThrough();
-    handler(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), reset);
-    expect(reset.read()).toBeNull();
-    socket.destroy();
-    reset.destroy();
-  });
+  // Headers that arrive too slowly (slowloris: 408 REQUEST_TIMEOUT, then closed) meet a
+  // listening gateway in test/hostile/cases-sockets.ts.
 
   it('an internal failure is INTERNAL 500, logged with its request id, details kept out of the answer', async () => {
     const g = await gateway();
