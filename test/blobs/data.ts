@@ -1,23 +1,14 @@
 // Deterministic test data, generated and streamed on demand (never held whole).
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { createRng } from '../../src/load/prng.js';
 
 const CHUNK = 64 * 1024;
 // One pseudo-random block (prime length) made once; stream `seed` is the block read
 // cyclically from offset seed × 7919. Chunks are zero-copy slices, so generating data
 // costs nothing next to hashing it.
 const BLOCK_LEN = 1_048_583;
-const BLOCK = (() => {
-  const buf = Buffer.alloc(BLOCK_LEN);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < BLOCK_LEN; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buf[i] = x & 0xff;
-  }
-  return buf;
-})();
+const BLOCK = createRng(0x9e3779b9).fill(Buffer.alloc(BLOCK_LEN));
 
 /** A readable of `size` deterministic bytes for `seed`. */
 export function dataStream(size: number, seed: number): Readable {
