@@ -125,5 +125,5 @@ describe('no per-blob state in the gateway (local store)', () => {
       expect(res.statusCode).toBe(200);
       expect(await res.body.text()).toMatch(/^blob number \d+$/);
     }
-  });
+  }, 120_000); // 2,100 uploads and a heap scan: a hang guard long enough for a machine with busy cores
 });
