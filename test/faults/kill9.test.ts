@@ -8,13 +8,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { childGateways } from '../gateway/child.js';
 import { startGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import type { Delivery } from '../support/ws-client.js';
-import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';
+import {
+  Acker,
+  closedAfterEach,
+  dishonestAttempts,
+  doubled,
+  lost,
+  Producer,
+  report,
+  seqOf,
+  strangers,
+} from './ledger.js';
 import { until } from '../support/until.js';
 
 const COUNT = 400;
@@ -36,12 +45,7 @@ afterAll(async () => {
   await redis?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const c of open.splice(0).reverse()) await c.close().catch(() => {});
-});
-
-const seqOf = (d: Delivery) => (d.envelope as { seq: number }).seq;
+const open = closedAfterEach();
 
 describe('fault: kill -9 of one of two gateway instances mid-delivery (redis backend)', () => {
   it('every message is delivered on the other instance, attempt counts honest', async () => {
@@ -83,17 +87,14 @@ describe('fault: kill -9 of one of two gateway instances mid-delivery (redis bac
       return n === 0 ? { n } : undefined;
     }, 5000).catch(async () => ({ n: Number(((await admin.xpending(key, 'conduit')) as [number])[0]) }));
 
-    const known = new Set([...accepted, ...producer.unknown]);
-    const idsBySeq = new Map<number, Set<string>>();
-    for (const d of acker.deliveries) idsBySeq.set(seqOf(d), (idsBySeq.get(seqOf(d)) ?? new Set()).add(d.id));
     const dishonest = dishonestAttempts([holder.deliveries, acker.deliveries]);
     const counts = report({
       expected: accepted.length,
       lost: lost(accepted, acker.ackedSeqs()).length,
       dishonestAttempts: dishonest.length,
-      strangers: acker.deliveries.filter((d) => !known.has(seqOf(d))).length,
+      strangers: strangers(acker.deliveries, producer),
       // One seq under two ids: only a request A never answered, sent again to B, may do that.
-      doubled: [...idsBySeq].filter(([seq, ids]) => ids.size > 1 && !producer.unknown.has(seq)).length,
+      doubled: doubled(acker.deliveries, producer),
       failedRequests: producer.failed.length,
       pendingAfter: pending.n,
     });

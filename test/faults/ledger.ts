@@ -7,7 +7,7 @@
 // counts before asserting them; scripts/faults-loop.ts sums those over its runs.
 import { appendFileSync } from 'node:fs';
 import { request } from 'undici';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { SubClient, type Delivery } from '../support/ws-client.js';
 
 export interface Outcome {
@@ -207,4 +207,28 @@ export function report(counts: FaultCounts): FaultCounts {
   const test = expect.getState().currentTestName?.split(' > ').join(' ');
   if (file) appendFileSync(file, `${JSON.stringify({ test, ...counts })}\n`);
   return counts;
+}
+
+/** The producer's number a delivered message carries. */
+export const seqOf = (d: { envelope: unknown }): number => (d.envelope as { seq: number }).seq;
+
+/** Deliveries of messages this producer never sent (neither taken nor of unknown outcome). */
+export function strangers(deliveries: readonly Delivery[], producer: Producer): number {
+  return deliveries.filter((d) => !producer.accepted.has(seqOf(d)) && !producer.unknown.has(seqOf(d))).length;
+}
+
+/** Messages delivered under two ids, apart from requests never answered (sent again, they may be stored twice). */
+export function doubled(deliveries: readonly Delivery[], producer: Producer): number {
+  const idsBySeq = new Map<number, Set<string>>();
+  for (const d of deliveries) idsBySeq.set(seqOf(d), (idsBySeq.get(seqOf(d)) ?? new Set()).add(d.id));
+  return [...idsBySeq].filter(([seq, ids]) => ids.size > 1 && !producer.unknown.has(seq)).length;
+}
+
+/** What a test opens (gateways, clients, Redis admins): closed after it, newest first, failures ignored. */
+export function closedAfterEach(): Array<{ close(): Promise<void> }> {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const c of open.splice(0).reverse()) await c.close().catch(() => {});
+  });
+  return open;
 }

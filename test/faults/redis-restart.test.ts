@@ -6,13 +6,12 @@
 // the gateway took is delivered and acked; acks lost in the outage only bring a message
 // again with its attempt + 1; nothing is pending in Redis after.
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { call } from '../gateway/helpers.js';
 import { startGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import type { Delivery } from '../support/ws-client.js';
-import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';
+import { Acker, closedAfterEach, dishonestAttempts, doubled, lost, Producer, report, strangers } from './ledger.js';
 import { until } from '../support/until.js';
 
 const COUNT = 400;
@@ -25,12 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.stop();
 });
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const c of open.splice(0).reverse()) await c.close().catch(() => {});
-});
-
-const seqOf = (d: Delivery) => (d.envelope as { seq: number }).seq;
+const open = closedAfterEach();
 
 describe('fault: Redis restarted under load (redis backend)', () => {
   it('loses nothing: every message taken is delivered and acked, attempts honest', async () => {
@@ -72,16 +66,13 @@ describe('fault: Redis restarted under load (redis backend)', () => {
       async () => ({ n: await pendingNow() }),
     );
 
-    const known = new Set([...accepted, ...producer.unknown]);
-    const idsBySeq = new Map<number, Set<string>>();
-    for (const d of acker.deliveries) idsBySeq.set(seqOf(d), (idsBySeq.get(seqOf(d)) ?? new Set()).add(d.id));
     const dishonest = dishonestAttempts([acker.deliveries]);
     const counts = report({
       expected: accepted.length,
       lost: lost(accepted, acker.ackedSeqs()).length,
       dishonestAttempts: dishonest.length,
-      strangers: acker.deliveries.filter((d) => !known.has(seqOf(d))).length,
-      doubled: [...idsBySeq].filter(([seq, ids]) => ids.size > 1 && !producer.unknown.has(seq)).length,
+      strangers: strangers(acker.deliveries, producer),
+      doubled: doubled(acker.deliveries, producer),
       failedRequests: producer.failed.length,
       pendingAfter: pending.n,
     });

@@ -7,10 +7,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childGateways } from '../gateway/child.js';
 import { call } from '../gateway/helpers.js';
-import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';
+import { Acker, closedAfterEach, dishonestAttempts, lost, Producer, report } from './ledger.js';
 import { until } from '../support/until.js';
 
 const COUNT = 300;
@@ -27,10 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const c of open.splice(0).reverse()) await c.close().catch(() => {});
-});
+const open = closedAfterEach();
 
 describe('fault: SIGHUP with a broken config under load', () => {
   it('keeps the old config; no request fails; nothing is lost', async () => {

@@ -9,12 +9,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { childGateways } from '../gateway/child.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { Acker, dishonestAttempts, lost, Producer, report } from './ledger.js';
+import { Acker, closedAfterEach, dishonestAttempts, lost, Producer, report, seqOf, strangers } from './ledger.js';
 
 const COUNT = 400;
 const HELD = 30;
@@ -33,10 +33,7 @@ afterAll(async () => {
   await redis?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const c of open.splice(0).reverse()) await c.close().catch(() => {});
-});
+const open = closedAfterEach();
 
 describe('fault: SIGTERM during load (redis backend)', () => {
   it('drains, exits 0, and every unacked message is back in its stream', async () => {
@@ -79,7 +76,6 @@ describe('fault: SIGTERM during load (redis backend)', () => {
     await after.client.barrier();
 
     const ackedBefore = new Set(acker.acks.filter((a) => a.at < sigtermAt).map((a) => a.seq));
-    const known = new Set([...accepted, ...producer.unknown]);
     const dishonest = dishonestAttempts([first, after.deliveries]);
     const counts = report({
       expected: accepted.length,
@@ -88,7 +84,7 @@ describe('fault: SIGTERM during load (redis backend)', () => {
       pendingAfterExit: pending,
       ackedBeforeSignalDeliveredAgain: after.deliveries.filter((d) => ackedBefore.has(seqOf(d))).length,
       dishonestAttempts: dishonest.length,
-      strangers: after.deliveries.filter((d) => !known.has(seqOf(d))).length,
+      strangers: strangers(after.deliveries, producer),
       notDrainingRefusals: producer.failed.filter((o) => o.status !== 0 && o.code !== 'DRAINING').length,
     });
     expect(counts, JSON.stringify({ dishonest: dishonest.slice(0, 5) })).toEqual({
@@ -109,5 +105,3 @@ describe('fault: SIGTERM during load (redis backend)', () => {
     expect(after.deliveries.filter((d) => heldSeqs.has(seqOf(d))).map((d) => d.attempt)).toEqual(Array(HELD).fill(2));
   });
 });
-
-const seqOf = (d: { envelope: unknown }) => (d.envelope as { seq: number }).seq;

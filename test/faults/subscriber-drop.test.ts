@@ -3,11 +3,11 @@
 // deliveries loses its connection without a close handshake. Counted: every message the
 // gateway took is acked exactly once; the dropped one's unacked messages come again with
 // attempt 2, the others with attempt 1. Both streams engines.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { call } from '../gateway/helpers.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { Acker, lost, Producer, report } from './ledger.js';
+import { Acker, closedAfterEach, lost, Producer, report } from './ledger.js';
 
 const COUNT = 300;
 /** Deliveries the subscriber that is dropped holds when it is dropped. */
@@ -23,10 +23,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const c of open.splice(0).reverse()) await c.close().catch(() => {});
-});
+const open = closedAfterEach();
 
 describe.each(['memory', 'redis'] as const)('fault: a subscriber dropped mid-flight (%s)', (backend) => {
   it('loses nothing: every message acked exactly once, attempts honest', async () => {

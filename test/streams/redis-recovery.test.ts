@@ -48,6 +48,14 @@ describe('redis streams engine: recovery', () => {
     expect(got.map((m) => [m.id, m.attempt])).toEqual(ids.map((id) => [id, 2]));
   });
 
+  /** An instance gone without a word, in-process: its connections drop without returning anything; its timers die with it. */
+  const vanish = (e: RedisStreamsEngine) => {
+    e.timers.clear();
+    const conns = (e as unknown as { redis: { command: Redis; reader: Redis } }).redis;
+    conns.command.disconnect();
+    conns.reader.disconnect();
+  };
+
   // An instance that stops without returning its deliveries, in-process (connections
   // dropped, timers gone), so the timing is measurable; the real crash, SIGKILL of a
   // gateway process, is test/faults/kill9.test.ts.
@@ -60,11 +68,7 @@ describe('redis streams engine: recovery', () => {
     const sa = recordingSink();
     a.subscribe(T, s, sa, opts).grant(1);
     await sa.waitFor(1);
-    // A crash: its connections drop without returning anything; its timers die with it.
-    a.timers.clear();
-    const conns = (a as unknown as { redis: { command: Redis; reader: Redis } }).redis;
-    conns.command.disconnect();
-    conns.reader.disconnect();
+    vanish(a);
     const t0 = Date.now();
     const sb = recordingSink();
     b.subscribe(T, s, sb, opts).grant(1);
@@ -83,10 +87,7 @@ describe('redis streams engine: recovery', () => {
     const sa = recordingSink();
     a.subscribe(T, s, sa, opts).grant(1);
     await sa.waitFor(1);
-    a.timers.clear();
-    const conns = (a as unknown as { redis: { command: Redis; reader: Redis } }).redis;
-    conns.command.disconnect();
-    conns.reader.disconnect();
+    vanish(a);
     const sb = recordingSink();
     b.subscribe(T, s, sb, opts).grant(5);
     const dlq = recordingSink();
