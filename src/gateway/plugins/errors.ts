@@ -136,12 +136,29 @@ function writeRefusal(socket: HttpSocket, gerr: GatewayError): void {
     if (!socket.writableEnded) socket.destroy();
     return;
   }
-  const body = JSON.stringify(gerr.toBody());
-  socket.end(
-    `HTTP/1.1 ${gerr.status} ${STATUS_CODES[gerr.status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawErrorAnswer(gerr));
   setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** A whole HTTP/1.1 answer in the error shape, `Connection: close`: for a socket no ServerResponse owns. */
+export function rawErrorAnswer(gerr: GatewayError): string {
+  const body = JSON.stringify(gerr.toBody());
+  return (
+    `HTTP/1.1 ${gerr.status} ${STATUS_CODES[gerr.status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+/** Answer a request Fastify does not own (Node's server events, the stall guard) in the error shape, `Connection: close`. */
+export function endWithError(res: ServerResponse, gerr: GatewayError): void {
+  const body = JSON.stringify(gerr.toBody());
+  res.shouldKeepAlive = false;
+  res.writeHead(gerr.status, STATUS_CODES[gerr.status] ?? '', {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.end(body);
 }
 
 /**

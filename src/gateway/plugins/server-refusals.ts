@@ -6,10 +6,11 @@
 //     without a word. Here: 400 BAD_REQUEST (the gateway is not a proxy), then close.
 // Neither reaches the routes, so neither has an HTTP log line (as the clientError
 // handler's refusals); the app log gets one at debug level.
-import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
+import { endWithError, rawErrorAnswer } from './errors.js';
 
 /** How long a refused socket may take to flush the answer before it is destroyed. */
 const FLUSH_MS = 1000;
@@ -18,24 +19,13 @@ export function installServerRefusals(server: Server, log: Logger): void {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const gerr = new GatewayError('EXPECTATION_FAILED', `Expect: ${req.headers.expect} is not supported`);
     log.debug({ event: 'http.refused', code: gerr.code }, 'refused an unsupported expectation');
-    const body = JSON.stringify(gerr.toBody());
-    res.shouldKeepAlive = false;
-    res.writeHead(gerr.status, STATUS_CODES[gerr.status], {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      connection: 'close',
-    });
-    res.end(body);
+    endWithError(res, gerr);
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     const gerr = new GatewayError('BAD_REQUEST', 'CONNECT is not supported: the gateway is not a proxy');
     log.debug({ event: 'http.refused', code: gerr.code }, 'refused a CONNECT request');
-    const body = JSON.stringify(gerr.toBody());
     socket.on('error', () => {});
-    socket.end(
-      `HTTP/1.1 ${gerr.status} ${STATUS_CODES[gerr.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawErrorAnswer(gerr));
     setTimeout(() => socket.destroy(), FLUSH_MS).unref();
   });
 }

@@ -15,9 +15,10 @@
 // Node arms the timer itself (`server.timeout`, Fastify's `connectionTimeout`) and emits
 // 'timeout' on the server for the socket; the request and answer in progress are the
 // socket's `_httpMessage` (Node's own field for it since 0.x; no public accessor exists).
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GatewayError } from '../errors.js';
+import { endWithError } from './errors.js';
 
 /** Set on a request the stall guard answered 408: its log line says 408 REQUEST_TIMEOUT, not 499. */
 export const TIMED_OUT = Symbol('conduit.timedOut');
@@ -40,14 +41,7 @@ export function installStallGuard(server: Server, idleTimeoutMs: number): void {
       'REQUEST_TIMEOUT',
       `No bytes for ${idleTimeoutMs} ms while the request was in progress (CONDUIT_HTTP_IDLE_TIMEOUT_MS)`,
     );
-    const body = JSON.stringify(gerr.toBody());
-    res.shouldKeepAlive = false;
-    res.writeHead(gerr.status, STATUS_CODES[gerr.status], {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      connection: 'close',
-    });
-    res.end(body);
+    endWithError(res, gerr);
     const destroy = () => socket.destroy();
     res.once('finish', destroy);
     setTimeout(destroy, FLUSH_MS).unref();
