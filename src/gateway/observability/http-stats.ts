@@ -1,11 +1,12 @@
 // HTTP request statistics for GET /v1/metrics and /metrics: per (method, route pattern)
-// a RouteSeries with its count by status, and one latency distribution for all requests
-// in an HDR histogram (microsecond resolution, 3 significant digits), reported in
-// milliseconds. Recording is on every request's path, so it only adds to numbers in
+// a RouteSeries with its count by status and its durations in the /metrics histogram's
+// buckets, and one latency distribution for all requests in an HDR histogram
+// (microsecond resolution, 3 significant digits), reported in milliseconds. Recording is on every request's path, so it only adds to numbers in
 // objects found by two Map lookups; totals by route and by status are summed when a
 // snapshot is taken.
 import { createRequire } from 'node:module';
 import type { Histogram } from 'hdr-histogram-js';
+import { DurationCounts } from './duration-histogram.js';
 
 // Only the plain-JS 32-bit histogram (what `build()` returns by default): the package's
 // index also loads its WebAssembly build, pako and ~180 KiB of modules the gateway never
@@ -68,8 +69,8 @@ export class RouteSeries {
   readonly labels: Readonly<{ method: string; route: string }>;
   requests = 0;
   readonly byStatus = new Map<number, number>();
-  /** Observes one duration (s) in this series' Prometheus histogram child; set by the metrics on first use. */
-  observeDuration: ((seconds: number) => void) | undefined = undefined;
+  /** Its durations in the /metrics histogram's buckets. */
+  readonly duration = new DurationCounts();
 
   constructor(method: string, route: string) {
     this.key = `${method} ${route}`;
@@ -101,6 +102,7 @@ export class HttpStats {
     const s = this.series(method, route);
     s.requests += 1;
     s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1);
+    s.duration.observe(durMs / 1000);
     this.latency.recordValue(Math.max(1, Math.round(durMs * 1000)));
     return s;
   }

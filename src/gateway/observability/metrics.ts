@@ -5,11 +5,12 @@
 // Counting is on every request's path and scraping is not, so counters are plain
 // numbers (HttpStats' series, the tenants' records) that the Prometheus counters copy
 // in their collect() when /metrics is read — prom-client's own inc() would hash the
-// label set on every request. Only the duration histogram observes per request (its
-// buckets cannot be copied in), through each series' own child (labels bound once).
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+// label set on every request. The duration histogram likewise reads each series'
+// bucket counts at scrape time (duration-histogram.ts).
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayMetrics } from '../context.js';
 import type { StreamTotals } from '../streams/types.js';
+import { ScrapedDurationHistogram } from './duration-histogram.js';
 import { HttpStats } from './http-stats.js';
 import { ProcessStats } from './process-stats.js';
 
@@ -23,8 +24,6 @@ export class GatewayMetricsImpl implements GatewayMetrics {
   private readonly tenants = new Map<string, Record<string, number>>();
   private streamTotals: (() => StreamTotals) | undefined;
   private inflight: () => number = () => 0;
-
-  private readonly promDuration: Histogram<'method' | 'route'>;
 
   constructor(opts: { startedAt: number; memwatch: boolean }) {
     this.process = new ProcessStats(opts.startedAt, opts.memwatch);
@@ -43,13 +42,15 @@ export class GatewayMetricsImpl implements GatewayMetrics {
         }
       },
     });
-    this.promDuration = new Histogram({
-      name: 'conduit_http_request_duration_seconds',
-      help: 'HTTP request duration',
-      labelNames: ['method', 'route'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [this.registry],
-    });
+    new ScrapedDurationHistogram(
+      {
+        name: 'conduit_http_request_duration_seconds',
+        help: 'HTTP request duration',
+        labelNames: ['method', 'route'],
+        registers: [this.registry],
+      },
+      () => http.allSeries(),
+    );
     new Counter({
       name: 'conduit_tenant_events_total',
       help: 'Per-tenant counters (requests, errors, enqueued, ...)',
@@ -89,11 +90,7 @@ export class GatewayMetricsImpl implements GatewayMetrics {
 
   /** Record one finished HTTP request (`route` is the route pattern, never the raw URL). */
   recordRequest(method: string, route: string, status: number, durMs: number): void {
-    const series = this.http.record(method, route, status, durMs);
-    // The series' histogram child, made once: observe(labels, v) validates the labels and
-    // allocates a closure on every call.
-    series.observeDuration ??= this.promDuration.labels(series.labels).observe;
-    series.observeDuration(durMs / 1000);
+    this.http.record(method, route, status, durMs);
   }
 
   /** HTTP requests in flight right now (shown as http.inflight; the lifecycle counts them). */
