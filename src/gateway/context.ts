@@ -15,7 +15,8 @@
 //                  'ws' and 'uploads'); countTenant(tenant, counter, by) adds to the
 //                  per-tenant counters shown under `tenants`.
 //   ctx.logs       pino loggers: app (stdout), http (CONDUIT_HTTP_LOG JSONL), ws
-//                  (CONDUIT_WS_LOG JSONL). Never log tokens or query strings.
+//                  (CONDUIT_WS_LOG JSONL); requests, the HTTP log's per-request line
+//                  (a compiled serializer). Never log tokens or query strings.
 //   ctx.lifecycle  draining flag + onDrain(fn): drain hooks run once when the drain
 //                  starts (WebSocket: stop deliveries, close sockets with 1001); the
 //                  gateway waits for them, bounded by CONDUIT_DRAIN_TIMEOUT_MS.
@@ -36,6 +37,7 @@ import type { BlobStore } from './blobs/types.js';
 import type { EnvSettings } from './config/env.js';
 import type { ResolvedConfig, Tenant } from './config/resolved.js';
 import type { StreamsEngine } from './streams/types.js';
+import type { RequestLineLog } from './observability/request-line.js';
 
 export interface ReloadStatus {
   status: 'ok' | 'failed';
@@ -64,8 +66,10 @@ export interface GatewayMetrics {
 export interface GatewayLogs {
   /** Operational log (stdout). */
   readonly app: Logger;
-  /** One JSON line per HTTP request (CONDUIT_HTTP_LOG). */
+  /** The HTTP log (CONDUIT_HTTP_LOG JSONL), for lines other than the per-request one. */
   readonly http: Logger;
+  /** The per-request line of the HTTP log (observability/request-line.ts). */
+  readonly requests: RequestLineLog;
   /** One JSON line per WebSocket lifecycle event (CONDUIT_WS_LOG). */
   readonly ws: Logger;
 }

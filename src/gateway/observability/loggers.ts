@@ -25,6 +25,7 @@ import { mkdirSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { EnvSettings } from '../config/env.js';
 import type { GatewayLogs } from '../context.js';
+import { lineHead, requestLineLog } from './request-line.js';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
 
@@ -38,15 +39,15 @@ function lineBuffers(dest: SonicBoom): DestinationStream {
   return { write: (line: string) => dest.write(Buffer.from(line) as unknown as string) };
 }
 
-/** `,"ts":"<ISO time>"`, computed once per millisecond (every line of a busy millisecond shares it). */
-function isoTimestamp(): () => string {
+/** `text(<ISO time>)`, computed once per millisecond (every line of a busy millisecond shares it). */
+function perMillisecond(text: (iso: string) => string): () => string {
   let lastMs = -1;
   let last = '';
   return () => {
     const now = Date.now();
     if (now !== lastMs) {
       lastMs = now;
-      last = `,"ts":"${new Date(now).toISOString()}"`;
+      last = text(new Date(now).toISOString());
     }
     return last;
   };
@@ -55,7 +56,7 @@ function isoTimestamp(): () => string {
 const baseOptions = () =>
   ({
     base: undefined,
-    timestamp: isoTimestamp(),
+    timestamp: perMillisecond((iso) => `,"ts":"${iso}"`),
     formatters: { level: (label: string) => ({ level: label }) },
   }) satisfies pino.LoggerOptions;
 
@@ -138,7 +139,10 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
   if (wsDest !== httpDest) owned.push(wsDest);
   for (const d of [httpDest, wsDest]) d.on('error', (err) => app.error({ err }, 'log file write failed'));
   const to = (d: SonicBoom) => (flushMs > 0 ? lineBuffers(d) : d);
-  const http = pino({ ...baseOptions(), level: 'info' }, to(httpDest));
+  const httpTo = to(httpDest);
+  const http = pino({ ...baseOptions(), level: 'info' }, httpTo);
+  let open = true;
+  const requests = requestLineLog(httpTo, perMillisecond(lineHead), () => open);
   const ws = pino({ ...baseOptions(), level: 'info' }, to(wsDest));
   // pino writes an asynchronous destination's buffer on exit, not a synchronous one's.
   const files = [...new Set([httpDest, wsDest])];
@@ -153,11 +157,12 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
   };
   process.on('exit', flushOnExit);
   return {
-    logs: { app, http, ws },
+    logs: { app, http, ws, requests },
     async close() {
       // A socket that closes after the gateway did may still log its request: from now on
       // the loggers drop lines instead of writing to an ended stream (which throws).
       for (const logger of [app, http, ws]) logger.level = 'silent';
+      open = false;
       await Promise.all(owned.map(endStream));
       process.off('exit', flushOnExit);
     },

@@ -4,12 +4,14 @@
 // whatever the route put in request.logExtra (uploads: sha256, MB/s).
 //
 // This runs on every request, so it does the least it can there: callback hooks (no
-// promise per hook), one object per line handed to pino, a flag on the request instead
-// of a set of logged requests. The line is only queued here — the log destination
+// promise per hook), one object per line handed to a compiled serializer
+// (observability/request-line.ts), a flag on the request instead of a set of logged
+// requests. The line is only queued here — the log destination
 // writes lines in batches (observability/loggers.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetricsImpl } from '../observability/metrics.js';
+import { addExtraFields, type RequestLine } from '../observability/request-line.js';
 import { tenantOf } from './auth.js';
 import { bodyBytesRead } from './body-discard.js';
 import { timedOut } from './stall-guard.js';
@@ -43,7 +45,7 @@ export interface RequestLog {
 }
 
 export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, metrics: GatewayMetricsImpl): RequestLog {
-  const log = ctx.logs.http;
+  const log = ctx.logs.requests;
   app.decorateRequest('logExtra', null as never);
   app.decorateRequest('startedAtMs', 0);
   app.decorateRequest('logged', false);
@@ -69,7 +71,7 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
       if (status >= 400) metrics.countTenant(tenant, 'errors');
     }
     const path = pathOf(request.url);
-    const line: Record<string, unknown> = {
+    const line: RequestLine = {
       reqId: request.id,
       ip: request.ip,
       tenant,
@@ -84,13 +86,8 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext, met
     if (request.errorCode) line.code = request.errorCode;
     else if (stalled) line.code = 'REQUEST_TIMEOUT';
     if (reply === undefined) line.aborted = true;
-    // Routes may refine bytesIn/bytesOut (streamed bodies) and add fields; the
-    // identifying fields stay the gateway's.
-    const extra = request.logExtra;
-    for (const key in extra) {
-      if (key !== 'reqId' && key !== 'tenant' && key !== 'path' && key !== 'status') line[key] = extra[key];
-    }
-    log.info(line);
+    addExtraFields(line, request.logExtra);
+    log.write(line);
   };
 
   app.addHook('onResponse', (request, reply, done) => {

@@ -1,0 +1,101 @@
+// The HTTP request log's line writer. Every request writes one line, so the line is
+// serialized by a function fast-json-stringify compiles once for its known fields
+// (Fastify's own serializer), not by pino's generic per-key walk: half the cost per
+// line (docs/performance.md). The line is the one pino wrote before, byte for byte in
+// field order: `{"level":"info","ts":"<ISO time>", <fields in order>}` + "\n", fields
+// whose value is undefined left out, a route's extra fields (request.logExtra) after
+// the gateway's own. It goes to the same destination as the `http` pino logger, so the
+// two never interleave within a line.
+import fastJson from 'fast-json-stringify';
+
+/** The fields of one request's line (docs/observability.md lists them). */
+export interface RequestLine {
+  reqId: string;
+  ip: string;
+  tenant: string;
+  method: string;
+  path: string;
+  route: string;
+  status: number;
+  durMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  code?: string;
+  aborted?: boolean;
+  /** A route's own fields (uploads: sha256, MB/s, …). */
+  [extra: string]: unknown;
+}
+
+export interface RequestLineLog {
+  write(line: RequestLine): void;
+}
+
+const serializeFields = fastJson({
+  type: 'object',
+  properties: {
+    reqId: { type: 'string' },
+    ip: { type: 'string' },
+    tenant: { type: 'string' },
+    method: { type: 'string' },
+    path: { type: 'string' },
+    route: { type: 'string' },
+    status: { type: 'integer' },
+    durMs: { type: 'number' },
+    bytesIn: { type: 'number' },
+    bytesOut: { type: 'number' },
+    code: { type: 'string' },
+    aborted: { type: 'boolean' },
+  },
+  additionalProperties: true,
+});
+
+/** The gateway's own fields: a route's extra field never replaces one (bytesIn/bytesOut excepted). */
+const OWN_FIELDS = new Set(['reqId', 'ip', 'tenant', 'method', 'path', 'route', 'status', 'durMs', 'code', 'aborted']);
+
+/**
+ * Add a route's extra fields (request.logExtra) to `line`: fields of its own, and
+ * bytesIn/bytesOut when they are numbers (a route that streams its body counts them);
+ * the gateway's identifying fields stay the gateway's.
+ */
+export function addExtraFields(line: RequestLine, extra: Record<string, unknown>): void {
+  for (const key in extra) {
+    const value = extra[key];
+    if (key === 'bytesIn' || key === 'bytesOut') {
+      if (typeof value === 'number') line[key] = value;
+    } else if (!OWN_FIELDS.has(key)) {
+      line[key] = value;
+    }
+  }
+}
+
+/** JSON of `fields` when the compiled function refuses it (a non-finite number: JSON's null). */
+function fallback(fields: RequestLine): string {
+  return JSON.stringify(fields);
+}
+
+/** The start of every line at ISO time `iso`, up to the first field. */
+export const lineHead = (iso: string) => `{"level":"info","ts":"${iso}"`;
+
+/**
+ * A writer of request lines to `dest`. `head()` gives lineHead() of the current time
+ * (the loggers' once-per-millisecond clock); `open()` is false once the logs closed
+ * (lines are then dropped, as the pino loggers drop theirs).
+ */
+export function requestLineLog(
+  dest: { write(line: string): unknown },
+  head: () => string,
+  open: () => boolean,
+): RequestLineLog {
+  return {
+    write(fields) {
+      if (!open()) return;
+      let body: string;
+      try {
+        body = serializeFields(fields);
+      } catch {
+        body = fallback(fields);
+      }
+      dest.write(body.length > 2 ? `${head()},${body.slice(1)}\n` : `${head()}}\n`);
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import fc from 'fast-check';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import {
+  addExtraFields,
+  lineHead,
+  type RequestLine,
+  requestLineLog,
+} from '../../src/gateway/observability/request-line.js';
+
+const ISO = '2026-12-02T16:22:27.906Z';
+
+/** The line pino wrote for `fields` with the gateway's former request-log options. */
+let pinoOut = '';
+const pinoLog = pino(
+  { base: undefined, timestamp: () => `,"ts":"${ISO}"`, formatters: { level: (label: string) => ({ level: label }) } },
+  { write: (s: string) => void (pinoOut += s) },
+);
+function pinoLine(fields: RequestLine): string {
+  pinoOut = '';
+  pinoLog.info(fields);
+  return pinoOut;
+}
+
+function ourLine(fields: RequestLine, open = () => true): string {
+  let out = '';
+  requestLineLog({ write: (s: string) => void (out += s) }, () => lineHead(ISO), open).write(fields);
+  return out;
+}
+
+const text = fc.string({ unit: 'binary', maxLength: 40 });
+const line = fc
+  .record(
+    {
+      reqId: text,
+      ip: fc.constantFrom('127.0.0.1', '::1', '10.0.0.7'),
+      tenant: text,
+      method: fc.constantFrom('GET', 'POST', 'PUT'),
+      path: text,
+      route: text,
+      status: fc.integer({ min: 100, max: 599 }),
+      durMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+      bytesIn: fc.nat(),
+      bytesOut: fc.nat(),
+      code: fc.option(fc.constantFrom('UNAUTHORIZED', 'PAYLOAD_TOO_LARGE'), { nil: undefined }),
+      aborted: fc.option(fc.constant(true), { nil: undefined }),
+    },
+    { requiredKeys: ['reqId', 'ip', 'tenant', 'method', 'path', 'route', 'status', 'durMs', 'bytesIn', 'bytesOut'] },
+  )
+  .chain((base) =>
+    fc
+      .record(
+        {
+          // What addExtraFields lets through: fields of a route's own of any JSON type,
+          // and numeric bytesIn/bytesOut.
+          sha256: fc.oneof(text, fc.array(text, { maxLength: 3 })),
+          uploadMBps: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: undefined }),
+          note: fc.oneof(fc.boolean(), fc.constant(null), fc.dictionary(text, fc.integer(), { maxKeys: 2 })),
+          bytesIn: fc.nat(),
+          bytesOut: fc.double({ min: 0, max: 1e12, noNaN: true }),
+        },
+        { requiredKeys: [] },
+      )
+      .map((extra) => {
+        const fields = { ...base } as RequestLine;
+        addExtraFields(fields, extra);
+        return fields;
+      }),
+  );
+
+describe('requestLineLog', () => {
+  it('writes byte for byte the line pino wrote for the same fields (escapes, numbers, extras, undefined left out)', () => {
+    fc.assert(
+      fc.property(line, (fields) => {
+        expect(ourLine(fields)).toBe(pinoLine(fields));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps the gateway’s field order, with a route’s extra fields after its own', () => {
+    const out = ourLine({
+      reqId: 'h-1',
+      ip: '127.0.0.1',
+      tenant: 'acme',
+      method: 'POST',
+      path: '/v1/uploads',
+      route: '/v1/uploads',
+      status: 201,
+      durMs: 1.5,
+      bytesIn: 0,
+      bytesOut: 0,
+      sha256: 'ab',
+    });
+    expect(out).toBe(
+      `{"level":"info","ts":"${ISO}","reqId":"h-1","ip":"127.0.0.1","tenant":"acme","method":"POST","path":"/v1/uploads","route":"/v1/uploads","status":201,"durMs":1.5,"bytesIn":0,"bytesOut":0,"sha256":"ab"}\n`,
+    );
+  });
+
+  it('still writes the line when a number is not finite (JSON null, as pino writes it)', () => {
+    const fields = {
+      reqId: 'h-2',
+      ip: '::1',
+      tenant: '-',
+      method: 'GET',
+      path: '/',
+      route: '/',
+      status: 200,
+      durMs: Number.NaN,
+      bytesIn: 0,
+      bytesOut: Number.POSITIVE_INFINITY,
+    };
+    const out = ourLine(fields);
+    expect(JSON.parse(out)).toMatchObject({ reqId: 'h-2', durMs: null, bytesOut: null });
+    expect(out).toBe(pinoLine(fields));
+  });
+
+  it('lets a route add fields and count bytesIn/bytesOut, never replace the gateway’s own fields', () => {
+    const fields = { reqId: 'h-4', ip: '::1', tenant: 'acme', status: 200, bytesIn: 0, bytesOut: 0 } as RequestLine;
+    addExtraFields(fields, {
+      reqId: 'x',
+      tenant: 'evil',
+      ip: '1.2.3.4',
+      status: 500,
+      bytesIn: 12,
+      bytesOut: 'many',
+      sha256: 'ab',
+    });
+    expect(fields).toEqual({
+      reqId: 'h-4',
+      ip: '::1',
+      tenant: 'acme',
+      status: 200,
+      bytesIn: 12,
+      bytesOut: 0,
+      sha256: 'ab',
+    });
+  });
+
+  it('drops lines once the logs are closed', () => {
+    expect(ourLine({ reqId: 'h-3' } as RequestLine, () => false)).toBe('');
+  });
+});
