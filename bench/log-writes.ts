@@ -5,18 +5,24 @@
 //   BENCH_ROUNDS=5 BENCH_LINES=300000 npx tsx bench/log-writes.ts
 //
 // Each variant runs in a fresh child process (`node --max-semi-space-size=4`, as the
-// gateway runs) that logs BENCH_LINES lines of the request log's shape through pino:
-// - string-4k: SonicBoom in its default string mode, 4 KiB batches (the gateway before);
-// - gateway:   the gateway's own createLogs() (buffer mode, LOG_BATCH_BYTES batches);
-// - noop:      pino writing to a stream that drops every line (pino's own cost).
+// gateway runs) that logs BENCH_LINES lines of the request log's shape:
+// - string-4k:    pino, SonicBoom in its default string mode, 4 KiB batches (the gateway
+//                 before its log writes were batched as Buffers);
+// - gateway-pino: pino through the gateway's createLogs() destination (buffer mode,
+//                 LOG_BATCH_BYTES batches): the request line before it had its own
+//                 serializer;
+// - gateway:      the gateway's request line (createLogs().logs.requests: a compiled
+//                 fast-json-stringify serializer, the same destination);
+// - noop:         pino writing to a stream that drops every line (pino's own cost).
 // Rounds alternate the order; printed: µs per line and minor GCs per 100k lines, medians,
 // and each variant's ratio to string-4k per round (median).
 import { spawn } from 'node:child_process';
+import type { RequestLine } from '../src/gateway/observability/request-line.js';
 import { median } from './lib/proc.js';
 
 const ROUNDS = Math.max(1, Math.min(15, Number(process.env.BENCH_ROUNDS ?? 3)));
 const LINES = Math.max(10_000, Math.min(2_000_000, Number(process.env.BENCH_LINES ?? 200_000)));
-const VARIANTS = ['string-4k', 'gateway', 'noop'] as const;
+const VARIANTS = ['string-4k', 'gateway-pino', 'gateway', 'noop'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 interface Run {
@@ -45,8 +51,8 @@ async function child(variant: Variant): Promise<Run> {
       if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
   });
   let close = async () => {};
-  let log: { info(o: object): void };
-  if (variant === 'gateway') {
+  let log: { info(o: RequestLine): void };
+  if (variant === 'gateway' || variant === 'gateway-pino') {
     const owned = await createLogs(
       envDefaults({
         CONDUIT_HTTP_LOG: join(dir, 'http.jsonl'),
@@ -54,7 +60,8 @@ async function child(variant: Variant): Promise<Run> {
         CONDUIT_LOG_LEVEL: 'silent',
       }),
     );
-    log = owned.logs.http;
+    const { requests, http } = owned.logs;
+    log = variant === 'gateway' ? { info: (o) => requests.write(o) } : http;
     close = () => owned.close();
   } else {
     let last = -1;
@@ -77,7 +84,7 @@ async function child(variant: Variant): Promise<Run> {
         : pino.destination({ dest: join(dir, 'http.jsonl'), sync: true, minLength: 4096, maxWrite: 8192 });
     log = pino(options, dest);
   }
-  const line = (i: number) => ({
+  const line = (i: number): RequestLine => ({
     reqId: `h-${i.toString(36)}`,
     ip: '127.0.0.1',
     tenant: 'bench',
@@ -128,16 +135,16 @@ for (let r = 0; r < ROUNDS; r++) {
     const run = await runChild(v);
     runs.get(v)!.push(run);
     console.log(
-      `  round ${r + 1} ${v.padEnd(10)} ${run.usPerLine.toFixed(2)} µs/line  ${run.minorGcsPer100k.toFixed(0)} minor GCs per 100k lines`,
+      `  round ${r + 1} ${v.padEnd(12)} ${run.usPerLine.toFixed(2)} µs/line  ${run.minorGcsPer100k.toFixed(0)} minor GCs per 100k lines`,
     );
   }
 }
 const base = runs.get('string-4k')!;
-console.log('\nvariant     µs/line (median)  minor GCs/100k (median)  µs/line vs string-4k (median of rounds)');
+console.log('\nvariant       µs/line (median)  minor GCs/100k (median)  µs/line vs string-4k (median of rounds)');
 for (const v of VARIANTS) {
   const xs = runs.get(v)!;
   console.log(
-    `${v.padEnd(10)}  ${median(xs.map((x) => x.usPerLine))
+    `${v.padEnd(12)}  ${median(xs.map((x) => x.usPerLine))
       .toFixed(2)
       .padStart(16)}  ${median(xs.map((x) => x.minorGcsPer100k))
       .toFixed(0)
