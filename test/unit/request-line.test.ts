@@ -14,7 +14,11 @@ const ISO = '2026-12-02T16:22:27.906Z';
 let pinoOut = '';
 const pinoLog = pino(
   { base: undefined, timestamp: () => `,"ts":"${ISO}"`, formatters: { level: (label: string) => ({ level: label }) } },
-  { write: (s: string) => void (pinoOut += s) },
+  {
+    write: (s: string) => {
+      pinoOut += s;
+    },
+  },
 );
 function pinoLine(fields: RequestLine): string {
   pinoOut = '';
@@ -24,7 +28,12 @@ function pinoLine(fields: RequestLine): string {
 
 function ourLine(fields: RequestLine, open = () => true): string {
   let out = '';
-  requestLineLog({ write: (s: string) => void (out += s) }, () => lineHead(ISO), open).write(fields);
+  const dest = {
+    write: (s: string) => {
+      out += s;
+    },
+  };
+  requestLineLog(dest, () => lineHead(ISO), open).write(fields);
   return out;
 }
 
