@@ -6,6 +6,7 @@
 //   conduitGateway({...})                          the Conduit gateway (a preset)
 // Every problem is reported with the option's name, e.g. `target.command`.
 import { LoadError } from './errors.js';
+import type { ConduitTarget } from './target.js';
 
 /** A service the harness starts as a child process (its memory is read from its pid). */
 export interface CommandTargetOptions {
@@ -69,6 +70,8 @@ export interface GatewayTargetOptions {
 
 export type TargetOptions = CommandTargetOptions | UrlTargetOptions | GatewayTargetOptions;
 
+/** What the harness reads of a target, whichever kind it is (ConduitTarget's fields). */
+type TargetReadings = Pick<ConduitTarget, 'metricsUrl' | 'token' | 'inspector'>;
 export type CommandTargetSpec = {
   kind: 'command';
   argv: string[];
@@ -82,19 +85,8 @@ export type CommandTargetSpec = {
   readyTimeoutMs: number;
   stopTimeoutMs: number;
   logFile: string;
-  metricsUrl?: string;
-  token?: string;
-  inspector?: string;
-};
-export type UrlTargetSpec = {
-  kind: 'url';
-  httpUrl: string;
-  wsUrl: string;
-  pid?: number;
-  metricsUrl?: string;
-  token?: string;
-  inspector?: string;
-};
+} & TargetReadings;
+export type UrlTargetSpec = { kind: 'url' } & Pick<ConduitTarget, 'httpUrl' | 'wsUrl' | 'pid'> & TargetReadings;
 export type GatewayTargetSpec = {
   kind: 'gateway';
   runner?: 'auto' | 'dist' | 'tsx';
