@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { childGateways } from '../gateway/child.js';
 import { startGateway } from '../support/gateway.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import {
   Acker,
   closedAfterEach,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { call } from '../gateway/helpers.js';
 import { startGateway } from '../support/gateway.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { Acker, closedAfterEach, dishonestAttempts, doubled, lost, Producer, report, strangers } from './ledger.js';
 import { until } from '../support/until.js';
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamKeys } from '../../src/gateway/streams/redis/index.js';
 import { childGateways } from '../gateway/child.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { Acker, closedAfterEach, dishonestAttempts, lost, Producer, report, seqOf, strangers } from './ledger.js';
 
 const COUNT = 400;

@@ -4,7 +4,7 @@
 // gateway took is acked exactly once; the dropped one's unacked messages come again with
 // attempt 2, the others with attempt 1. Both streams engines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { call } from '../gateway/helpers.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { Acker, closedAfterEach, lost, Producer, report } from './ledger.js';

@@ -1,14 +1,10 @@
-// Post-GC readings through a real child's inspector: the managed target's --inspect URL
-// read from its stderr, forced readings on a cadence in runScenario, and what happens when
-// the inspector cannot be reached (named in the report, the metrics URL used instead).
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startManagedGateway } from '../../src/load/gateway-target.js';
 import type { ManagedGateway } from '../../src/load/gateway-target.js';
 import { HeapProbe, InspectorError, resolveInspectorUrl, runScenario } from '../../src/load/index.js';
 import type { ConduitTarget } from '../../src/load/index.js';
+import { closedPort } from '../support/ports.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fake = fileURLToPath(new URL('./fixtures/fake-target.mjs', import.meta.url));
@@ -26,15 +22,6 @@ async function fakeTarget(args: string[]): Promise<ConduitTarget> {
   });
   started.push(gateway);
   return gateway.target;
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A scenario of `durationS` that does nothing but let the sampler read the target. */

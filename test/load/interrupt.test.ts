@@ -9,18 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedModel, LoadEngine, Metrics, watchInterrupts } from '../../src/load/index.js';
 import { until } from '../support/until.js';
+import { alive } from '../support/process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const spawned: number[] = [];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 afterAll(() => {
   // Whatever happened, nothing we started outlives the file.

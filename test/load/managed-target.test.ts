@@ -2,38 +2,18 @@
 // answers HTTP (or a line of its output matches), its pid provided for memory, stopped at
 // the end; a command that exits or never gets ready gives one error quoting its output.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isLoadError, parseTargetOptions, splitCommand, startTarget } from '../../src/load/index.js';
 import type { RunningTarget } from '../../src/load/index.js';
+import { alive } from '../support/process.js';
+import { freePort } from '../support/ports.js';
 
 const service = fileURLToPath(new URL('./fixtures/http-service.mjs', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'conduit-managed-'));
 const running: RunningTarget[] = [];
-
-/** A port that was free a moment ago (the service binds it itself, as users' services do). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function start(options: Record<string, unknown>): Promise<RunningTarget> {
   const t = await startTarget(parseTargetOptions(options), { root });

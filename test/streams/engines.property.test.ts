@@ -26,7 +26,7 @@ import {
 } from '../../src/gateway/streams/index.js';
 import { RedisStreamsEngine, streamKeys } from '../../src/gateway/streams/redis/index.js';
 import type { TimerEntry } from '../../src/gateway/streams/timer-heap.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { Redis } from 'ioredis';
 import { runSequence } from './property-driver.js';
 import { type EngineBackend, newTally, type Op, type RunSpec, TENANT } from './property-ops.js';

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { StreamPolicy } from '../../src/gateway/config/resolved.js';
 import { RedisStreamsEngine, streamKeys, type RedisEngineOptions } from '../../src/gateway/streams/redis/index.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 export const T = 'acme';
 export const opts = { maxInflight: 1000 };

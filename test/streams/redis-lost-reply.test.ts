@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStreamsEngine, streamKeys } from '../../src/gateway/streams/redis/index.js';
-import { startSocketProxy, type SocketProxy } from '../helpers/socket-proxy.js';
+import { startSocketProxy, type SocketProxy } from '../support/socket-proxy.js';
 import { recordingSink } from './helpers.js';
 import { opts, policy, redisEngineFixture, T } from './redis-fixture.js';
 import { until } from '../support/until.js';

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamPolicy } from '../../src/gateway/config/resolved.js';
 import { RedisStreamsEngine, streamKeys } from '../../src/gateway/streams/redis/index.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { recordingSink } from './helpers.js';
 import { opts, policy, redisEngineFixture, T } from './redis-fixture.js';
 import { until } from '../support/until.js';

@@ -1,8 +1,10 @@
-// A loopback port known to refuse connections: bound on port 0 (the kernel picks a free
-// one), then closed. Not port 9 or any other fixed number, which something may listen on.
+// A loopback port nothing listens on right now: bound on port 0 (the kernel picks a free
+// one), then closed. A client connecting to it is refused (`closedPort`); a service
+// started next can bind it (`freePort`). Never port 9 or any other fixed number, which
+// something may listen on.
 import { createServer } from 'node:net';
 
-export async function closedPort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -12,3 +14,6 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/** A port a connection to is refused (the same as freePort, named for what the test needs). */
+export const closedPort = freePort;

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, enqueue, expectError } from '../gateway/helpers.js';
 import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { ClientPool } from '../support/ws-client.js';
 import { until } from '../support/until.js';
 

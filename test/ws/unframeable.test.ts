@@ -9,7 +9,7 @@ import { DEFAULT_TENANT } from '../../src/gateway/config/resolved.js';
 import { GROUP, streamKeys } from '../../src/gateway/streams/redis/keys.js';
 import { call, enqueue } from '../gateway/helpers.js';
 import { gatewaysClosedAfterEach, type TestGateway } from '../support/gateway.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { ClientPool } from '../support/ws-client.js';
 import { until } from '../support/until.js';
 
