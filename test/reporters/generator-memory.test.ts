@@ -14,38 +14,49 @@ import { renderTerminalReport } from '../../src/reporters/render/terminal.js';
 import type { MemoryReport, ScenarioResult } from '../../src/load/result.js';
 import { FIXED_META } from './fixtures/meta.js';
 import { memorySamples, scenarioResult } from './fixtures/results.js';
+import { analyzeMemory } from '../../src/load/memory/report.js';
 
 const MiB = 1024 * 1024;
 
-function generatorMemory(growing: boolean): MemoryReport {
+/** The scenario's length: long enough for a generator's RSS trend to be judged. */
+const DURATION_S = 600;
+
+/** RSS +3 MiB/min (post-GC heap +1.5): a leak; +0.4 MiB/min: a rise below the verdict's floors. */
+const GROWING = 3 / 60;
+const SLOW = 0.4 / 60;
+
+/** The generator's memory over the scenario (RSS rising `slopeMiBPerS`), judged by analyzeMemory. */
+function generatorMemory(growing: boolean, slopeMiBPerS = growing ? GROWING : 0): MemoryReport {
+  return analyzeMemory(
+    memorySamples(DURATION_S + 1, slopeMiBPerS),
+    'proc',
+    {},
+    { untilS: DURATION_S, subject: 'generator' },
+  );
+}
+
+/** What the samples' RSS rise from 60 s to the end is made of: half V8 heap (as their post-GC heap says), half outside V8. */
+function compositionOf(slopeMiBPerS: number) {
+  const fromS = 60;
+  const rise = Math.round((DURATION_S - fromS) * slopeMiBPerS * MiB);
+  const heap = Math.round(rise / 2);
   return {
-    source: 'proc',
-    samples: memorySamples(60, growing ? 3 / 60 : 0),
-    trends: [
-      {
-        metric: 'rss',
-        verdict: growing ? 'growing' : 'stable',
-        slopeMBPerMin: growing ? 3.1 : 0.01,
-        projectedMBPerHour: growing ? 186 : 0.6,
-        pValue: growing ? 0.0001 : 0.5,
-        samples: 48,
-        warmupS: 12,
-        reason: growing ? 'rising 3.100 MiB/min' : 'no significant monotonic trend',
-      },
-    ],
-    verdict: growing ? 'growing' : 'stable',
-    rss: {
-      minBytes: 141 * MiB,
-      maxBytes: growing ? 323 * MiB : 142 * MiB,
-      avgBytes: 200 * MiB,
-      growthBytes: growing ? 182 * MiB : MiB,
-    },
+    fromS,
+    toS: DURATION_S,
+    startRssBytes: Math.round(120 * MiB + fromS * slopeMiBPerS * MiB),
+    rssBytes: rise,
+    heapTotalBytes: heap,
+    heapUsedBytes: heap,
+    externalBytes: 0,
+    arrayBuffersBytes: 0,
+    nativeBytes: rise - heap,
   };
 }
 
 function withGenerator(memory: MemoryReport | undefined, scenario = 'soak'): ScenarioResult {
-  const result = scenarioResult({ scenario });
-  if (memory) result.generator = { ...result.generator, memory };
+  const result = scenarioResult({ scenario, durationS: DURATION_S });
+  // The generator's health reads the same samples: its RSS maximum is theirs.
+  if (memory) result.generator = { ...result.generator, rssBytesMax: memory.rss?.maxBytes ?? 0, memory };
   return result;
 }
 
@@ -65,30 +76,30 @@ describe('generator memory in the reports', () => {
     const r = report(withGenerator(generatorMemory(true)));
     const [warning] = generatorMemoryWarnings(r.scenarios[0]!);
     expect(warning).toMatchInlineSnapshot(
-      `"generator memory growing: RSS +3.10 MiB/min (projected +186.0 MiB/h) · RSS 141 MiB–323 MiB — the load generator itself leaks; its figures are suspect"`,
+      `"generator memory growing: post-GC heap +1.50 MiB/min (projected +90.0 MiB/h), RSS +3.00 MiB/min (projected +180.0 MiB/h) · RSS 120 MiB–150 MiB — the load generator itself leaks; its figures are suspect"`,
     );
     expect(renderTerminalReport(r)).toContain(`  ⚠ ${warning}`);
     const md = renderMarkdownSummary(r);
-    expect(md).toContain('⚠️ **generator memory growing**: RSS +3.10 MiB/min');
+    expect(md).toContain('⚠️ **generator memory growing**: post-GC heap +1.50 MiB/min');
     expect(md).toMatch(
-      /\| generator +\| CPU max 40%, RSS max 90 MiB, event-loop lag p99 3 ms, memory growing: RSS \+3\.10 MiB\/min \(projected \+186\.0 MiB\/h\) +\|/,
+      /\| generator +\| CPU max 40%, RSS max 150 MiB, event-loop lag p99 3 ms, memory growing: post-GC heap \+1\.50 MiB\/min \(projected \+90\.0 MiB\/h\), RSS \+3\.00 MiB\/min \(projected \+180\.0 MiB\/h\) +\|/,
     );
     expect(md).toMatch(/\*\*soak — generator memory growing\.\*\*/);
     // The warning closes the scenario's memory section, after the target's memory.
     expect(
       md.slice(md.indexOf('### Memory'), md.indexOf('## Follow-ups')).trimEnd().split('\n').at(-1),
     ).toMatchInlineSnapshot(
-      `"⚠️ **generator memory growing**: RSS +3.10 MiB/min (projected +186.0 MiB/h) · RSS 141 MiB–323 MiB — the load generator itself leaks; its figures are suspect"`,
+      `"⚠️ **generator memory growing**: post-GC heap +1.50 MiB/min (projected +90.0 MiB/h), RSS +3.00 MiB/min (projected +180.0 MiB/h) · RSS 120 MiB–150 MiB — the load generator itself leaks; its figures are suspect"`,
     );
     const html = renderHtmlReport(r);
-    expect(html).toContain('⚠️ generator memory growing: RSS +3.10 MiB/min');
+    expect(html).toContain('⚠️ generator memory growing: post-GC heap +1.50 MiB/min');
     expect(html).toMatch(/aria-label="Target memory">.*<\/svg><svg [^>]*aria-label="Generator memory">/);
   });
 
   it('draws the generator chart but warns nowhere when its memory is stable', () => {
     const r = report(withGenerator(generatorMemory(false)));
     expect(generatorMemoryWarnings(r.scenarios[0]!)).toEqual([]);
-    expect(generatorMemoryText(generatorMemory(false))).toBe('stable');
+    expect(generatorMemoryText(generatorMemory(false))).toBe('stable (no leak above 0.30 MiB/min on post-GC heap)');
     expect(renderTerminalReport(r)).not.toContain('generator memory growing');
     expect(renderMarkdownSummary(r)).not.toContain('generator memory growing');
     const html = renderHtmlReport(r);
@@ -108,19 +119,9 @@ describe('generator memory in the reports', () => {
   });
 
   it('says what the generator’s RSS change is made of: in the warning and in the generator row', () => {
-    const composition = {
-      fromS: 300,
-      toS: 3600,
-      startRssBytes: 131 * MiB,
-      rssBytes: Math.round(17.3 * MiB),
-      heapTotalBytes: Math.round(1.4 * MiB),
-      heapUsedBytes: Math.round(1.2 * MiB),
-      externalBytes: 300 * 1024,
-      arrayBuffersBytes: 200 * 1024,
-      nativeBytes: Math.round(15.6 * MiB),
-    };
+    const composition = compositionOf(GROWING);
     expect(compositionText(composition)).toMatchInlineSnapshot(
-      `"RSS +17.3 MiB (+13.2 %) from 5.0 to 60.0 min: V8 heap +1.4 MiB (in use +1.2 MiB), external +300 KiB (ArrayBuffers +200 KiB), outside V8 +15.6 MiB"`,
+      `"RSS +27 MiB (+22.0 %) from 1.0 to 10.0 min: V8 heap +13.5 MiB (in use +13.5 MiB), external 0 B (ArrayBuffers 0 B), outside V8 +13.5 MiB"`,
     );
     const r = report(withGenerator({ ...generatorMemory(true), composition }));
     expect(generatorMemoryWarnings(r.scenarios[0]!)[0]).toContain(
@@ -128,11 +129,14 @@ describe('generator memory in the reports', () => {
     );
     const md = renderMarkdownSummary(r);
     expect(md).toMatch(
-      /\| generator +\| .*memory growing: RSS \+3\.10 MiB\/min \(projected \+186\.0 MiB\/h\) \(RSS \+17\.3 MiB \(\+13\.2 %\) from 5\.0 to 60\.0 min: .*outside V8 \+15\.6 MiB\)/,
+      /\| generator +\| .*memory growing: post-GC heap .*, RSS \+3\.00 MiB\/min \(projected \+180\.0 MiB\/h\) \(RSS \+27 MiB \(\+22\.0 %\) from 1\.0 to 10\.0 min: .*outside V8 \+13\.5 MiB\)/,
     );
     // A stable generator still shows the composition in its row (a slow rise below the verdict's floor is visible there).
-    const stable = renderMarkdownSummary(report(withGenerator({ ...generatorMemory(false), composition })));
-    expect(stable).toContain('memory stable (RSS +17.3 MiB (+13.2 %)');
+    const slow = compositionOf(SLOW);
+    const stable = renderMarkdownSummary(report(withGenerator({ ...generatorMemory(false, SLOW), composition: slow })));
+    expect(stable).toContain(
+      'memory stable (no leak above 0.30 MiB/min on post-GC heap) (RSS +3.6 MiB (+3.0 %) from 1.0 to 10.0 min',
+    );
     expect(stable).not.toContain('generator memory growing');
   });
 
@@ -140,7 +144,7 @@ describe('generator memory in the reports', () => {
     const r = report(withGenerator(generatorMemory(false)), withGenerator(generatorMemory(true)));
     const warnings = generatorMemoryWarnings(r.scenarios[0]!);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^generator memory growing \[test-load\/soak-1\.load\.ts > soak\]: RSS/);
+    expect(warnings[0]).toMatch(/^generator memory growing \[test-load\/soak-1\.load\.ts > soak\]: post-GC heap/);
     expect(renderHtmlReport(r).match(/aria-label="Generator memory — /g)).toHaveLength(2);
   });
 });
