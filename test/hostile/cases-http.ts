@@ -2,7 +2,7 @@
 // blob ids. Every answer is the one documented in docs/protocol-http.md. The corpus
 // gateway runs with CONDUIT_MAX_JSON_SIZE = 64 KiB (http.test.ts).
 import type { RawCase } from './corpus.js';
-import { ACME } from './corpus.js';
+import { ACME, AT_ONCE_MS } from './corpus.js';
 import { httpRequest } from '../support/raw-socket.js';
 
 const JSON_ACME = { ...ACME, 'Content-Type': 'application/json' };
@@ -55,7 +55,7 @@ export const HTTP_CASES: RawCase[] = [
     send: httpRequest({ path: '/v1/enqueue', headers: { ...JSON_ACME, 'Content-Length': '104857600' }, body: '{"to"' }),
     answers: [{ status: 413, code: 'PAYLOAD_TOO_LARGE', headers: { connection: 'close' } }],
     closes: true,
-    withinMs: 2000,
+    withinMs: AT_ONCE_MS,
   },
   bad('enqueue: text/plain', enqueue(ok(), { ...ACME, 'Content-Type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE'),
   bad('enqueue: no Content-Type', enqueue(ok(), ACME), 415, 'UNSUPPORTED_MEDIA_TYPE'),
@@ -270,14 +270,14 @@ export const HTTP_CASES: RawCase[] = [
     }),
     answers: [{ status: 401, code: 'UNAUTHORIZED', headers: { connection: 'close' } }],
     closes: true,
-    withinMs: 2000,
+    withinMs: AT_ONCE_MS,
   },
   {
     name: 'unknown path, declared 100 MB body never sent: 404 at once',
     send: httpRequest({ method: 'POST', path: '/nope', headers: { 'Content-Length': '104857600' }, close: false }),
     answers: [{ status: 404, code: 'NOT_FOUND' }],
     closes: true,
-    withinMs: 2000,
+    withinMs: AT_ONCE_MS,
   },
   {
     name: 'a chunked body that never ends, no token: 401 at once',
@@ -290,7 +290,7 @@ export const HTTP_CASES: RawCase[] = [
     }),
     answers: [{ status: 401, code: 'UNAUTHORIZED' }],
     closes: true,
-    withinMs: 2000,
+    withinMs: AT_ONCE_MS,
   },
   {
     name: 'a small declared body not sent in full: read first, then 401 (keep-alive)',
@@ -325,7 +325,7 @@ export const HTTP_CASES: RawCase[] = [
     }),
     answers: [{ status: 100 }, { status: 413, code: 'PAYLOAD_TOO_LARGE' }],
     closes: true,
-    withinMs: 2000,
+    withinMs: AT_ONCE_MS,
   },
   bad(
     'Expect: something else',

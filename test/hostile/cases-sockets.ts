@@ -1,10 +1,14 @@
 // Slow, partial and odd sockets, over raw `net` (no HTTP client can express them). The
-// corpus gateway runs with CONDUIT_HTTP_IDLE_TIMEOUT_MS = 300, CONDUIT_HTTP_HEADERS_TIMEOUT_MS
-// = 600 and CONDUIT_WS_PING_INTERVAL_MS = 300 (sockets.test.ts), so each case takes
-// at most a second or two. Answers as documented in docs/protocol-http.md ("Anything
+// corpus gateway runs with SOCKET_TIMERS (idle 300 ms, headers 600 ms, WebSocket pings
+// every 300 ms; sockets.test.ts), so each case takes at most a second or two; a case a
+// timer ends must end within byTimer() of it. Answers as documented in docs/protocol-http.md ("Anything
 // else") and the runbook's slow-client rows.
 import type { RawCase } from './corpus.js';
-import { ACME } from './corpus.js';
+import { ACME, byTimer } from './corpus.js';
+
+/** The corpus gateway's timers (sockets.test.ts starts it with them). */
+export const SOCKET_TIMERS = { idleMs: 300, headersMs: 600, pingMs: 300 } as const;
+const { idleMs, headersMs, pingMs } = SOCKET_TIMERS;
 import { httpRequest, type Step, upgradeRequest } from '../support/raw-socket.js';
 
 const JSON_ACME = { ...ACME, 'Content-Type': 'application/json' };
@@ -26,29 +30,35 @@ export const SOCKET_CASES: RawCase[] = [
     send: [],
     answers: [],
     closes: true,
-    withinMs: 2000,
+    withinMs: byTimer(headersMs),
   },
-  { name: 'part of a request line, then silence: closed', send: 'GET /hea', answers: [], closes: true, withinMs: 2000 },
+  {
+    name: 'part of a request line, then silence: closed',
+    send: 'GET /hea',
+    answers: [],
+    closes: true,
+    withinMs: byTimer(headersMs),
+  },
   {
     name: 'headers half sent, then silence: closed',
     send: 'GET /health HTTP/1.1\r\nHost: x\r\n',
     answers: [],
     closes: true,
-    withinMs: 2000,
+    withinMs: byTimer(headersMs),
   },
   {
     name: 'headers trickling in (slowloris): 408 REQUEST_TIMEOUT',
     send: ['GET /health HTTP/1.1\r\nHost: x\r\n', ...trickle('X-Slow: '.padEnd(60, 'a'), 1, 100)],
     answers: [{ status: 408, code: 'REQUEST_TIMEOUT', headers: { connection: 'close' } }],
     closes: true,
-    withinMs: 2500,
+    withinMs: byTimer(headersMs),
   },
   {
     name: 'a body that stops arriving: 408 REQUEST_TIMEOUT',
     send: [head(100), BODY.slice(0, 10)],
     answers: [{ status: 408, code: 'REQUEST_TIMEOUT', headers: { connection: 'close' } }],
     closes: true,
-    withinMs: 2000,
+    withinMs: byTimer(idleMs),
   },
   {
     name: 'an upload body that stops arriving: 408 REQUEST_TIMEOUT',
@@ -58,7 +68,7 @@ export const SOCKET_CASES: RawCase[] = [
     ],
     answers: [{ status: 408, code: 'REQUEST_TIMEOUT' }],
     closes: true,
-    withinMs: 2000,
+    withinMs: byTimer(idleMs),
   },
   {
     name: 'a body that keeps moving, slower than the idle timeout in total: 200',
@@ -83,7 +93,7 @@ export const SOCKET_CASES: RawCase[] = [
     send: [head(100), BODY.slice(0, 10), { end: true }],
     answers: [{ status: 400, code: 'BAD_REQUEST' }],
     closes: true,
-    withinMs: 2000,
+    withinMs: byTimer(idleMs),
   },
   {
     name: 'ten pipelined requests in one write: ten answers, in order',
@@ -106,7 +116,7 @@ export const SOCKET_CASES: RawCase[] = [
     send: upgradeRequest('/v1/subscribe?stream=silent', ACME),
     answers: [{ status: 101 }],
     closes: true,
-    withinMs: 2500,
+    withinMs: byTimer(pingMs),
   },
   {
     name: 'a WebSocket frame header, then silence: dropped',
@@ -114,6 +124,6 @@ export const SOCKET_CASES: RawCase[] = [
     send: [upgradeRequest('/v1/subscribe?stream=half', ACME), { pauseMs: 50 }, Buffer.from([0x81, 0x8a, 1, 2])],
     answers: [{ status: 101 }],
     closes: true,
-    withinMs: 2500,
+    withinMs: byTimer(pingMs),
   },
 ];

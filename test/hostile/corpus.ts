@@ -21,6 +21,7 @@ import {
   type HttpAnswer,
   type Step,
 } from '../support/raw-socket.js';
+import { envDefaults } from '../../src/gateway/config/env.js';
 
 /** The tokens of the corpus gateways' YAML, and tokens the cases send that must not be logged either. */
 export const TOKENS = ['acme-token-1', 'globex-token-1', 'wrong-token-1234', 'hostile-query-token'];
@@ -42,6 +43,15 @@ export interface Answer {
   /** Headers the answer must carry (value or pattern), names in lower case. */
   headers?: Record<string, string | RegExp>;
 }
+
+/**
+ * "At once": well before the idle timeout (the default, 30 s) that waiting for a body
+ * that is not coming would end in — a tenth of it, so a loaded machine never decides.
+ */
+export const AT_ONCE_MS = envDefaults().CONDUIT_HTTP_IDLE_TIMEOUT_MS / 10;
+
+/** Ended by a timer of `timerMs` (idle, headers, ping): within ten of its periods, not never. */
+export const byTimer = (timerMs: number) => timerMs * 10;
 
 /** Raw bytes to one listener and the answers, in order. */
 export interface RawCase {

@@ -2,7 +2,7 @@
 // gateway with short timeouts; /health checked after every case, no token in any log.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { SOCKET_CASES } from './cases-sockets.js';
+import { SOCKET_CASES, SOCKET_TIMERS } from './cases-sockets.js';
 import { CORPUS_YAML, expectHealthy, expectNoTokenInLogs, runRawCase } from './corpus.js';
 
 let g: TestGateway;
@@ -10,9 +10,9 @@ beforeAll(async () => {
   g = await startGateway({
     yaml: CORPUS_YAML,
     env: {
-      CONDUIT_HTTP_IDLE_TIMEOUT_MS: 300,
-      CONDUIT_HTTP_HEADERS_TIMEOUT_MS: 600,
-      CONDUIT_WS_PING_INTERVAL_MS: 300,
+      CONDUIT_HTTP_IDLE_TIMEOUT_MS: SOCKET_TIMERS.idleMs,
+      CONDUIT_HTTP_HEADERS_TIMEOUT_MS: SOCKET_TIMERS.headersMs,
+      CONDUIT_WS_PING_INTERVAL_MS: SOCKET_TIMERS.pingMs,
       CONDUIT_LOG_FLUSH_MS: 0,
     },
   });

@@ -185,8 +185,12 @@ describe('redis streams engine: delivery rules', () => {
     // of the stream (its consumer had room); were the messages returned before that read is
     // cancelled, it would take the first of them, hold it ~parkMaxMs (nobody local has room)
     // and put it back behind the second.
-    const a = await engine();
-    const b = await engine();
+    // parkMaxMs is half the reclaim grace: 5 s here, so "at once" and "after parkMaxMs"
+    // stay apart on a loaded machine.
+    const grace = { reclaimGraceMs: 10_000 };
+    const parkMaxMs = grace.reclaimGraceMs / 2;
+    const a = await engine({}, grace);
+    const b = await engine({}, grace);
     const s = fresh();
     const leaving = recordingSink();
     const ca = a.subscribe(T, s, leaving, opts);
@@ -196,11 +200,14 @@ describe('redis streams engine: delivery rules', () => {
     await leaving.waitFor(2);
     const other = recordingSink();
     b.subscribe(T, s, other, opts).grant(10);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // both readers blocked on the stream
+    // Both instances' readers blocked on the stream.
+    const blockedReads = async () =>
+      ((await f.admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).split('cmd=xreadgroup').length - 1;
+    await until(async () => ((await blockedReads()) >= 2 ? true : undefined));
     const t0 = Date.now();
     ca.close();
-    await other.waitFor(2, 2000);
-    expect(Date.now() - t0).toBeLessThan(250); // parkMaxMs is 500 ms here
+    await other.waitFor(2, parkMaxMs);
+    expect(Date.now() - t0).toBeLessThan(parkMaxMs / 2);
     expect(other.got.map((m) => [m.id, m.attempt])).toEqual([
       [ids[0], 2],
       [ids[1], 2],

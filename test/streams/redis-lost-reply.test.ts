@@ -59,7 +59,9 @@ describe('redis streams engine: a reply lost in flight', () => {
     const e = f.track(
       new RedisStreamsEngine({
         url: proxy.path,
-        policy: () => ({ ...policy, ackTimeoutMs: 300 }),
+        // The sweeper would reclaim the lost entry as attempt 2 once idle ackTimeoutMs +
+        // reclaimGraceMs (3.1 s); the recovery after reconnecting must deliver it first.
+        policy: () => ({ ...policy, ackTimeoutMs: 3000 }),
         logger: pino({ level: 'silent' }),
         nackMaxDelayMs: 0,
         sweepIntervalMs: 50,
