@@ -228,12 +228,11 @@ describe('HttpClient', () => {
     const c = client(t.url);
     await c.request({ method: 'GET', path: '/' });
     const [serverSide] = await connected;
-    const idleFrom = performance.now();
     let clientClosedFirst = false;
     serverSide.on('end', () => (clientClosedFirst = true)); // a FIN from the client; the server's own timeout destroys without one
     await once(serverSide, 'close');
+    // The client's FIN came first: it closed the idle socket before the server's 1.5 s timer did.
     expect(clientClosedFirst).toBe(true);
-    expect(performance.now() - idleFrom).toBeLessThan(1400);
     expect(c.pool.stats.open).toBe(0);
     expect((await c.request({ method: 'GET', path: '/' })).status).toBe(200);
   });
@@ -248,7 +247,7 @@ describe('HttpClient', () => {
     expect(error.name).toBe('TimeoutError');
     expect(classifyError(error)).toBe('TIMEOUT');
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(200 * 10); // ended by its 200 ms timeout, not never
     expect((await c.request({ method: 'GET', path: '/' })).status).toBe(200);
   });
 
