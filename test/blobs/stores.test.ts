@@ -121,6 +121,7 @@ for (const backend of [localBackend(), s3Backend()]) {
         maxBytes: MiB,
       });
       expect(await store.get('other', meta.id)).toBeUndefined();
+      expect('delete' in store, 'a BlobStore has no delete').toBe(false);
       const mine = await store.get('acme', meta.id);
       expect(mine).toBeDefined();
       mine?.body.destroy();

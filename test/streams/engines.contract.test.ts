@@ -175,7 +175,7 @@ for (const [name, kind] of [
       expect(sink.got[1]).toMatchObject({ id: first!.id, attempt: 2 });
     });
 
-    it('redelivers on ack timeout with attempt + 1; the late ack is "unknown"', async () => {
+    it('redelivers on ack timeout with attempt + 1; the ack settles the redelivery, a second ack is "unknown"', async () => {
       // Attempt 2 is acked right after it arrives: its own timeout must not beat that
       // step on a loaded machine.
       const e = await k.open({ ackTimeoutMs: 600 });
