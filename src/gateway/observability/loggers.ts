@@ -25,7 +25,7 @@ import { mkdirSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { EnvSettings } from '../config/env.js';
 import type { GatewayLogs } from '../context.js';
-import { lineHead, requestLineLog } from './request-line.js';
+import { lineHead, requestLineLog, tsField } from './request-line.js';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
 
@@ -56,7 +56,7 @@ function perMillisecond(text: (iso: string) => string): () => string {
 const baseOptions = () =>
   ({
     base: undefined,
-    timestamp: perMillisecond((iso) => `,"ts":"${iso}"`),
+    timestamp: perMillisecond((iso) => `,${tsField(iso)}`),
     formatters: { level: (label: string) => ({ level: label }) },
   }) satisfies pino.LoggerOptions;
 

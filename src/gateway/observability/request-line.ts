@@ -68,13 +68,11 @@ export function addExtraFields(line: RequestLine, extra: Record<string, unknown>
   }
 }
 
-/** JSON of `fields` when the compiled function refuses it (a non-finite number: JSON's null). */
-function fallback(fields: RequestLine): string {
-  return JSON.stringify(fields);
-}
+/** The time field of every log line (pino's `timestamp` writes it too, with a leading comma). */
+export const tsField = (iso: string) => `"ts":"${iso}"`;
 
-/** The start of every line at ISO time `iso`, up to the first field. */
-export const lineHead = (iso: string) => `{"level":"info","ts":"${iso}"`;
+/** The start of every request line at ISO time `iso`, up to the first field. */
+export const lineHead = (iso: string) => `{"level":"info",${tsField(iso)}`;
 
 /**
  * A writer of request lines to `dest`. `head()` gives lineHead() of the current time
@@ -93,7 +91,8 @@ export function requestLineLog(
       try {
         body = serializeFields(fields);
       } catch {
-        body = fallback(fields);
+        // The compiled function refuses a non-finite number; JSON writes null, as pino does.
+        body = JSON.stringify(fields);
       }
       dest.write(body.length > 2 ? `${head()},${body.slice(1)}\n` : `${head()}}\n`);
     },
