@@ -103,6 +103,32 @@ describe('createLogs', () => {
     expect(got.every((l, i) => l.reqId === `h-${i}` && l.text === text(i))).toBe(true);
   });
 
+  it('keeps the order lines were logged in: a request line queued for the turn’s end is written before a later http or ws line to the same file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'conduit-logs-'));
+    const file = join(dir, 'both.jsonl');
+    const env = envDefaults({ CONDUIT_HTTP_LOG: file, CONDUIT_WS_LOG: file, CONDUIT_LOG_LEVEL: 'silent' });
+    const owned = await createLogs(env);
+    const request = (reqId: string) => ({
+      reqId,
+      ip: '::1',
+      tenant: '-',
+      method: 'GET',
+      path: '/',
+      route: '/',
+      status: 200,
+      durMs: 1,
+      bytesIn: 0,
+      bytesOut: 0,
+    });
+    owned.logs.requests.write(request('r-1'));
+    owned.logs.http.info({ reqId: 'h-1' });
+    owned.logs.requests.write(request('r-2'));
+    owned.logs.ws.info({ reqId: 'w-1' });
+    owned.logs.requests.write(request('r-3'));
+    await owned.close();
+    expect((await lines(file)).map((l) => l.reqId)).toEqual(['r-1', 'h-1', 'r-2', 'w-1', 'r-3']);
+  });
+
   it('CONDUIT_LOG_FLUSH_MS=0 writes each line as it is logged', async () => {
     const { env, owned } = await logsWith(0);
     try {

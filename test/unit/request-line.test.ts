@@ -33,7 +33,9 @@ function ourLine(fields: RequestLine, open = () => true): string {
       out += s;
     },
   };
-  requestLineLog(dest, () => lineHead(ISO), open).write(fields);
+  const log = requestLineLog(dest, () => lineHead(ISO), open);
+  log.write(fields);
+  log.flush();
   return out;
 }
 
@@ -148,5 +150,40 @@ describe('requestLineLog', () => {
 
   it('drops lines once the logs are closed', () => {
     expect(ourLine({ reqId: 'h-3' } as RequestLine, () => false)).toBe('');
+  });
+
+  it('queues the lines of one event-loop turn and writes them together, in order, when the turn ends', async () => {
+    const writes: string[] = [];
+    const log = requestLineLog(
+      { write: (s: string) => writes.push(s) },
+      () => lineHead(ISO),
+      () => true,
+    );
+    for (let i = 0; i < 3; i++) log.write({ reqId: `h-${i}` } as RequestLine);
+    expect(writes).toEqual([]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([[0, 1, 2].map((i) => `${lineHead(ISO)},"reqId":"h-${i}"}\n`).join('')]);
+    log.flush();
+    expect(writes).toHaveLength(1);
+  });
+
+  it('flush() writes the queue at once; a long queue goes out in chunks of whole lines', () => {
+    const writes: string[] = [];
+    const log = requestLineLog(
+      { write: (s: string) => writes.push(s) },
+      () => lineHead(ISO),
+      () => true,
+    );
+    const pad = 'x'.repeat(500);
+    for (let i = 0; i < 100; i++) log.write({ reqId: `h-${i}`, pad } as unknown as RequestLine);
+    log.flush();
+    expect(writes.length).toBeGreaterThan(1);
+    expect(writes.every((w) => w.endsWith('}\n'))).toBe(true);
+    const got = writes
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { reqId: string });
+    expect(got.map((l) => l.reqId)).toEqual(Array.from({ length: 100 }, (_, i) => `h-${i}`));
   });
 });

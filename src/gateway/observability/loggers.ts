@@ -16,6 +16,8 @@
 // thread pool and waking the loop when it is done (what an async destination does:
 // measured ~1 µs per line here, docs/performance.md); the log must be a file, not a pipe
 // to a slow reader. CONDUIT_LOG_FLUSH_MS=0 writes every line at once, asynchronously.
+// Request lines are queued for the end of the event-loop turn first
+// (observability/request-line.ts).
 // Nothing buffered is lost on a stop: close() (drain, then exit) writes it all before
 // the files close, and an exit without close() (a second stop signal, a crash) writes
 // it synchronously from the process's 'exit' event. Only a process killed outright
@@ -139,14 +141,25 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
   if (wsDest !== httpDest) owned.push(wsDest);
   for (const d of [httpDest, wsDest]) d.on('error', (err) => app.error({ err }, 'log file write failed'));
   const to = (d: SonicBoom) => (flushMs > 0 ? lineBuffers(d) : d);
-  const httpTo = to(httpDest);
-  const http = pino({ ...baseOptions(), level: 'info' }, httpTo);
   let open = true;
-  const requests = requestLineLog(httpTo, perMillisecond(lineHead), () => open);
-  const ws = pino({ ...baseOptions(), level: 'info' }, to(wsDest));
+  const requests = requestLineLog(to(httpDest), perMillisecond(lineHead), () => open);
+  // The request lines wait for the end of the event-loop turn; another line to the same
+  // file first writes them, so the file keeps the order lines were logged in.
+  const afterRequests = (d: SonicBoom): DestinationStream => {
+    const dest = to(d);
+    return {
+      write: (line: string) => {
+        requests.flush();
+        dest.write(line);
+      },
+    };
+  };
+  const http = pino({ ...baseOptions(), level: 'info' }, afterRequests(httpDest));
+  const ws = pino({ ...baseOptions(), level: 'info' }, wsDest === httpDest ? afterRequests(wsDest) : to(wsDest));
   // pino writes an asynchronous destination's buffer on exit, not a synchronous one's.
   const files = [...new Set([httpDest, wsDest])];
   const flushOnExit = () => {
+    requests.flush();
     for (const d of files) {
       try {
         d.flushSync();
@@ -162,6 +175,7 @@ export async function createLogs(env: EnvSettings, appDestination?: DestinationS
       // A socket that closes after the gateway did may still log its request: from now on
       // the loggers drop lines instead of writing to an ended stream (which throws).
       for (const logger of [app, http, ws]) logger.level = 'silent';
+      requests.flush();
       open = false;
       await Promise.all(owned.map(endStream));
       process.off('exit', flushOnExit);
