@@ -16,8 +16,8 @@
 // thread pool and waking the loop when it is done (what an async destination does:
 // measured ~1 µs per line here, docs/performance.md); the log must be a file, not a pipe
 // to a slow reader. CONDUIT_LOG_FLUSH_MS=0 writes every line at once, asynchronously.
-// Request lines are queued for the end of the event-loop turn first
-// (observability/request-line.ts).
+// Request lines reach the destination at the end of the event-loop turn they were
+// logged in (observability/request-line.ts).
 // Nothing buffered is lost on a stop: close() (drain, then exit) writes it all before
 // the files close, and an exit without close() (a second stop signal, a crash) writes
 // it synchronously from the process's 'exit' event. Only a process killed outright
