@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envDefaults } from '../../src/gateway/config/env.js';
 import { createLogs, LOG_BATCH_BYTES } from '../../src/gateway/observability/loggers.js';
+import { requestLineOf } from '../support/request-line.js';
 import { until } from '../support/until.js';
 
 let dir: string | undefined;
@@ -108,18 +109,7 @@ describe('createLogs', () => {
     const file = join(dir, 'both.jsonl');
     const env = envDefaults({ CONDUIT_HTTP_LOG: file, CONDUIT_WS_LOG: file, CONDUIT_LOG_LEVEL: 'silent' });
     const owned = await createLogs(env);
-    const request = (reqId: string) => ({
-      reqId,
-      ip: '::1',
-      tenant: '-',
-      method: 'GET',
-      path: '/',
-      route: '/',
-      status: 200,
-      durMs: 1,
-      bytesIn: 0,
-      bytesOut: 0,
-    });
+    const request = (reqId: string) => requestLineOf({ reqId });
     owned.logs.requests.write(request('r-1'));
     owned.logs.http.info({ reqId: 'h-1' });
     owned.logs.requests.write(request('r-2'));

@@ -7,6 +7,7 @@ import {
   type RequestLine,
   requestLineLog,
 } from '../../src/gateway/observability/request-line.js';
+import { requestLineOf } from '../support/request-line.js';
 
 const ISO = '2026-12-02T16:22:27.906Z';
 
@@ -109,18 +110,7 @@ describe('requestLineLog', () => {
   });
 
   it('still writes the line when a number is not finite (JSON null, as pino writes it)', () => {
-    const fields = {
-      reqId: 'h-2',
-      ip: '::1',
-      tenant: '-',
-      method: 'GET',
-      path: '/',
-      route: '/',
-      status: 200,
-      durMs: Number.NaN,
-      bytesIn: 0,
-      bytesOut: Number.POSITIVE_INFINITY,
-    };
+    const fields = requestLineOf({ reqId: 'h-2', durMs: Number.NaN, bytesOut: Number.POSITIVE_INFINITY });
     const out = ourLine(fields);
     expect(JSON.parse(out)).toMatchObject({ reqId: 'h-2', durMs: null, bytesOut: null });
     expect(out).toBe(pinoLine(fields));
